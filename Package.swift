@@ -1,0 +1,61 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// stackdrift: a configuration-drift auditor for OpenStack clouds built from the
+// Icehouse installation guide. Targets are grouped by layer; each arrow in
+// ARCHITECTURE.md is a plain value crossing one of these module boundaries.
+let package = Package(
+    name: "stackdrift",
+    products: [
+        .executable(name: "stackdrift", targets: ["stackdrift"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C libraries from Debian
+
+        /// SQLite, the snapshot store's engine (Debian: libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        /// OpenSSL's libcrypto for SHA-256 and HMAC (Debian: libssl-dev, pulled in by libssh2-1-dev).
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // MARK: Libraries
+
+        /// Shared vocabulary: hosts, inventory, documents, entries, findings, secrets, diagnostics.
+        .target(name: "DriftCore", dependencies: ["CLibCrypto", .product(name: "Yams", package: "Yams")]),
+        /// One parser per configuration format, all producing `ConfigDocument`.
+        .target(name: "DriftParsing", dependencies: ["DriftCore"]),
+        /// Rule model, YAML loader, matchers and the evaluation engine.
+        .target(name: "DriftRules", dependencies: ["DriftCore", "DriftParsing", .product(name: "Yams", package: "Yams")]),
+        /// Moving files off hosts: the `Transport` protocol and its local implementation.
+        .target(name: "DriftTransport", dependencies: ["DriftCore"]),
+        /// SQLite snapshot store: runs, content-addressed redacted file contents, findings.
+        .target(name: "DriftStore", dependencies: ["DriftCore", "CSQLite"]),
+        /// Pure functions from an audit run to JSON and terminal text.
+        .target(name: "DriftReporting", dependencies: ["DriftCore"]),
+        /// The audit pipeline: collect, parse, evaluate, store, report, exit code.
+        .target(name: "DriftAudit", dependencies: [
+            "DriftCore", "DriftParsing", "DriftRules", "DriftTransport", "DriftStore", "DriftReporting",
+        ]),
+
+        // MARK: Command line
+
+        /// Thin CLI: argument parsing and wiring only.
+        .executableTarget(name: "stackdrift", dependencies: [
+            "DriftAudit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+
+        .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
+        .testTarget(name: "DriftParsingTests", dependencies: ["DriftParsing"]),
+        .testTarget(name: "DriftRulesTests", dependencies: ["DriftRules"]),
+        .testTarget(name: "DriftTransportTests", dependencies: ["DriftTransport"]),
+        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore"]),
+        .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting"]),
+        .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ]
+)

@@ -1,0 +1,7 @@
+#include <sqlite3.h>
+
+// SQLITE_TRANSIENT is a macro casting -1 to a function pointer, which Swift
+// cannot import: expose it as a function so bound text and blobs are copied.
+static inline sqlite3_destructor_type stackdrift_sqlite_transient(void) {
+    return SQLITE_TRANSIENT;
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// Everything one audit found, as reporters see it: reporters are pure functions of this value.
+public struct AuditRun: Sendable {
+    public var id: Int64?
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var toolVersion: String
+    public var inventory: String?
+    public var architecture: NetworkingVariant
+    public var hosts: [HostResult]
+    /// In report order (see `Finding.reportOrder`).
+    public var findings: [Finding]
+    public var exitCode: Int
+
+    public init(id: Int64?, startedAt: Date, finishedAt: Date, toolVersion: String, inventory: String?,
+                architecture: NetworkingVariant, hosts: [HostResult], findings: [Finding], exitCode: Int) {
+        self.id = id
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.toolVersion = toolVersion
+        self.inventory = inventory
+        self.architecture = architecture
+        self.hosts = hosts
+        self.findings = findings
+        self.exitCode = exitCode
+    }
+
+    public func count(_ status: FindingStatus) -> Int { findings.lazy.filter { $0.status == status }.count }
+
+    /// Failing findings by severity, most severe first.
+    public var failingBySeverity: [(Severity, Int)] {
+        Severity.allCases.reversed().compactMap { severity in
+            let count = findings.lazy.filter { $0.status == .fail && $0.severity == severity }.count
+            return count > 0 ? (severity, count) : nil
+        }
+    }
+}
+
+/// One host's part of a run: whether it was reached and what became of each file.
+public struct HostResult: Sendable, Hashable {
+    public var name: String
+    public var roles: [Role]
+    /// Optional services the host runs, declared or detected.
+    public var services: [GuideService]
+    /// Why the host could not be collected; `nil` when it was.
+    public var error: String?
+    public var errorKind: String?
+    public var files: [FileResult]
+
+    public init(name: String, roles: [Role], services: [GuideService], error: String? = nil, errorKind: String? = nil,
+                files: [FileResult]) {
+        self.name = name
+        self.roles = roles
+        self.services = services
+        self.error = error
+        self.errorKind = errorKind
+        self.files = files
+    }
+
+    public var collected: Bool { error == nil }
+}
+
+/// What became of one requested file.
+public struct FileResult: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case parsed
+        /// Collected but not parsed: no rule reads it (a service marker file, say).
+        case present
+        case missing
+        case unreadable
+        case unparseable
+    }
+
+    public var path: String
+    public var status: Status
+    public var format: ConfigFormat?
+    /// Why the file could not be read or parsed, already masked.
+    public var reason: String?
+    /// The offending line for unparseable files.
+    public var line: Int?
+
+    public init(path: String, status: Status, format: ConfigFormat?, reason: String? = nil, line: Int? = nil) {
+        self.path = path
+        self.status = status
+        self.format = format
+        self.reason = reason
+        self.line = line
+    }
+}

@@ -1,0 +1,34 @@
+/// Everything a transport needs to reach one host, after `defaults` were merged in.
+public struct ConnectionSettings: Sendable, Hashable {
+    public var transport: TransportKind
+    /// Network address or SSH alias; `nil` means the host's name.
+    public var address: String?
+    public var port: Int?
+    public var user: String?
+    /// Read files with `sudo -n cat` instead of SFTP, for root-only files.
+    public var sudo: Bool
+    /// Local transport: absolute path of the directory standing in for `/`.
+    public var root: String?
+    /// Private key file (`~` already expanded).
+    public var identity: String?
+    /// known_hosts file (`~` already expanded).
+    public var knownHosts: String?
+    /// Seconds allowed for connecting and for each operation.
+    public var timeout: Double?
+
+    public init(
+        transport: TransportKind = .ssh, address: String? = nil, port: Int? = nil, user: String? = nil,
+        sudo: Bool = false, root: String? = nil, identity: String? = nil, knownHosts: String? = nil,
+        timeout: Double? = nil
+    ) {
+        self.transport = transport
+        self.address = address
+        self.port = port
+        self.user = user
+        self.sudo = sudo
+        self.root = root
+        self.identity = identity
+        self.knownHosts = knownHosts
+        self.timeout = timeout
+    }
+}

@@ -1,0 +1,49 @@
+internal import CLibCrypto
+
+/// SHA-256 and HMAC-SHA-256 from OpenSSL's libcrypto.
+///
+/// The store addresses file contents by hash and replaces secrets with keyed
+/// tags, so equal secrets still compare equal without being stored.
+public enum Digest {
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { input in
+            EVP_Digest(input.baseAddress, input.count, &output, &length, EVP_sha256(), nil)
+        }
+        precondition(ok == 1, "EVP_Digest(SHA-256) failed")
+        return Array(output.prefix(Int(length)))
+    }
+
+    public static func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let result = key.withUnsafeBytes { keyBytes in
+            message.withUnsafeBytes { messageBytes in
+                HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+                     messageBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), messageBytes.count,
+                     &output, &length)
+            }
+        }
+        precondition(result != nil, "HMAC(SHA-256) failed")
+        return Array(output.prefix(Int(length)))
+    }
+
+    /// Cryptographically strong random bytes, for per-database redaction keys.
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        precondition(RAND_bytes(&bytes, Int32(count)) == 1, "RAND_bytes failed")
+        return bytes
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var result = [UInt8]()
+        result.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            result.append(digits[Int(byte >> 4)])
+            result.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+}

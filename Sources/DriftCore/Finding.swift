@@ -1,0 +1,56 @@
+/// The result of checking one rule on one host; passing checks are findings too,
+/// so a compliance report shows what was checked, not only what failed.
+///
+/// `expected` and `actual` are display text and are already masked when the
+/// option is secret: raw secret values never leave the rule engine.
+public struct Finding: Hashable, Sendable {
+    public var rule: String
+    public var title: String
+    public var host: String
+    /// Absolute path on the host.
+    public var file: String
+    public var section: String?
+    public var key: String?
+    public var status: FindingStatus
+    public var severity: Severity
+    public var expected: String?
+    public var actual: String?
+    /// 1-based line of the value the check looked at; `nil` when the key is absent.
+    public var line: Int?
+    public var message: String
+    public var guide: GuideReference?
+    public var fix: String?
+    /// Whether `actual` was masked because the option is secret.
+    public var secret: Bool
+
+    public init(
+        rule: String, title: String, host: String, file: String, section: String?, key: String?,
+        status: FindingStatus, severity: Severity, expected: String?, actual: String?, line: Int?,
+        message: String, guide: GuideReference?, fix: String? = nil, secret: Bool = false
+    ) {
+        self.rule = rule
+        self.title = title
+        self.host = host
+        self.file = file
+        self.section = section
+        self.key = key
+        self.status = status
+        self.severity = severity
+        self.expected = expected
+        self.actual = actual
+        self.line = line
+        self.message = message
+        self.guide = guide
+        self.fix = fix
+        self.secret = secret
+    }
+
+    /// Report order: host, file, line (absent keys last), rule.
+    public static func reportOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
+        if lhs.host != rhs.host { return lhs.host < rhs.host }
+        if lhs.file != rhs.file { return lhs.file < rhs.file }
+        let leftLine = lhs.line ?? Int.max, rightLine = rhs.line ?? Int.max
+        if leftLine != rightLine { return leftLine < rightLine }
+        return lhs.rule < rhs.rule
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Decides which option values are secret and masks them.
+///
+/// The key patterns are data (`Rules/secrets.yaml`), not code, so an operator
+/// can add their own. Credentials inside URLs (`mysql://nova:PASSWORD@controller/nova`)
+/// are masked in every value whatever its key, because connection strings hide
+/// passwords under keys such as `connection` that are not secret by name.
+public struct SecretPolicy: Sendable, Hashable {
+    /// Shown instead of a secret value.
+    public static let maskText = "<secret>"
+
+    /// Glob patterns (`*` and `?`), compared case-insensitively with `-` read as `_`.
+    public private(set) var keyPatterns: [String]
+
+    public init(keyPatterns: [String]) {
+        self.keyPatterns = keyPatterns.map(Self.fold)
+    }
+
+    public mutating func add(_ patterns: [String]) {
+        keyPatterns += patterns.map(Self.fold)
+    }
+
+    public func isSecret(key: String) -> Bool {
+        let name = Self.fold(key)
+        return keyPatterns.contains { Glob.matches(pattern: $0, name) }
+    }
+
+    /// The value as it may be shown: masked entirely for a secret key, with URL credentials masked otherwise.
+    public func display(key: String?, value: String) -> (text: String, masked: Bool) {
+        if let key, isSecret(key: key), !value.isEmpty { return (Self.maskText, true) }
+        let masked = Self.maskingURLCredentials(in: value)
+        return (masked, masked != value)
+    }
+
+    /// Whether a value carries a secret that `display` would hide.
+    public func hidesSomething(key: String?, value: String) -> Bool {
+        display(key: key, value: value).masked
+    }
+
+    /// Best-effort masking of one raw line of any format, for quoting it in a diagnostic:
+    /// the part after the first `=`, `:` or blank is hidden when the word before it is a secret key.
+    public func maskLine(_ line: String) -> String {
+        let trimmed = line.drop { $0 == " " || $0 == "\t" }
+        if let separator = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" || $0 == " " || $0 == "\t" }) {
+            let key = trimmed[..<separator].trimmingCharacters(in: .whitespaces)
+            let cleanedKey = key.trimmingCharacters(in: CharacterSet(charactersIn: "-\"'"))
+            if !cleanedKey.isEmpty, isSecret(key: cleanedKey) {
+                let prefixLength = line.distance(from: line.startIndex, to: separator) + 1
+                return String(line.prefix(prefixLength)) + " " + Self.maskText
+            }
+        }
+        return Self.maskingURLCredentials(in: line)
+    }
+
+    /// `scheme://user:password@host` becomes `scheme://user:<secret>@host`. Like SQLAlchemy's
+    /// URL parser, the password runs to the last `@` of the URL, so a password containing `@` is hidden whole.
+    public static func maskingURLCredentials(in text: String) -> String {
+        guard text.contains("://"), text.contains("@") else { return text }
+        let range = NSRange(text.startIndex..., in: text)
+        return urlCredentials.stringByReplacingMatches(in: text, range: range, withTemplate: "$1:\(maskText)@")
+    }
+
+    /// `scheme://user:PASSWORD@`: group 1 is up to the user, group 2 the password, which runs
+    /// (greedily) to the last `@` before whitespace or a quote. Shared with `Redactor`.
+    static let urlCredentials: NSRegularExpression = {
+        try! NSRegularExpression(pattern: #"([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s'"]*):([^\s'"]*)@"#)
+    }()
+
+    private static func fold(_ key: String) -> String {
+        key.lowercased().replacingOccurrences(of: "-", with: "_")
+    }
+}
+
+/// Shell-style wildcard matching with `*` and `?`, enough for key patterns.
+public enum Glob {
+    public static func matches(pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern.unicodeScalars), t = Array(text.unicodeScalars)
+        var pi = 0, ti = 0, starP = -1, starT = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
+                pi += 1
+                ti += 1
+            } else if pi < p.count, p[pi] == "*" {
+                starP = pi
+                starT = ti
+                pi += 1
+            } else if starP >= 0 {
+                pi = starP + 1
+                starT += 1
+                ti = starT
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+}

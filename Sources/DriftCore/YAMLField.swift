@@ -1,0 +1,195 @@
+import Foundation
+import Yams
+
+/// A YAML node together with the file it came from and its field path.
+///
+/// The inventory and rule loaders read YAML through this type so that every
+/// type error, missing field or unknown key is reported as
+/// `file:line:column: error: hosts[1].roles[0]: unknown role 'comptue' (valid: …)`.
+public struct YAMLField {
+    public let node: Node
+    public let file: String
+    /// Dotted field path from the document root, e.g. `hosts[1].vars`.
+    public let path: String
+    /// What kind of diagnostic errors in this document are.
+    public let kind: Diagnostic.Kind
+
+    public init(node: Node, file: String, path: String, kind: Diagnostic.Kind) {
+        self.node = node
+        self.file = file
+        self.path = path
+        self.kind = kind
+    }
+
+    /// Parses YAML text into its root field; YAML syntax errors become diagnostics with the libyaml position.
+    public static func parse(_ text: String, file: String, kind: Diagnostic.Kind) throws -> YAMLField? {
+        do {
+            guard let root = try Yams.compose(yaml: text) else { return nil }
+            return YAMLField(node: root, file: file, path: "", kind: kind)
+        } catch let error as YamlError {
+            throw Self.diagnostic(from: error, file: file, kind: kind, text: text)
+        }
+    }
+
+    public var location: SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column)
+    }
+
+    /// An error located at this node, prefixed with its field path.
+    public func error(_ message: String) -> Diagnostic {
+        Diagnostic(kind, at: location, path.isEmpty ? message : "\(path): \(message)")
+    }
+
+    public var isNull: Bool { node.null != nil }
+
+    // MARK: Scalars
+
+    public func string() throws -> String {
+        guard case .scalar(let scalar) = node, !isNull else {
+            throw error("expected a text value, found \(describeShape())")
+        }
+        return scalar.string
+    }
+
+    public func int(in range: ClosedRange<Int>? = nil) throws -> Int {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
+            throw error("expected a whole number, found \(describeShape())")
+        }
+        if let range, !range.contains(value) {
+            throw error("'\(value)' is out of range (\(range.lowerBound) to \(range.upperBound))")
+        }
+        return value
+    }
+
+    public func double() throws -> Double {
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else {
+            throw error("expected a number, found \(describeShape())")
+        }
+        return value
+    }
+
+    public func bool() throws -> Bool {
+        guard case .scalar(let scalar) = node else { throw error("expected true or false, found \(describeShape())") }
+        switch scalar.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error("expected true or false, found '\(scalar.string)'")
+        }
+    }
+
+    /// Reads a scalar naming one case of `E`; the error lists the valid spellings.
+    public func choice<E: RawRepresentable & CaseIterable>(_ type: E.Type, noun: String) throws -> E
+    where E.RawValue == String {
+        let text = try string()
+        guard let value = E(rawValue: text) else {
+            let valid = E.allCases.map(\.rawValue).joined(separator: ", ")
+            throw error("unknown \(noun) '\(text)' (valid: \(valid))")
+        }
+        return value
+    }
+
+    // MARK: Collections
+
+    public func list() throws -> [YAMLField] {
+        guard case .sequence(let sequence) = node else {
+            throw error("expected a list, found \(describeShape())")
+        }
+        return sequence.enumerated().map { index, child in
+            YAMLField(node: child, file: file, path: "\(path)[\(index)]", kind: kind)
+        }
+    }
+
+    public func stringList() throws -> [String] {
+        try list().map { try $0.string() }
+    }
+
+    public func mapping() throws -> YAMLMapping {
+        guard case .mapping(let mapping) = node else {
+            throw error("expected a mapping of keys to values, found \(describeShape())")
+        }
+        var pairs: [YAMLMapping.Pair] = []
+        for (keyNode, valueNode) in mapping {
+            let key = keyNode.string ?? ""
+            let childPath = path.isEmpty ? key : "\(path).\(key)"
+            let keyLocation = SourceLocation(file: file, line: keyNode.mark?.line ?? 1, column: keyNode.mark?.column)
+            pairs.append(YAMLMapping.Pair(key: key, keyLocation: keyLocation,
+                                          value: YAMLField(node: valueNode, file: file, path: childPath, kind: kind)))
+        }
+        return YAMLMapping(field: self, pairs: pairs)
+    }
+
+    /// A mapping whose values are all scalars, read as text (numbers keep their spelling).
+    public func stringMap() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in try mapping().pairs {
+            let (key, value) = (pair.key, pair.value)
+            if value.isNull { throw value.error("expected a value, found nothing") }
+            result[key] = try value.string()
+        }
+        return result
+    }
+
+    private func describeShape() -> String {
+        switch node {
+        case .scalar(let scalar): return isNull ? "nothing" : "'\(scalar.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    private static func diagnostic(from error: YamlError, file: String, kind: Diagnostic.Kind, text: String) -> Diagnostic {
+        func located(_ mark: Mark, _ problem: String) -> Diagnostic {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let quoted = mark.line >= 1 && mark.line <= lines.count ? String(lines[mark.line - 1]) : nil
+            return Diagnostic(kind, at: SourceLocation(file: file, line: mark.line, column: mark.column),
+                              "invalid YAML: \(problem)", quotedLine: quoted)
+        }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+             .composer(_, let problem, let mark, _):
+            return located(mark, problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return located(context.mark, "duplicated key \(keys)")
+        default:
+            return Diagnostic(kind, at: SourceLocation(file: file, line: 1), "invalid YAML: \(error)")
+        }
+    }
+}
+
+/// A YAML mapping read in document order, with its keys checked against what the schema allows.
+public struct YAMLMapping {
+    /// One `key: value` line, with where the key is written.
+    public struct Pair {
+        public let key: String
+        public let keyLocation: SourceLocation
+        public let value: YAMLField
+    }
+
+    public let field: YAMLField
+    public let pairs: [Pair]
+
+    public subscript(key: String) -> YAMLField? {
+        guard let value = pairs.first(where: { $0.key == key })?.value, !value.isNull else { return nil }
+        return value
+    }
+
+    /// Whether the key is written at all, even with an empty value.
+    public func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+
+    public func require(_ key: String) throws -> YAMLField {
+        guard let value = self[key] else { throw field.error("missing required field '\(key)'") }
+        return value
+    }
+
+    /// Rejects keys the schema does not know, so a misspelt field is an error rather than silently ignored.
+    public func rejectUnknownKeys(allowed: [String]) throws {
+        for pair in pairs where !allowed.contains(pair.key) {
+            let keyPath = field.path.isEmpty ? pair.key : "\(field.path).\(pair.key)"
+            throw Diagnostic(field.kind, at: pair.keyLocation,
+                             "\(keyPath): unknown field '\(pair.key)' (valid: \(allowed.joined(separator: ", ")))")
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import DriftCore
+import Foundation
+
+/// The machine-readable report: the contract CI jobs and dashboards parse.
+///
+/// Layout (see `Reports/report.schema.json`): `schema`, `run`, `summary`,
+/// `hosts`, `findings`. Keys keep this order, absent values are `null`, and
+/// findings and files are sorted, so two reports of the same state differ
+/// only in run metadata.
+public enum JSONReport {
+    /// Bumped on any incompatible change to the layout.
+    public static let schemaVersion = "stackdrift-report/1"
+
+    public static func render(_ run: AuditRun) -> String {
+        document(run).rendered()
+    }
+
+    public static func document(_ run: AuditRun) -> JSONValue {
+        .object([
+            ("schema", .string(schemaVersion)),
+            ("run", .object([
+                ("id", run.id.map { .int($0) } ?? .null),
+                ("started", .string(timestamp(run.startedAt))),
+                ("finished", .string(timestamp(run.finishedAt))),
+                ("tool_version", .string(run.toolVersion)),
+                ("inventory", .string(run.inventory)),
+                ("architecture", .string(run.architecture.rawValue)),
+                ("exit_code", .int(Int64(run.exitCode))),
+            ])),
+            ("summary", summary(run)),
+            ("hosts", .array(run.hosts.sorted { $0.name < $1.name }.map(host))),
+            ("findings", .array(run.findings.sorted(by: Finding.reportOrder).map(finding))),
+        ])
+    }
+
+    static func summary(_ run: AuditRun) -> JSONValue {
+        let allFiles = run.hosts.flatMap(\.files)
+        func files(_ status: FileResult.Status) -> JSONValue { .int(Int64(allFiles.filter { $0.status == status }.count)) }
+        return .object([
+            ("hosts", .int(Int64(run.hosts.count))),
+            ("hosts_failed", .int(Int64(run.hosts.filter { !$0.collected }.count))),
+            ("files", .int(Int64(allFiles.count))),
+            ("files_parsed", files(.parsed)),
+            ("files_missing", files(.missing)),
+            ("files_unreadable", files(.unreadable)),
+            ("files_unparseable", files(.unparseable)),
+            ("checks", .int(Int64(run.findings.count))),
+            ("pass", .int(Int64(run.count(.pass)))),
+            ("fail", .int(Int64(run.count(.fail)))),
+            ("error", .int(Int64(run.count(.error)))),
+            ("waived", .int(Int64(run.count(.waived)))),
+            ("skipped", .int(Int64(run.count(.skipped)))),
+            ("failing_by_severity", .object(Severity.allCases.reversed().map { severity in
+                (severity.rawValue, .int(Int64(run.findings.filter { $0.status == .fail && $0.severity == severity }.count)))
+            })),
+        ])
+    }
+
+    static func host(_ host: HostResult) -> JSONValue {
+        .object([
+            ("name", .string(host.name)),
+            ("roles", .array(host.roles.map { .string($0.rawValue) })),
+            ("services", .array(host.services.map { .string($0.rawValue) })),
+            ("status", .string(host.collected ? "collected" : "failed")),
+            ("error_kind", .string(host.errorKind)),
+            ("error", .string(host.error)),
+            ("files", .array(host.files.sorted { $0.path < $1.path }.map { file in
+                .object([
+                    ("path", .string(file.path)),
+                    ("status", .string(file.status.rawValue)),
+                    ("format", .string(file.format?.rawValue)),
+                    ("reason", .string(file.reason)),
+                    ("line", .int(file.line)),
+                ])
+            })),
+        ])
+    }
+
+    static func finding(_ finding: Finding) -> JSONValue {
+        .object([
+            ("rule", .string(finding.rule)),
+            ("title", .string(finding.title)),
+            ("host", .string(finding.host)),
+            ("file", .string(finding.file)),
+            ("section", .string(finding.section)),
+            ("key", .string(finding.key)),
+            ("status", .string(finding.status.rawValue)),
+            ("severity", .string(finding.severity.rawValue)),
+            ("expected", .string(finding.expected)),
+            ("actual", .string(finding.actual)),
+            ("secret", .bool(finding.secret)),
+            ("line", .int(finding.line)),
+            ("message", .string(finding.message)),
+            ("guide", finding.guide.map { guide in
+                .object([
+                    ("chapter", .int(guide.chapter)),
+                    ("section", .string(guide.section)),
+                    ("step", .string(guide.step)),
+                ])
+            } ?? .null),
+            ("fix", .string(finding.fix)),
+        ])
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}

@@ -1,0 +1,53 @@
+import DriftCore
+import DriftParsing
+
+/// Everything loaded from rule directories: the rules and the shared data they use.
+public struct RuleSet: Sendable {
+    public var rules: [Rule]
+    /// Guide placeholder tokens (`NOVA_PASS`, `INTERFACE_NAME`, …) that must not survive in live files.
+    public var placeholders: [String]
+    /// Which option values are secret.
+    public var secrets: SecretPolicy
+    /// Files whose presence shows that a host runs an optional service, when the inventory does not say.
+    public var serviceMarkers: [GuideService: [String]]
+    /// Rule files read, in order.
+    public var sources: [String]
+
+    public init(rules: [Rule] = [], placeholders: [String] = [], secrets: SecretPolicy = SecretPolicy(keyPatterns: []),
+                serviceMarkers: [GuideService: [String]] = [:], sources: [String] = []) {
+        self.rules = rules
+        self.placeholders = placeholders
+        self.secrets = secrets
+        self.serviceMarkers = serviceMarkers
+        self.sources = sources
+    }
+
+    public func rule(id: String) -> Rule? { rules.first { $0.id == id } }
+
+    /// The format of a file as the rules read it, or as its path suggests when no rule names it.
+    public func format(forFile path: String) -> ConfigFormat? {
+        rules.first { $0.file == path }?.format ?? FormatDetector.format(forPath: path)
+    }
+
+    /// Finds the placeholder tokens in a value; a token must stand alone (not inside a longer word),
+    /// so `NOVA_PASS` is found in `mysql://nova:NOVA_PASS@controller/nova` but not in `MY_NOVA_PASSWORD`.
+    public func placeholders(in value: String) -> [String] {
+        placeholders.filter { Self.containsToken($0, in: value) }
+    }
+
+    static func containsToken(_ token: String, in text: String) -> Bool {
+        let textScalars = Array(text.unicodeScalars), tokenScalars = Array(token.unicodeScalars)
+        guard !tokenScalars.isEmpty, textScalars.count >= tokenScalars.count else { return false }
+        func isWord(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "_" || scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+        }
+        for start in 0...(textScalars.count - tokenScalars.count)
+        where textScalars[start..<(start + tokenScalars.count)].elementsEqual(tokenScalars) {
+            let before = start == 0 ? nil : textScalars[start - 1]
+            let afterIndex = start + tokenScalars.count
+            let after = afterIndex < textScalars.count ? textScalars[afterIndex] : nil
+            if before.map(isWord) != true, after.map(isWord) != true { return true }
+        }
+        return false
+    }
+}

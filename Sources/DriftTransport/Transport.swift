@@ -1,0 +1,26 @@
+import DriftCore
+
+/// A way of reading files from hosts: local directory trees, SSH through
+/// libssh2, or the system ssh client.
+///
+/// Calls are synchronous and may block (libssh2 is a blocking C library); the
+/// `Collector` runs them on its own threads so Swift's cooperative pool is never starved.
+public protocol Transport: Sendable {
+    /// Opens one session to the host, reused for all its files.
+    func connect(to host: InventoryHost) throws(TransportError) -> any TransportSession
+}
+
+/// An open connection to one host. Used from one thread at a time.
+public protocol TransportSession: AnyObject {
+    /// Reads a whole file; a missing file is `.missing`, not an error.
+    func read(_ path: String, limit: Int) -> FileRead
+    /// Releases the connection; reads after closing fail.
+    func close()
+}
+
+/// The result of reading one file.
+public enum FileRead: Sendable, Hashable {
+    case content([UInt8])
+    case missing
+    case failed(TransportError)
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import DriftAudit
+
+@main
+struct Stackdrift: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stackdrift",
+        abstract: "Audit OpenStack (Icehouse) nodes for configuration drift from the installation guide.",
+        discussion: """
+        stackdrift reads the configuration files of every node in an inventory, compares them with the \
+        values the OpenStack Installation Guide for Debian 7 (Icehouse) sets, stores each run in SQLite \
+        and reports the drift.
+
+        Examples:
+          stackdrift audit --inventory inventory.yaml
+          stackdrift audit --inventory inventory.yaml --json report.json --db /var/lib/stackdrift/audit.db
+
+        Exit codes: 0 no drift, 1 drift found, 2 audit incomplete, 64 usage or configuration error.
+        """,
+        version: StackdriftVersion.current,
+        subcommands: [Audit.self]
+    )
+}
