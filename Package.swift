@@ -49,13 +49,15 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore"]),
-        .testTarget(name: "DriftParsingTests", dependencies: ["DriftParsing"]),
-        .testTarget(name: "DriftRulesTests", dependencies: ["DriftRules"]),
-        .testTarget(name: "DriftTransportTests", dependencies: ["DriftTransport"]),
-        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore"]),
-        .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting"]),
-        .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        /// Helpers shared by the test targets: temporary directories, diagnostic expectations.
+        .target(name: "DriftTestSupport", dependencies: ["DriftCore"], path: "Tests/DriftTestSupport"),
+        .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTestSupport"]),
+        .testTarget(name: "DriftParsingTests", dependencies: ["DriftParsing", "DriftTestSupport"]),
+        .testTarget(name: "DriftRulesTests", dependencies: ["DriftRules", "DriftTestSupport"]),
+        .testTarget(name: "DriftTransportTests", dependencies: ["DriftTransport", "DriftTestSupport"]),
+        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTestSupport"]),
+        .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"]),
+        .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]
 )

@@ -22,6 +22,8 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
     /// Thrown when rendering needs a variable the host does not define.
     public struct MissingVariable: Error, Hashable, Sendable {
         public let name: String
+
+        public init(name: String) { self.name = name }
     }
 
     public init(_ text: String) throws {

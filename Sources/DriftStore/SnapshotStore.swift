@@ -147,6 +147,11 @@ public final class SnapshotStore {
         ).first?.first?.bytes
     }
 
+    /// Distinct file contents stored.
+    public func contentCount() throws -> Int {
+        Int(try database.query("SELECT count(*) FROM contents", operation: "counting contents").first?.first?.int ?? 0)
+    }
+
     /// A short public name for the redaction key, so runs tagged under different keys are told apart.
     public var redactionKeyID: String {
         String(Digest.hex(Digest.sha256(Array("stackdrift-key-id".utf8) + redactionKey)).prefix(16))

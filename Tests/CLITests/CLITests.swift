@@ -1,0 +1,182 @@
+import DriftTestSupport
+import Foundation
+import Testing
+
+/// Runs the built `stackdrift` binary the way an operator or cron does.
+enum CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The binary sits beside the test bundle in the build directory.
+    static var binary: String {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("stackdrift").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/stackdrift").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// A scratch directory for databases, reports and inventories.
+typealias Scratch = TemporaryDirectory
+
+private let demoInventory = "Examples/demo/inventory.yaml"
+private let demoSecrets = ["7d1e5c9a3b2f", "c4e8a2f61d07", "2b6f0d8e4c1a", "9a3c7e1f5b2d", "e1d4b7a0c3f6", "6c0a4e8b2d5f", "NEUTRON_PASS"]
+
+@Suite(.serialized) struct CLITests {
+    @Test func demoAuditReportsDriftStoresTheRunAndExits1() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let result = try CLI.run(["audit", "--inventory", demoInventory, "--db", scratch.path + "/a.db",
+                                  "--json", scratch.path + "/report.json"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("stackdrift audit of 4 hosts"))
+        #expect(result.stdout.contains("compute2  /etc/nova/nova.conf:22  [DEFAULT] vncserver_proxyclient_address"))
+        #expect(result.stdout.contains("expected '10.0.0.32', found '10.0.0.31'"))
+        #expect(result.stdout.contains("DRIFT: 6 failing checks on 3 hosts"))
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/a.db"))
+        let report = try String(contentsOfFile: scratch.path + "/report.json", encoding: .utf8)
+        #expect(report.contains("\"schema\": \"stackdrift-report/1\""))
+        for secret in demoSecrets {
+            #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret) && !report.contains(secret),
+                    "'\(secret)' leaked")
+        }
+    }
+
+    @Test func aSecondRunGetsTheNextRunID() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        _ = try CLI.run(["audit", "-i", demoInventory, "--db", scratch.path + "/a.db", "--quiet"])
+        let second = try CLI.run(["audit", "-i", demoInventory, "--db", scratch.path + "/a.db"])
+        #expect(second.stdout.contains("(run 2)"))
+    }
+
+    @Test func jsonOnStdoutSendsTheSummaryToStderr() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let result = try CLI.run(["audit", "-i", demoInventory, "--db", scratch.path + "/a.db", "--json", "-"])
+        #expect(result.status == 1)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["schema"] as? String == "stackdrift-report/1")
+        #expect(result.stderr.contains("DRIFT"))
+    }
+
+    @Test func aCleanFleetExits0() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let inventory = try scratch.write("clean.yaml", """
+        architecture: neutron
+        vars: {controller: controller}
+        hosts:
+          - name: compute1
+            transport: local
+            root: \(CLI.packageRoot.path)/Examples/demo/trees/compute1
+            roles: [compute]
+            vars: {management_ip: 10.0.0.31, tunnel_ip: 10.0.1.31}
+        """)
+        let result = try CLI.run(["audit", "-i", inventory, "--db", scratch.path + "/a.db"])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("OK: no drift from the guide"))
+    }
+
+    @Test func anUnreachableHostMakesTheAuditIncompleteButTheRestIsAudited() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let inventory = try scratch.write("partial.yaml", """
+        architecture: neutron
+        vars: {controller: controller}
+        defaults: {transport: local}
+        hosts:
+          - {name: compute1, root: \(CLI.packageRoot.path)/Examples/demo/trees/compute1, roles: [compute],
+             vars: {management_ip: 10.0.0.31, tunnel_ip: 10.0.1.31}}
+          - {name: gone, root: /nonexistent/tree, roles: [compute]}
+        """)
+        let result = try CLI.run(["audit", "-i", inventory, "--db", scratch.path + "/a.db", "--json", scratch.path + "/r.json"])
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("HOST FAILED  gone: local tree '/nonexistent/tree' does not exist"))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path + "/r.json"))) as? [String: Any]
+        let summary = report?["summary"] as? [String: Any]
+        #expect(summary?["pass"] as? Int ?? 0 > 30, "compute1 was still audited")
+    }
+
+    @Test func aMalformedInventoryExits64NamingFileAndLine() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let inventory = try scratch.write("bad.yaml", "architecture: neutron\nhosts:\n  - name: c1\n    roles: [comptue]\n")
+        let result = try CLI.run(["audit", "-i", inventory, "--db", scratch.path + "/a.db"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("bad.yaml:4:"))
+        #expect(result.stderr.contains("unknown role 'comptue'"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/a.db"), "nothing happens before the inventory is valid")
+    }
+
+    @Test func aMissingRuleDirectoryExits64() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let result = try CLI.run(["audit", "-i", demoInventory, "--rules", "/nonexistent/rules", "--db", scratch.path + "/a.db"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("rule directory '/nonexistent/rules' does not exist"))
+    }
+
+    @Test func extraRuleDirectoriesAddRules() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        try scratch.write("rules/site.yaml", """
+        file: /etc/nova/nova.conf
+        rules:
+          - id: site.nova.verbose
+            title: nova logs verbosely
+            section: DEFAULT
+            key: verbose
+            equals: "False"
+            guide: {section: "site policy"}
+            examples: {pass: ["[DEFAULT]\\nverbose = False\\n"], fail: ["[DEFAULT]\\nverbose = True\\n"]}
+        """)
+        let result = try CLI.run(["audit", "-i", demoInventory, "--rules", scratch.path + "/rules",
+                                  "--db", scratch.path + "/a.db"])
+        #expect(result.stdout.contains("(site.nova.verbose)"))
+    }
+
+    @Test func usageErrorsExit64() throws {
+        #expect(try CLI.run(["audit"]).status == 64)
+        #expect(try CLI.run(["audit", "-i", demoInventory, "--jobs", "0"]).status == 64)
+        #expect(try CLI.run(["frobnicate"]).status == 64)
+    }
+
+    @Test func helpTeachesWithExamples() throws {
+        let help = try CLI.run(["audit", "--help"])
+        #expect(help.status == 0)
+        for fragment in ["--inventory", "--rules", "--db", "--json", "Examples:", "Exit codes"] {
+            #expect(help.stdout.contains(fragment), "help lacks '\(fragment)'")
+        }
+        let top = try CLI.run(["--help"])
+        #expect(top.stdout.contains("audit"))
+        #expect(try CLI.run(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false)
+    }
+
+    @Test func noColorIsHonoured() throws {
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let result = try CLI.run(["audit", "-i", demoInventory, "--db", scratch.path + "/a.db"], environment: ["NO_COLOR": "1"])
+        #expect(!result.stdout.contains("\u{1B}["))
+    }
+}

@@ -1,0 +1,101 @@
+import DriftAudit
+import DriftCore
+import DriftReporting
+import DriftRules
+import DriftStore
+import DriftTestSupport
+import DriftTransport
+import Foundation
+import Testing
+
+/// The repository's demo fleet, audited through the library as the CLI does.
+enum DemoFleet {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Examples/demo").path
+    static let inventory = root + "/inventory.yaml"
+
+    /// Every secret written into the demo trees; none may leave stackdrift unmasked.
+    static let secrets = ["7d1e5c9a3b2f", "c4e8a2f61d07", "2b6f0d8e4c1a", "9a3c7e1f5b2d", "e1d4b7a0c3f6", "6c0a4e8b2d5f"]
+
+    static func audit(store: SnapshotStore?) throws -> Auditor.Outcome {
+        let inventory = try Inventory.load(path: inventory)
+        let rules = try RuleSet.load(directories: [try BuiltinRules.directory()])
+        let auditor = Auditor(inventory: inventory, ruleSet: rules,
+                              collector: Collector(transports: Auditor.defaultTransports(), jobs: 4),
+                              toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) })
+        return try auditor.run(store: store)
+    }
+}
+
+@Suite struct DemoFleetAuditTests {
+    @Test func findsEachDeliberateDrift() throws {
+        let run = try DemoFleet.audit(store: nil).run
+        let failing = Set(run.findings.filter { $0.status == .fail }.map { "\($0.host) \($0.rule)" })
+        #expect(failing == [
+            "controller nova.default.neutron_admin_password.placeholder",
+            "network ml2.securitygroup.enable_security_group",
+            "compute2 nova.default.vncserver_proxyclient_address",
+            "compute2 nova.default.linuxnet_interface_driver",
+            "compute2 nova.default.notification_driver.ceilometer",
+            "compute2 ml2.ml2_type_gre.tunnel_id_ranges",
+        ])
+        #expect(run.exitCode == AuditExitCode.drift.rawValue.asInt)
+    }
+
+    @Test func compute1IsBuiltExactlyAsTheGuideSays() throws {
+        let run = try DemoFleet.audit(store: nil).run
+        let compute1 = run.findings.filter { $0.host == "compute1" }
+        #expect(compute1.count > 30)
+        #expect(compute1.allSatisfy { $0.status == .pass }, "\(compute1.filter { $0.status != .pass })")
+        #expect(run.hosts.first { $0.name == "compute1" }?.services == [.telemetry], "detected from ceilometer.conf")
+    }
+
+    @Test func findingsPointAtTheOffendingLine() throws {
+        let run = try DemoFleet.audit(store: nil).run
+        let finding = try #require(run.findings.first {
+            $0.host == "compute2" && $0.rule == "nova.default.vncserver_proxyclient_address"
+        })
+        let lines = try String(contentsOfFile: DemoFleet.root + "/trees/compute2/etc/nova/nova.conf", encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[try #require(finding.line) - 1] == "vncserver_proxyclient_address = 10.0.0.31")
+    }
+
+    @Test func neitherTheReportNorTheDatabaseHoldsASecret() throws {
+        let temporary = try TemporaryDirectory()
+        let directory = temporary.path
+        let store = try SnapshotStore(path: directory + "/audit.db")
+        let outcome = try DemoFleet.audit(store: store)
+        #expect(outcome.storeError == nil)
+        let json = JSONReport.render(outcome.run) + TextReport(color: false).render(outcome.run)
+        // Checkpoint the WAL so every page is in the files we grep.
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).map { directory + "/" + $0 }
+        var stored = Data()
+        for file in files { stored += FileManager.default.contents(atPath: file) ?? Data() }
+        for secret in DemoFleet.secrets + ["NEUTRON_PASS"] {
+            #expect(!json.contains(secret), "'\(secret)' leaked into a report")
+            #expect(stored.range(of: Data(secret.utf8)) == nil, "'\(secret)' leaked into the database")
+        }
+        let stats = try store.runs()
+        #expect(stats.count == 1 && stats[0].status == "finished")
+    }
+
+    @Test func exitCodesFollowTheContract() {
+        func host(_ name: String, error: String? = nil, files: [FileResult] = []) -> HostResult {
+            HostResult(name: name, roles: [.compute], services: [], error: error, files: files)
+        }
+        func finding(_ status: FindingStatus) -> Finding {
+            Finding(rule: "r", title: "t", host: "h", file: "/f", section: nil, key: "k", status: status,
+                    severity: .low, expected: nil, actual: nil, line: nil, message: "", guide: nil)
+        }
+        #expect(AuditExitCode.of(hosts: [host("a")], findings: [finding(.pass), finding(.skipped)]) == .clean)
+        #expect(AuditExitCode.of(hosts: [host("a")], findings: [finding(.pass), finding(.fail)]) == .drift)
+        #expect(AuditExitCode.of(hosts: [host("a")], findings: [finding(.fail), finding(.error)]) == .incomplete)
+        #expect(AuditExitCode.of(hosts: [host("a", error: "refused")], findings: [finding(.fail)]) == .incomplete)
+        let unreadable = host("a", files: [FileResult(path: "/f", status: .unreadable, format: nil)])
+        #expect(AuditExitCode.of(hosts: [unreadable], findings: []) == .incomplete)
+    }
+}
+
+extension Int32 {
+    var asInt: Int { Int(self) }
+}

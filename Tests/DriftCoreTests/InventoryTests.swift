@@ -1,0 +1,169 @@
+import DriftCore
+import DriftTestSupport
+import Testing
+
+private func parse(_ yaml: String) throws -> Inventory {
+    try Inventory.parse(yaml, file: "inventory.yaml", baseDirectory: "/srv/audit")
+}
+
+/// Asserts the inventory is rejected at `line` with a message containing `fragment`.
+private func expectError(_ yaml: String, line: Int, _ fragment: String,
+                         sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    expectDiagnostic(.inventory, file: "inventory.yaml", line: line, containing: fragment,
+                     sourceLocation: sourceLocation) { _ = try parse(yaml) }
+}
+
+@Suite struct InventoryTests {
+    static let contractExample = """
+    architecture: neutron            # neutron | nova-network
+    vars: {controller: controller, controller_ip: 10.0.0.11}   # cloud-wide
+    defaults: {transport: ssh, user: auditor, port: 22, sudo: false}
+    hosts:
+      - name: compute1
+        address: 10.0.0.31           # ssh; defaults to name
+        roles: [compute]
+        services: [telemetry]
+        vars: {management_ip: 10.0.0.31, tunnel_ip: 10.0.1.31}
+      - name: lab
+        transport: local
+        root: trees/lab              # relative to the inventory file
+        roles: [controller]
+        vars: {management_ip: 10.0.0.11}
+    """
+
+    @Test func readsTheContractExample() throws {
+        let inventory = try parse(Self.contractExample)
+        #expect(inventory.architecture == .neutron)
+        #expect(inventory.hosts.map(\.name) == ["compute1", "lab"])
+
+        let compute = try #require(inventory.host(named: "compute1"))
+        #expect(compute.roles == [.compute])
+        #expect(compute.services == [.telemetry])
+        #expect(compute.connection.transport == .ssh)
+        #expect(compute.connection.address == "10.0.0.31")
+        #expect(compute.connection.user == "auditor")
+        #expect(compute.connection.port == 22)
+        #expect(compute.connection.sudo == false)
+        // Host variables overlay cloud-wide ones.
+        #expect(compute.vars == ["controller": "controller", "controller_ip": "10.0.0.11",
+                                 "management_ip": "10.0.0.31", "tunnel_ip": "10.0.1.31"])
+        #expect(compute.definedAt?.line == 5)
+
+        let lab = try #require(inventory.host(named: "lab"))
+        #expect(lab.connection.transport == .local)
+        #expect(lab.connection.root == "/srv/audit/trees/lab")
+        #expect(lab.services == nil, "omitted services are detected from files")
+    }
+
+    @Test func explicitEmptyServicesMeansNone() throws {
+        let inventory = try parse("""
+        architecture: nova-network
+        hosts:
+          - {name: c1, roles: [compute], services: []}
+        """)
+        #expect(inventory.architecture == .novaNetwork)
+        #expect(inventory.hosts[0].services == [])
+    }
+
+    @Test func expandsTildeInPaths() throws {
+        let inventory = try parse("""
+        architecture: neutron
+        defaults: {identity: ~/.ssh/id_ed25519}
+        hosts:
+          - {name: c1, roles: [compute], known_hosts: keys/known_hosts}
+        """)
+        #expect(inventory.hosts[0].connection.identity?.hasSuffix("/.ssh/id_ed25519") == true)
+        #expect(inventory.hosts[0].connection.identity?.hasPrefix("~") == false)
+        #expect(inventory.hosts[0].connection.knownHosts == "/srv/audit/keys/known_hosts")
+    }
+
+    @Test func rejectsAnUnknownRoleListingTheValidOnes() {
+        expectError("""
+        architecture: neutron
+        hosts:
+          - name: c1
+            roles: [comptue]
+        """, line: 4, "unknown role 'comptue' (valid: controller, network, compute, block-storage, object-proxy, object-storage)")
+    }
+
+    @Test func rejectsAMissingArchitecture() {
+        expectError("hosts:\n  - {name: c1, roles: [compute]}\n", line: 1, "missing required field 'architecture'")
+    }
+
+    @Test func rejectsAnUnknownArchitecture() {
+        expectError("architecture: flat\nhosts:\n  - {name: c1, roles: [compute]}\n", line: 1,
+                    "unknown architecture 'flat' (valid: neutron, nova-network)")
+    }
+
+    @Test func rejectsAnUnknownFieldAtItsLine() {
+        expectError("""
+        architecture: neutron
+        hosts:
+          - name: c1
+            roles: [compute]
+            rolse: [network]
+        """, line: 5, "hosts[0].rolse: unknown field 'rolse'")
+    }
+
+    @Test func rejectsDuplicateHostNames() {
+        expectError("""
+        architecture: neutron
+        hosts:
+          - {name: c1, roles: [compute]}
+          - {name: c1, roles: [network]}
+        """, line: 4, "duplicate host name 'c1' (first defined at inventory.yaml:3")
+    }
+
+    @Test func rejectsAHostWithoutRoles() {
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: []}\n", line: 3, "at least one role")
+        expectError("architecture: neutron\nhosts:\n  - {name: c1}\n", line: 3, "missing required field 'roles'")
+    }
+
+    @Test func rejectsALocalHostWithoutRoot() {
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, transport: local, roles: [compute]}\n",
+                    line: 3, "needs 'root'")
+    }
+
+    @Test func rejectsRootOnAnSSHHost() {
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], root: /tmp}\n",
+                    line: 3, "'root' is only used with transport: local")
+    }
+
+    @Test func rejectsBadPortsAndTimeouts() {
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], port: 70000}\n",
+                    line: 3, "'70000' is out of range")
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], port: ssh}\n",
+                    line: 3, "expected a whole number, found 'ssh'")
+        expectError("architecture: neutron\ndefaults: {timeout: -1}\nhosts:\n  - {name: c1, roles: [compute]}\n",
+                    line: 2, "timeout must be a positive number")
+    }
+
+    @Test func rejectsUnsafeHostNamesAndVariableNames() {
+        expectError("architecture: neutron\nhosts:\n  - {name: 'a;b', roles: [compute]}\n",
+                    line: 3, "may contain only letters")
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], vars: {management-ip: 1}}\n",
+                    line: 3, "variable name 'management-ip'")
+    }
+
+    @Test func rejectsAnUnknownService() {
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], services: [metering]}\n",
+                    line: 3, "unknown service 'metering' (valid: telemetry")
+    }
+
+    @Test func rejectsNestedVariables() {
+        expectError("architecture: neutron\nvars: {controller: {ip: 1}}\nhosts:\n  - {name: c1, roles: [compute]}\n",
+                    line: 2, "vars.controller: expected a text value, found a mapping")
+    }
+
+    @Test func reportsYAMLSyntaxErrorsWithTheirPosition() {
+        expectError("architecture: neutron\nhosts:\n  - name: c1\n   roles: [compute]\n", line: 4, "invalid YAML")
+    }
+
+    @Test func rejectsAnEmptyHostList() {
+        expectError("architecture: neutron\nhosts: []\n", line: 2, "lists no hosts")
+    }
+
+    @Test func reportsAnUnreadableFile() {
+        #expect(throws: Diagnostic.self) { try Inventory.load(path: "/nonexistent/inventory.yaml") }
+    }
+}

@@ -1,0 +1,122 @@
+import DriftCore
+import DriftReporting
+import Foundation
+import Testing
+
+func sampleRun() -> AuditRun {
+    let failing = Finding(
+        rule: "nova.default.vncserver_proxyclient_address", title: "VNC proxy clients reach the node",
+        host: "compute2", file: "/etc/nova/nova.conf", section: "DEFAULT", key: "vncserver_proxyclient_address",
+        status: .fail, severity: .medium, expected: "10.0.0.32", actual: "10.0.0.31", line: 22,
+        message: "expected '10.0.0.32', found '10.0.0.31'",
+        guide: GuideReference(chapter: 7, section: "Configure a compute node", step: "3"),
+        fix: "set vncserver_proxyclient_address = 10.0.0.32 in [DEFAULT]")
+    let secret = Finding(
+        rule: "nova.default.rabbit_password.placeholder", title: "RabbitMQ password", host: "compute1",
+        file: "/etc/nova/nova.conf", section: "DEFAULT", key: "rabbit_password", status: .pass, severity: .critical,
+        expected: "a real value, not a guide placeholder", actual: SecretPolicy.maskText, line: 3,
+        message: "'rabbit_password' is set and is not a guide placeholder", guide: GuideReference(chapter: 2, section: "Messaging server"),
+        secret: true)
+    let absent = Finding(
+        rule: "ml2.ovs.local_ip", title: "local_ip", host: "compute1", file: "/etc/neutron/plugins/ml2/ml2_conf.ini",
+        section: "ovs", key: "local_ip", status: .fail, severity: .high, expected: "10.0.1.31", actual: nil, line: nil,
+        message: "'local_ip' is not set in [ovs]", guide: nil)
+    return AuditRun(
+        id: 7, startedAt: Date(timeIntervalSince1970: 1_764_000_000), finishedAt: Date(timeIntervalSince1970: 1_764_000_002),
+        toolVersion: "9.9.9", inventory: "/srv/inventory.yaml", architecture: .neutron,
+        hosts: [
+            HostResult(name: "compute2", roles: [.compute], services: [.telemetry],
+                       files: [FileResult(path: "/etc/nova/nova.conf", status: .parsed, format: .osloINI)]),
+            HostResult(name: "compute1", roles: [.compute], services: [],
+                       files: [FileResult(path: "/etc/nova/nova.conf", status: .parsed, format: .osloINI),
+                               FileResult(path: "/etc/neutron/plugins/ml2/ml2_conf.ini", status: .missing, format: .osloINI)]),
+            HostResult(name: "network", roles: [.network], services: [], error: "connection refused",
+                       errorKind: "refused", files: []),
+        ],
+        findings: [failing, secret, absent], exitCode: 2)
+}
+
+@Suite struct JSONReportTests {
+    @Test func followsTheContractLayout() throws {
+        let json = JSONReport.render(sampleRun())
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["schema"] as? String == JSONReport.schemaVersion)
+        let run = try #require(object["run"] as? [String: Any])
+        #expect(run["id"] as? Int == 7)
+        #expect(run["tool_version"] as? String == "9.9.9")
+        #expect(run["started"] as? String == "2025-11-24T16:00:00Z")
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(summary["checks"] as? Int == 3)
+        #expect(summary["fail"] as? Int == 2)
+        #expect(summary["hosts_failed"] as? Int == 1)
+        #expect(summary["files_missing"] as? Int == 1)
+
+        let hosts = try #require(object["hosts"] as? [[String: Any]])
+        #expect(hosts.map { $0["name"] as? String } == ["compute1", "compute2", "network"])
+        #expect(hosts[2]["status"] as? String == "failed")
+        #expect(hosts[2]["error"] as? String == "connection refused")
+
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        for key in ["rule", "host", "file", "section", "key", "status", "severity", "expected", "actual", "line", "message", "guide"] {
+            #expect(findings.allSatisfy { $0.keys.contains(key) }, "every finding has '\(key)', null or not")
+        }
+        // Sorted by host, file, line (absent keys last), rule.
+        #expect(findings.map { $0["rule"] as? String } == [
+            "ml2.ovs.local_ip", "nova.default.rabbit_password.placeholder", "nova.default.vncserver_proxyclient_address",
+        ])
+        let absent = try #require(findings.first { $0["rule"] as? String == "ml2.ovs.local_ip" })
+        #expect(absent["line"] is NSNull)
+        #expect(absent["actual"] is NSNull)
+        #expect(absent["guide"] is NSNull)
+    }
+
+    @Test func keepsTheContractsKeyOrder() {
+        let json = JSONReport.render(sampleRun())
+        let positions = ["\"schema\"", "\"run\"", "\"summary\"", "\"hosts\"", "\"findings\""].map {
+            json.range(of: $0)!.lowerBound
+        }
+        #expect(positions == positions.sorted())
+    }
+
+    @Test func isByteIdenticalForTheSameState() {
+        var shuffled = sampleRun()
+        shuffled.findings.reverse()
+        shuffled.hosts.reverse()
+        #expect(JSONReport.render(shuffled) == JSONReport.render(sampleRun()))
+    }
+}
+
+@Suite struct JSONValueTests {
+    @Test func escapesControlCharactersQuotesAndLineSeparators() {
+        let value = JSONValue.string("a\"b\\c\n\t\u{01}\u{2028}é")
+        #expect(value.rendered(pretty: false) == #""a\"b\\c\n\t\u0001\u2028é""#)
+    }
+
+    @Test func printsNestedValuesDeterministically() {
+        let value = JSONValue.object([("b", .int(1)), ("a", .array([.null, .bool(true), .object([])]))])
+        #expect(value.rendered() == "{\n  \"b\": 1,\n  \"a\": [\n    null,\n    true,\n    {}\n  ]\n}\n")
+        #expect(value.rendered(pretty: false) == #"{"b":1,"a":[null,true,{}]}"#)
+    }
+}
+
+@Suite struct TextReportTests {
+    @Test func listsFailuresWithHostFileLineAndExpectedVersusActual() {
+        let text = TextReport(color: false).render(sampleRun())
+        #expect(text.contains("compute2  /etc/nova/nova.conf:22  [DEFAULT] vncserver_proxyclient_address"))
+        #expect(text.contains("expected '10.0.0.32', found '10.0.0.31'"))
+        #expect(text.contains("HOST FAILED  network: connection refused"))
+        #expect(text.contains("checks: 1 pass, 2 fail, 0 error"))
+        #expect(text.contains("DRIFT: 2 failing checks on 2 hosts"))
+        #expect(text.contains("INCOMPLETE"))
+        #expect(!text.contains("\u{1B}["), "no escape codes without colour")
+    }
+
+    @Test func coloursOnlyWhenAsked() {
+        #expect(TextReport(color: true).render(sampleRun()).contains("\u{1B}[31m"))
+    }
+
+    @Test func capsTheListAndSaysHowManyMore() {
+        let text = TextReport(color: false, maxFindings: 1).render(sampleRun())
+        #expect(text.contains("… and 1 more"))
+    }
+}

@@ -1,0 +1,189 @@
+import DriftCore
+import DriftTestSupport
+import DriftTransport
+import Foundation
+import Testing
+
+/// A throwaway directory tree standing in for a host's `/`.
+final class TemporaryTree {
+    let directory: TemporaryDirectory
+    var root: String { directory.path }
+
+    init() throws { directory = try TemporaryDirectory(prefix: "stackdrift-tree") }
+
+    func write(_ path: String, _ text: String) throws { try directory.write(path, text) }
+
+    func link(_ path: String, to target: String) throws {
+        let url = URL(fileURLWithPath: root + path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: target)
+    }
+
+    func host(_ name: String = "lab") -> InventoryHost {
+        InventoryHost(name: name, roles: [.controller], connection: ConnectionSettings(transport: .local, root: root))
+    }
+}
+
+private func text(_ read: FileRead) -> String? {
+    if case .content(let bytes) = read { return String(decoding: bytes, as: UTF8.self) }
+    return nil
+}
+
+@Suite struct LocalTransportTests {
+    @Test func readsFilesUnderTheRoot() throws {
+        let tree = try TemporaryTree()
+        try tree.write("/etc/nova/nova.conf", "[DEFAULT]\nmy_ip = 10.0.0.11\n")
+        let session = try LocalTransport().connect(to: tree.host())
+        #expect(text(session.read("/etc/nova/nova.conf", limit: 1024)) == "[DEFAULT]\nmy_ip = 10.0.0.11\n")
+    }
+
+    @Test func aMissingFileIsMissingNotAnError() throws {
+        let tree = try TemporaryTree()
+        let session = try LocalTransport().connect(to: tree.host())
+        #expect(session.read("/etc/nova/nova.conf", limit: 1024) == .missing)
+        #expect(session.read("/etc/nova", limit: 1024) == .missing)
+    }
+
+    @Test func absoluteSymlinksResolveInsideTheTree() throws {
+        // Debian: /etc/mysql/my.cnf -> /etc/alternatives/my.cnf -> /etc/mysql/mariadb.cnf
+        let tree = try TemporaryTree()
+        try tree.write("/etc/mysql/mariadb.cnf", "[mysqld]\nbind-address = 10.0.0.11\n")
+        try tree.link("/etc/alternatives/my.cnf", to: "/etc/mysql/mariadb.cnf")
+        try tree.link("/etc/mysql/my.cnf", to: "/etc/alternatives/my.cnf")
+        let session = try LocalTransport().connect(to: tree.host())
+        #expect(text(session.read("/etc/mysql/my.cnf", limit: 1024)) == "[mysqld]\nbind-address = 10.0.0.11\n")
+    }
+
+    @Test func symlinksCannotEscapeTheTree() throws {
+        let tree = try TemporaryTree()
+        try tree.link("/etc/passwd-copy", to: "../../../../../../../../etc/hostname")
+        try tree.link("/etc/hosts", to: "/etc/hostname")
+        let session = try LocalTransport().connect(to: tree.host())
+        // Both resolve to <root>/etc/hostname, which does not exist in the tree.
+        #expect(session.read("/etc/passwd-copy", limit: 1024) == .missing)
+        #expect(session.read("/etc/hosts", limit: 1024) == .missing)
+    }
+
+    @Test func rejectsDotDotInRequestedPaths() throws {
+        let tree = try TemporaryTree()
+        let session = try LocalTransport().connect(to: tree.host())
+        guard case .failed(let error) = session.read("/etc/../../outside", limit: 1024) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error.kind == .io)
+    }
+
+    @Test func symlinkLoopsAreErrors() throws {
+        let tree = try TemporaryTree()
+        try tree.link("/etc/a", to: "/etc/b")
+        try tree.link("/etc/b", to: "/etc/a")
+        let session = try LocalTransport().connect(to: tree.host())
+        guard case .failed(let error) = session.read("/etc/a", limit: 1024) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error.message.contains("symbolic links"))
+    }
+
+    @Test func enforcesTheSizeLimit() throws {
+        let tree = try TemporaryTree()
+        try tree.write("/etc/big.conf", String(repeating: "x", count: 200_000))
+        let session = try LocalTransport().connect(to: tree.host())
+        guard case .failed(let error) = session.read("/etc/big.conf", limit: 100_000) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error.kind == .tooLarge)
+        #expect(text(session.read("/etc/big.conf", limit: 300_000))?.count == 200_000)
+    }
+
+    @Test func directoriesAreNotFiles() throws {
+        let tree = try TemporaryTree()
+        try tree.write("/etc/nova/nova.conf", "")
+        let session = try LocalTransport().connect(to: tree.host())
+        guard case .failed(let error) = session.read("/etc/nova", limit: 1024) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error.message.contains("directory"))
+    }
+
+    @Test(.enabled(if: getuid() != 0, "root reads every file, so permissions cannot be denied to it"))
+    func unreadableFilesArePermissionDenied() throws {
+        let tree = try TemporaryTree()
+        try tree.write("/etc/nova/nova.conf", "secret")
+        chmod(tree.root + "/etc/nova/nova.conf", 0)
+        let session = try LocalTransport().connect(to: tree.host())
+        guard case .failed(let error) = session.read("/etc/nova/nova.conf", limit: 1024) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error.kind == .permissionDenied)
+    }
+
+    @Test func aMissingRootFailsTheHost() throws {
+        let host = InventoryHost(name: "gone", roles: [.compute],
+                                 connection: ConnectionSettings(transport: .local, root: "/nonexistent/tree"))
+        #expect(throws: TransportError.self) { try LocalTransport().connect(to: host) }
+        do {
+            _ = try LocalTransport().connect(to: host)
+        } catch {
+            #expect(error.kind == .rootMissing)
+        }
+    }
+}
+
+@Suite struct CollectorTests {
+    @Test func collectsManyHostsInParallelAndKeepsRequestOrder() throws {
+        let trees = try (0..<12).map { index -> TemporaryTree in
+            let tree = try TemporaryTree()
+            try tree.write("/etc/nova/nova.conf", "[DEFAULT]\nmy_ip = 10.0.0.\(index)\n")
+            return tree
+        }
+        let requests = trees.enumerated().map { index, tree in
+            CollectionRequest(host: tree.host("host\(index)"), paths: ["/etc/nova/nova.conf", "/etc/absent.conf"])
+        }
+        let collector = Collector(transports: [.local: LocalTransport()], jobs: 4)
+        let progressCalls = ProgressLog()
+        let results = collector.collect(requests) { done, total, failed in progressCalls.record(done, total, failed) }
+        #expect(results.map(\.host.name) == requests.map(\.host.name))
+        for (index, result) in results.enumerated() {
+            #expect(result.failure == nil)
+            #expect(text(result.files["/etc/nova/nova.conf"]!) == "[DEFAULT]\nmy_ip = 10.0.0.\(index)\n")
+            #expect(result.files["/etc/absent.conf"] == .missing)
+        }
+        #expect(progressCalls.calls.count == 12)
+        #expect(progressCalls.calls.map(\.0).sorted() == Array(1...12))
+    }
+
+    @Test func aFailingHostDoesNotStopTheOthers() throws {
+        let tree = try TemporaryTree()
+        try tree.write("/etc/nova/nova.conf", "x")
+        let gone = InventoryHost(name: "gone", roles: [.compute],
+                                 connection: ConnectionSettings(transport: .local, root: "/nonexistent"))
+        let ssh = InventoryHost(name: "remote", roles: [.compute], connection: ConnectionSettings(transport: .ssh))
+        let collector = Collector(transports: [.local: LocalTransport()], jobs: 2)
+        let results = collector.collect([
+            CollectionRequest(host: gone, paths: ["/etc/nova/nova.conf"]),
+            CollectionRequest(host: ssh, paths: ["/etc/nova/nova.conf"]),
+            CollectionRequest(host: tree.host("ok"), paths: ["/etc/nova/nova.conf"]),
+        ])
+        #expect(results[0].failure?.kind == .rootMissing)
+        #expect(results[1].failure?.kind == .unsupported)
+        #expect(results[2].failure == nil)
+        #expect(text(results[2].files["/etc/nova/nova.conf"]!) == "x")
+    }
+}
+
+/// Records progress callbacks from worker threads.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var calls: [(Int, Int, Int)] = []
+
+    func record(_ done: Int, _ total: Int, _ failed: Int) {
+        lock.lock()
+        calls.append((done, total, failed))
+        lock.unlock()
+    }
+}
