@@ -45,7 +45,9 @@ public struct Auditor: Sendable {
                                         architecture: inventory.architecture.rawValue)
         let engine = RuleEngine(ruleSet: ruleSet, architecture: inventory.architecture)
 
-        let requests = inventory.hosts.map { CollectionRequest(host: $0, paths: engine.filesToCollect(for: $0)) }
+        let requests = inventory.hosts.map { host in
+            CollectionRequest(host: host, paths: engine.filesToCollect(for: host), expandIncludes: Self.expandIncludes(ruleSet))
+        }
         let collections = collector.collect(requests, progress: progress)
 
         var hostResults: [HostResult] = []
@@ -54,7 +56,7 @@ public struct Auditor: Sendable {
         var storedFiles: [StoredRun.File] = []
         let redactor = store.map { Redactor(policy: ruleSet.secrets, key: $0.redactionKey) }
 
-        for collection in collections {
+        for (request, collection) in zip(requests, collections) {
             let host = collection.host
             if let failure = collection.failure, collection.files.isEmpty {
                 hostResults.append(HostResult(name: host.name, roles: host.roles, services: [],
@@ -62,23 +64,15 @@ public struct Auditor: Sendable {
                 storedHosts.append(StoredRun.Host(name: host.name, errorKind: failure.kind.rawValue, error: failure.message))
                 continue
             }
-            var states: [String: FileState] = [:]
-            var fileResults: [FileResult] = []
-            let filesRead = Set(engine.rules(for: host).map(\.file))
-            for path in collection.files.keys.sorted() {
-                // A service marker that is absent only says the service is not there: not worth a line.
-                if !filesRead.contains(path), collection.files[path] == .missing { continue }
-                let processed = process(path: path, read: collection.files[path]!, host: host.name,
-                                        parse: filesRead.contains(path), redactor: redactor)
-                states[path] = processed.state
-                fileResults.append(processed.result)
-                storedFiles.append(processed.stored)
-            }
-            let evidence = HostEvidence(host: host, files: states)
+            let processed = HostFiles(collection: collection, requested: request.paths,
+                                      filesRead: Set(engine.rules(for: host).map(\.file)), ruleSet: ruleSet,
+                                      redactor: redactor)
+            storedFiles += processed.stored
+            let evidence = HostEvidence(host: host, files: processed.states)
             findings += engine.evaluate(evidence)
             let failure = collection.failure
             hostResults.append(HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
-                                          error: failure?.message, errorKind: failure?.kind.rawValue, files: fileResults))
+                                          error: failure?.message, errorKind: failure?.kind.rawValue, files: processed.results))
             storedHosts.append(StoredRun.Host(name: host.name, errorKind: failure?.kind.rawValue, error: failure?.message))
         }
 
@@ -101,46 +95,15 @@ public struct Auditor: Sendable {
         return Outcome(run: run, storeError: storeError)
     }
 
-    /// Turns one file read into what the engine, the report and the store each need.
-    private func process(path: String, read: FileRead, host: String, parse: Bool, redactor: Redactor?)
-        -> (state: FileState, result: FileResult, stored: StoredRun.File) {
-        let format = ruleSet.format(forFile: path)
-        switch read {
-        case .missing:
-            return (.missing, FileResult(path: path, status: .missing, format: format),
-                    StoredRun.File(host: host, path: path, status: .missing))
-        case .failed(let error):
-            return (.unreadable(reason: error.message),
-                    FileResult(path: path, status: .unreadable, format: format, reason: error.message),
-                    StoredRun.File(host: host, path: path, status: .unreadable, error: error.message))
-        case .content(let bytes):
-            let text = try? ConfigText.decode(bytes, file: path)
-            let stored = { (document: ConfigDocument?) -> StoredRun.File in
-                let content = text.flatMap { text in redactor.map { Array($0.redact(text, document: document).utf8) } }
-                return StoredRun.File(host: host, path: path, status: .present, content: content,
-                                      error: text == nil ? "not valid UTF-8; content not stored" : nil)
-            }
-            guard parse else {
-                // A service marker no rule reads: its presence is all that matters. Stored redacted
-                // line by line, since there is no parse to say where its secrets are.
-                return (.present, FileResult(path: path, status: .present, format: format), stored(nil))
-            }
-            guard let format else {
-                let reason = "no parser for this file"
-                return (.unreadable(reason: reason), FileResult(path: path, status: .unparseable, format: nil, reason: reason),
-                        stored(nil))
-            }
-            do {
-                let document = try DocumentParser.parse(bytes, path: path, format: format, secrets: ruleSet.secrets)
-                return (.parsed(document), FileResult(path: path, status: .parsed, format: format), stored(document))
-            } catch let diagnostic as Diagnostic {
-                return (.unparseable(diagnostic),
-                        FileResult(path: path, status: .unparseable, format: format, reason: diagnostic.message,
-                                   line: diagnostic.location.line),
-                        stored(nil))
-            } catch {
-                return (.unreadable(reason: "\(error)"),
-                        FileResult(path: path, status: .unparseable, format: format, reason: "\(error)"), stored(nil))
+    /// Tells the collector which files a collected file includes (MySQL `!include` and
+    /// `!includedir`), so they are fetched in the same session.
+    static func expandIncludes(_ ruleSet: RuleSet) -> IncludeExpander {
+        { path, content in
+            guard ruleSet.format(forFile: path) == .mysql else { return [] }
+            return MySQLOptionReader.includeTargets(in: content).map { target in
+                target.isDirectory
+                    ? .directory(target.path, accepts: MySQLOptionReader.hasOptionFileExtension)
+                    : .file(target.path)
             }
         }
     }

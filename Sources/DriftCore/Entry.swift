@@ -1,4 +1,4 @@
-/// One assignment in a configuration file, with where it is and exactly how it was written.
+/// One assignment in a configuration file, with where it is and how it was written.
 ///
 /// A repeated key produces one entry per occurrence, in the order the consuming
 /// program reads them, so multi-valued options (oslo's MultiStrOpt such as
@@ -9,18 +9,24 @@ public struct Entry: Hashable, Sendable {
     /// Option name as written.
     public var key: String
     public var value: ConfigValue
+    /// File and lines; for MySQL the file may be an `!include`d one.
     public var span: SourceSpan
-    /// The exact text of the entry's lines, line terminators included.
-    public var raw: String
-    /// 1-based column on the first line where the value text starts; `nil` for value-less keys.
+    /// The entry's bytes in its file (all its lines, terminators included).
+    public var byteRange: Range<Int>
+    /// The value's bytes in its file, from its first character on the first line to its last
+    /// on the last line; `nil` for a key written without a value.
+    public var valueRange: Range<Int>?
+    /// 1-based byte column of the value on the first line.
     public var valueColumn: Int?
 
-    public init(section: String?, key: String, value: ConfigValue, span: SourceSpan, raw: String, valueColumn: Int? = nil) {
+    public init(section: String?, key: String, value: ConfigValue, span: SourceSpan, byteRange: Range<Int>,
+                valueRange: Range<Int>? = nil, valueColumn: Int? = nil) {
         self.section = section
         self.key = key
         self.value = value
         self.span = span
-        self.raw = raw
+        self.byteRange = byteRange
+        self.valueRange = valueRange
         self.valueColumn = valueColumn
     }
 

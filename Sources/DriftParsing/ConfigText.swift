@@ -1,11 +1,20 @@
 import DriftCore
 
-/// Turns a file's bytes into text the way the consuming programs do: Python 3
-/// services open config files as UTF-8 and fail on anything else.
+/// Turns a file's bytes into source text the way its consuming program reads them.
+///
+/// Python 3 services open config files as UTF-8 and fail on anything else, so
+/// their formats must be valid UTF-8. C programs (MySQL, LVM, sysctl, glibc)
+/// read bytes; for them an invalid file is read as Latin-1, one character per
+/// byte, which loses nothing and prints back byte for byte.
 public enum ConfigText {
-    public static func decode(_ bytes: [UInt8], file: String) throws -> String {
-        if let text = String(validating: bytes, as: UTF8.self) { return text }
-        // Name the first line holding an invalid sequence so the operator can find it.
+    public static func sourceText(_ bytes: [UInt8], requiresUTF8: Bool) -> SourceText {
+        if String(validating: bytes, as: UTF8.self) != nil || requiresUTF8 { return SourceText(bytes: bytes, encoding: .utf8) }
+        return SourceText(bytes: bytes, encoding: .latin1)
+    }
+
+    /// Validates that a Python-read file is UTF-8, naming the first bad line if not.
+    public static func requireUTF8(_ bytes: [UInt8], file: String) throws {
+        if String(validating: bytes, as: UTF8.self) != nil { return }
         var line = 1
         var index = 0
         while index < bytes.count {
@@ -15,6 +24,6 @@ public enum ConfigText {
             index = end + 1
         }
         throw Diagnostic(.encoding, at: SourceLocation(file: file, line: line),
-                         "file is not valid UTF-8 text (the services reading it would fail too)")
+                         "file is not valid UTF-8 text (the service reading it would fail too)")
     }
 }

@@ -78,9 +78,10 @@ public struct RuleEngine: Sendable {
         finding.status = outcome.status
         finding.expected = outcome.expected
         finding.actual = outcome.actual
-        finding.line = outcome.line
+        finding.line = outcome.entry?.line ?? outcome.line
         finding.message = outcome.message
         finding.secret = outcome.masked
+        if let file = outcome.entry?.span.file { finding.file = file }
         return finding
     }
 
@@ -90,9 +91,23 @@ public struct RuleEngine: Sendable {
         var status: FindingStatus
         var expected: String?
         var actual: String?
+        /// The entry the outcome is about; its file may be an included one (MySQL's !includedir).
+        var entry: Entry?
+        /// A line without an entry (a parse error's).
         var line: Int?
         var message: String
         var masked = false
+
+        init(status: FindingStatus, expected: String?, actual: String? = nil, entry: Entry? = nil, line: Int? = nil,
+             message: String, masked: Bool = false) {
+            self.status = status
+            self.expected = expected
+            self.actual = actual
+            self.entry = entry
+            self.line = line
+            self.message = message
+            self.masked = masked
+        }
     }
 
     private func check(_ rule: Rule, file: FileState, vars: [String: String]) throws -> Outcome {
@@ -114,40 +129,46 @@ public struct RuleEngine: Sendable {
                            message: "cannot parse '\(rule.file)': line \(diagnostic.location.line): \(diagnostic.message)")
         }
 
+        return try match(rule, in: document, expected: expected, vars: vars)
+    }
+
+    private func match(_ rule: Rule, in document: ConfigDocument, expected: String?, vars: [String: String]) throws -> Outcome {
         let occurrences = document.entries(section: rule.section, key: rule.key)
+        // The value a single-valued option takes, as the program picks it (last, first, or Paste's DEFAULT rule).
+        let effective = document.effectiveEntry(section: rule.section, key: rule.key)
         let place = rule.section.map { " in [\($0)]" } ?? ""
         let notSet = Outcome(status: .fail, expected: expected, message: "'\(rule.key)' is not set\(place)")
         let type = rule.effectiveType
 
         switch rule.matcher {
         case .present:
-            guard let entry = occurrences.last else { return notSet }
+            guard let entry = effective else { return notSet }
             let shown = show(entry, rule)
-            return Outcome(status: .pass, expected: expected, actual: shown.text, line: entry.line,
+            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: entry,
                            message: "'\(rule.key)' is set", masked: shown.masked)
 
         case .absent:
-            guard let entry = occurrences.last else {
+            guard let entry = effective else {
                 return Outcome(status: .pass, expected: expected, message: "'\(rule.key)' is not set\(place)")
             }
             let shown = show(entry, rule)
-            return Outcome(status: .fail, expected: expected, actual: shown.text, line: entry.line,
+            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
                            message: "'\(rule.key)' is set but should not be", masked: shown.masked)
 
         case .equals(let template):
-            guard let entry = occurrences.last else { return notSet }
+            guard let entry = effective else { return notSet }
             return compare(entry, against: [try template.render(vars)], type: type, rule: rule, expected: expected)
 
         case .oneOf(let templates):
-            guard let entry = occurrences.last else { return notSet }
+            guard let entry = effective else { return notSet }
             let wanted = try templates.map { try $0.render(vars) }
             return compare(entry, against: wanted, type: type, rule: rule, expected: expected)
 
         case .regex(let pattern):
-            guard let entry = occurrences.last else { return notSet }
+            guard let entry = effective else { return notSet }
             let shown = show(entry, rule)
             let matches = pattern.matchesWhole(entry.value.text)
-            return Outcome(status: matches ? .pass : .fail, expected: expected, actual: shown.text, line: entry.line,
+            return Outcome(status: matches ? .pass : .fail, expected: expected, actual: shown.text, entry: entry,
                            message: matches ? "'\(rule.key)' matches /\(pattern.pattern)/"
                                : "'\(shown.text)' does not match /\(pattern.pattern)/", masked: shown.masked)
 
@@ -162,13 +183,13 @@ public struct RuleEngine: Sendable {
             for entry in occurrences {
                 let candidates = type.elements(of: entry.value)
                 if candidates.contains(where: { elementType.normalize($0) == wanted && wanted != nil }) {
-                    return Outcome(status: .pass, expected: expected, actual: actual, line: entry.line,
+                    return Outcome(status: .pass, expected: expected, actual: actual, entry: entry,
                                    message: "'\(rule.key)' includes '\(masked ? SecretPolicy.maskText : wantedText)'",
                                    masked: masked)
                 }
             }
             let found = shownAll.map { "'\($0.text)'" }.joined(separator: ", ")
-            return Outcome(status: .fail, expected: expected, actual: actual, line: occurrences.last?.line,
+            return Outcome(status: .fail, expected: expected, actual: actual, entry: occurrences.last,
                            message: "no value of '\(rule.key)' is '\(masked ? SecretPolicy.maskText : wantedText)' (found \(found))",
                            masked: masked)
 
@@ -181,11 +202,11 @@ public struct RuleEngine: Sendable {
                 let message = shown.masked
                     ? "'\(rule.key)' still holds a guide placeholder; set the real value"
                     : "'\(rule.key)' still holds the guide placeholder '\(token)'"
-                return Outcome(status: .fail, expected: expected, actual: shown.text, line: entry.line,
+                return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
                                message: message, masked: shown.masked)
             }
             let shown = show(last, rule)
-            return Outcome(status: .pass, expected: expected, actual: shown.text, line: last.line,
+            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: last,
                            message: "'\(rule.key)' is set and is not a guide placeholder", masked: shown.masked)
         }
     }
@@ -194,15 +215,15 @@ public struct RuleEngine: Sendable {
     private func compare(_ entry: Entry, against wanted: [String], type: ValueType, rule: Rule, expected: String?) -> Outcome {
         let shown = show(entry, rule)
         guard let actual = type.normalize(entry.value) else {
-            return Outcome(status: .fail, expected: expected, actual: shown.text, line: entry.line,
+            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
                            message: "'\(shown.text)' is not a valid \(type.rawValue) value for '\(rule.key)'", masked: shown.masked)
         }
         let accepted = wanted.compactMap { type.normalize($0) }
         if accepted.contains(actual) {
-            return Outcome(status: .pass, expected: expected, actual: shown.text, line: entry.line,
+            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: entry,
                            message: "'\(rule.key)' is '\(shown.text)'", masked: shown.masked)
         }
-        return Outcome(status: .fail, expected: expected, actual: shown.text, line: entry.line,
+        return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
                        message: "expected \(quotedExpectation(rule, expected)), found '\(shown.text)'", masked: shown.masked)
     }
 

@@ -1,14 +1,27 @@
 import DriftCore
 
+/// A file or directory that a collected file includes, to fetch in the same session.
+public enum IncludeTarget: Sendable {
+    case file(String)
+    /// A directory whose entries accepted by the filter are read, in byte order of their names.
+    case directory(String, accepts: @Sendable (String) -> Bool)
+}
+
+/// Finds what a file includes from its path and content; the collector fetches those too,
+/// recursively, so a parser can later resolve includes from what was collected.
+public typealias IncludeExpander = @Sendable (_ path: String, _ content: [UInt8]) -> [IncludeTarget]
+
 /// What to fetch from one host.
 public struct CollectionRequest: Sendable {
     public var host: InventoryHost
     /// Absolute paths on the host.
     public var paths: [String]
+    public var expandIncludes: IncludeExpander?
 
-    public init(host: InventoryHost, paths: [String]) {
+    public init(host: InventoryHost, paths: [String], expandIncludes: IncludeExpander? = nil) {
         self.host = host
         self.paths = paths
+        self.expandIncludes = expandIncludes
     }
 }
 
@@ -17,14 +30,19 @@ public struct HostCollection: Sendable {
     public var host: InventoryHost
     /// Set when the host could not be reached at all; `files` is then empty.
     public var failure: TransportError?
+    /// Every file read: the requested ones and those they include.
     public var files: [String: FileRead]
+    /// Directories listed while following includes.
+    public var directories: [String: DirectoryListing]
     /// Wall-clock seconds spent on the host.
     public var seconds: Double
 
-    public init(host: InventoryHost, failure: TransportError? = nil, files: [String: FileRead] = [:], seconds: Double = 0) {
+    public init(host: InventoryHost, failure: TransportError? = nil, files: [String: FileRead] = [:],
+                directories: [String: DirectoryListing] = [:], seconds: Double = 0) {
         self.host = host
         self.failure = failure
         self.files = files
+        self.directories = directories
         self.seconds = seconds
     }
 }

@@ -78,15 +78,50 @@ public struct Collector: Sendable {
             return HostCollection(host: host, failure: error, seconds: elapsed())
         }
         defer { session.close() }
-        var files: [String: FileRead] = [:]
-        for path in request.paths {
+        var collected = HostCollection(host: host)
+        // Requested files first, then what they include, depth-first as the programs read them.
+        var queue: [(path: String, depth: Int)] = request.paths.map { ($0, 0) }
+        while !queue.isEmpty {
+            let (path, depth) = queue.removeFirst()
+            guard collected.files[path] == nil else { continue }
             let read = session.read(path, limit: maxFileSize)
-            files[path] = read
-            // A dropped connection fails the rest of the host's files the same way; stop asking.
-            if case .failed(let error) = read, error.kind == .dropped || error.kind == .timeout {
-                return HostCollection(host: host, failure: error, files: files, seconds: elapsed())
+            collected.files[path] = read
+            switch read {
+            case .failed(let error) where error.kind == .dropped || error.kind == .timeout:
+                // A dropped connection fails the rest of the host's files the same way; stop asking.
+                collected.failure = error
+                collected.seconds = elapsed()
+                return collected
+            case .content(let bytes) where depth < Self.maxIncludeDepth:
+                let included = expand(request.expandIncludes?(path, bytes) ?? [], session: session, into: &collected)
+                queue.insert(contentsOf: included.map { ($0, depth + 1) }, at: 0)
+            default:
+                break
             }
         }
-        return HostCollection(host: host, files: files, seconds: elapsed())
+        collected.seconds = elapsed()
+        return collected
+    }
+
+    /// MySQL's include depth; also a guard against include cycles.
+    static let maxIncludeDepth = 10
+
+    /// The files to read for a list of include targets, listing directories as needed.
+    private func expand(_ targets: [IncludeTarget], session: any TransportSession, into collected: inout HostCollection) -> [String] {
+        var paths: [String] = []
+        for target in targets {
+            switch target {
+            case .file(let path):
+                paths.append(path)
+            case .directory(let directory, let accepts):
+                let listing = collected.directories[directory] ?? session.list(directory)
+                collected.directories[directory] = listing
+                if case .entries(let names) = listing {
+                    let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+                    paths += names.filter(accepts).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { base + "/" + $0 }
+                }
+            }
+        }
+        return paths
     }
 }

@@ -66,6 +66,27 @@ final class LocalSession: TransportSession {
         return .content(bytes)
     }
 
+    func list(_ directory: String) -> DirectoryListing {
+        guard !closed else { return .failed(TransportError(.io, host: host, path: directory, "session is closed")) }
+        let resolved: String
+        switch resolve(directory) {
+        case .success(let real): resolved = real
+        case .failure(let error): return .failed(error)
+        }
+        var info = stat()
+        guard stat(resolved, &info) == 0 else {
+            return errno == ENOENT || errno == ENOTDIR ? .missing : .failed(posixError(errno, path: directory))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else {
+            return .failed(TransportError(.io, host: host, path: directory, "is not a directory"))
+        }
+        do {
+            return .entries(try FileManager.default.contentsOfDirectory(atPath: resolved))
+        } catch {
+            return .failed(posixError(EACCES, path: directory))
+        }
+    }
+
     func close() { closed = true }
 
     /// Resolves `path` inside the tree, following symbolic links relative to the tree's root.

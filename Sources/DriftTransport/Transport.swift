@@ -14,6 +14,8 @@ public protocol Transport: Sendable {
 public protocol TransportSession: AnyObject {
     /// Reads a whole file; a missing file is `.missing`, not an error.
     func read(_ path: String, limit: Int) -> FileRead
+    /// Lists a directory's entry names (for MySQL's `!includedir`).
+    func list(_ directory: String) -> DirectoryListing
     /// Releases the connection; reads after closing fail.
     func close()
 }
@@ -21,6 +23,13 @@ public protocol TransportSession: AnyObject {
 /// The result of reading one file.
 public enum FileRead: Sendable, Hashable {
     case content([UInt8])
+    case missing
+    case failed(TransportError)
+}
+
+/// The result of listing a directory.
+public enum DirectoryListing: Sendable, Hashable {
+    case entries([String])
     case missing
     case failed(TransportError)
 }

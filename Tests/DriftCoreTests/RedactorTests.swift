@@ -19,8 +19,12 @@ import Testing
 
     """
 
+    func redactUnparsed(_ text: String) -> String {
+        String(decoding: redactor.redact(unparsed: SourceText(text)), as: UTF8.self)
+    }
+
     @Test func replacesSecretsAndURLCredentialsWithoutTouchingTheRest() {
-        let redacted = redactor.redact(text, document: nil)
+        let redacted = redactUnparsed(text)
         #expect(!redacted.contains("hunter2"))
         #expect(!redacted.contains("NOVA_DBPASS"))
         #expect(!redacted.contains("quoted token"))
@@ -32,7 +36,7 @@ import Testing
     }
 
     @Test func equalSecretsGetEqualTagsAndDifferentSecretsDifferentTags() {
-        let tagged = redactor.redact(text, document: nil)
+        let tagged = redactUnparsed(text)
         let tag = redactor.tag("hunter2")
         #expect(tagged.components(separatedBy: tag).count == 3, "both hunter2 lines carry the same tag")
         #expect(redactor.tag("hunter3") != tag)
@@ -42,12 +46,18 @@ import Testing
 
     @Test func usesTheParsedDocumentForContinuationLines() {
         let text = "[DEFAULT]\nadmin_password = first\n    second\nnext = 1\n"
+        let bytes = Array(text.utf8)
+        // The value runs from "first" (byte 27) to the end of "second" (byte 43).
         let entry = Entry(section: "DEFAULT", key: "admin_password", value: .string("first\nsecond"),
-                          span: SourceSpan(file: "f", startLine: 2, endLine: 3), raw: "", valueColumn: 18)
-        let document = ConfigDocument(path: "f", format: .osloINI, entries: [entry], segments: [])
-        let redacted = redactor.redact(text, document: document)
+                          span: SourceSpan(file: "f", startLine: 2, endLine: 3), byteRange: 10..<44,
+                          valueRange: 27..<43, valueColumn: 18)
+        let document = ConfigDocument(path: "f", format: .osloINI, source: SourceText(bytes: bytes), entries: [entry],
+                                      segments: [])
+        let redacted = String(decoding: redactor.redact(document), as: UTF8.self)
         #expect(!redacted.contains("first") && !redacted.contains("second"))
         #expect(redacted.hasPrefix("[DEFAULT]\nadmin_password = <redacted:"))
+        #expect(redacted.contains("\n    <redacted:"), "continuation lines keep their indentation")
         #expect(redacted.hasSuffix("next = 1\n"))
+        #expect(redacted.split(separator: "\n").count == 4)
     }
 }

@@ -149,7 +149,7 @@ private func values(_ document: ConfigDocument, _ section: String, _ key: String
             "",
         ]
         for input in inputs {
-            #expect(try parse(input).render() == input)
+            #expect(try parse(input).render() == Array(input.utf8))
         }
     }
 
@@ -164,7 +164,7 @@ private func values(_ document: ConfigDocument, _ section: String, _ key: String
         ("[DEFAULT]\nno separator here\n", 2, "expected"),
         ("[DEFAULT\nkey = 1\n", 1, "expected ']'"),
         ("[]\n", 1, "no name"),
-        ("[DEFAULT]\n= value\n", 2, "missing key"),
+        ("[DEFAULT]\n= value\n", 2, "missing option name"),
         ("[DEFAULT]\n\n  indented = orphan\n", 3, "unexpected continuation"),
     ])
     func rejectsWhatOsloRejectsWithFileAndLine(input: String, line: Int, message: String) throws {

@@ -1,0 +1,109 @@
+import DriftCore
+import DriftParsing
+import DriftRules
+import DriftStore
+import DriftTransport
+
+/// One host's collected files turned into what the engine, the report and the store
+/// each need: parsed documents (includes resolved from what was collected), per-file
+/// results, and redacted contents.
+struct HostFiles {
+    var states: [String: FileState] = [:]
+    var results: [FileResult] = []
+    var stored: [StoredRun.File] = []
+
+    init(collection: HostCollection, requested: [String], filesRead: Set<String>, ruleSet: RuleSet, redactor: Redactor?) {
+        let host = collection.host.name
+        let resolver = CollectedFiles(collection: collection)
+        var includedDocuments: [String: ConfigDocument] = [:]
+        let requestedSet = Set(requested)
+
+        for path in requested.sorted() {
+            let read = collection.files[path] ?? .missing
+            // A service marker that is absent only says the service is not there: not worth a line.
+            if !filesRead.contains(path), read == .missing { continue }
+            let format = ruleSet.format(forFile: path)
+            switch read {
+            case .missing:
+                states[path] = .missing
+                results.append(FileResult(path: path, status: .missing, format: format))
+                stored.append(StoredRun.File(host: host, path: path, status: .missing))
+            case .failed(let error):
+                states[path] = .unreadable(reason: error.message)
+                results.append(FileResult(path: path, status: .unreadable, format: format, reason: error.message))
+                stored.append(StoredRun.File(host: host, path: path, status: .unreadable, error: error.message))
+            case .content(let bytes):
+                guard filesRead.contains(path), let format else {
+                    // Collected for its presence only (a service marker): stored redacted line by line.
+                    states[path] = .present
+                    results.append(FileResult(path: path, status: .present, format: format))
+                    stored.append(Self.store(bytes, document: nil, host: host, path: path, redactor: redactor))
+                    continue
+                }
+                do {
+                    let document = try DocumentParser.parse(bytes, path: path, format: format, secrets: ruleSet.secrets,
+                                                            includes: resolver)
+                    states[path] = .parsed(document)
+                    results.append(FileResult(path: path, status: .parsed, format: format))
+                    stored.append(Self.store(bytes, document: document, host: host, path: path, redactor: redactor))
+                    for included in document.includes { includedDocuments[included.path] = included }
+                } catch let diagnostic as Diagnostic {
+                    states[path] = .unparseable(diagnostic)
+                    results.append(FileResult(path: path, status: .unparseable, format: format, reason: diagnostic.message,
+                                              line: diagnostic.location.line))
+                    stored.append(Self.store(bytes, document: nil, host: host, path: path, redactor: redactor))
+                } catch {
+                    states[path] = .unreadable(reason: "\(error)")
+                    results.append(FileResult(path: path, status: .unparseable, format: format, reason: "\(error)"))
+                    stored.append(Self.store(bytes, document: nil, host: host, path: path, redactor: redactor))
+                }
+            }
+        }
+
+        // Files read because another file includes them.
+        for path in collection.files.keys.sorted() where !requestedSet.contains(path) {
+            let format = ruleSet.format(forFile: path) ?? .mysql
+            switch collection.files[path]! {
+            case .missing:
+                continue
+            case .failed(let error):
+                results.append(FileResult(path: path, status: .unreadable, format: format, reason: error.message))
+                stored.append(StoredRun.File(host: host, path: path, status: .unreadable, error: error.message))
+            case .content(let bytes):
+                let document = includedDocuments[path]
+                results.append(FileResult(path: path, status: document == nil ? .present : .parsed, format: format))
+                stored.append(Self.store(bytes, document: document, host: host, path: path, redactor: redactor))
+            }
+        }
+    }
+
+    /// A present file's content for the store, redacted: exactly by its document when parsed,
+    /// line by line otherwise.
+    static func store(_ bytes: [UInt8], document: ConfigDocument?, host: String, path: String, redactor: Redactor?)
+        -> StoredRun.File {
+        guard let redactor else { return StoredRun.File(host: host, path: path, status: .present) }
+        let content = document.map(redactor.redact) ?? redactor.redact(unparsed: ConfigText.sourceText(bytes, requiresUTF8: false))
+        return StoredRun.File(host: host, path: path, status: .present, content: content)
+    }
+}
+
+/// Resolves includes from what was collected from the host.
+struct CollectedFiles: IncludeResolver {
+    let collection: HostCollection
+
+    func read(_ path: String) -> IncludeRead {
+        switch collection.files[path] {
+        case .content(let bytes): return .content(bytes)
+        case .failed(let error): return .failed(error.message)
+        case .missing, nil: return .missing
+        }
+    }
+
+    func list(_ directory: String) -> DirectoryRead {
+        switch collection.directories[directory] {
+        case .entries(let names): return .entries(names)
+        case .failed(let error): return .failed(error.message)
+        case .missing, nil: return .missing
+        }
+    }
+}
