@@ -74,9 +74,9 @@ public enum LineBreaks: Hashable, Sendable {
             while index < count {
                 if let maxLength, index - start >= maxLength {
                     // fgets with a fixed buffer returns an over-long line in pieces (the newline
-                    // counts towards the limit).
+                    // counts towards the limit). The pieces keep the line's number: findings
+                    // point at the file's real line.
                     lines.append(LineRange(number: number, start: start, contentEnd: index, end: index))
-                    number += 1
                     start = index
                     continue
                 }

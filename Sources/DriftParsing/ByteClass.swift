@@ -10,6 +10,20 @@ enum ByteClass {
         byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 
+    /// MySQL's `my_isspace(&my_charset_latin1, c)`: C white space plus 0xA0 (no-break space
+    /// in Latin-1), checked with my_print_defaults.
+    @inline(__always)
+    static func isMySQLSpace(_ byte: UInt8) -> Bool {
+        isCSpace(byte) || byte == 0xA0
+    }
+
+    static func strip(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ isSpace: (UInt8) -> Bool) -> Range<Int> {
+        var start = range.lowerBound, end = range.upperBound
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return start..<end
+    }
+
     /// Length of the Python white-space character starting at `index`, or 0.
     @inline(__always)
     static func pythonSpace(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> Int {

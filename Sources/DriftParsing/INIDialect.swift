@@ -69,8 +69,11 @@ public struct INIDialect: Sendable {
     public var lineBreaks: LineBreaks
     /// C programs reading with a fixed `fgets` buffer see longer lines in pieces.
     public var maxLineLength: Int?
-    /// Python strips Unicode white space; C strips ASCII white space only.
-    public var pythonWhitespace: Bool
+    /// What white space is: Python strips Unicode white space, C programs ASCII white space,
+    /// MySQL ASCII white space and 0xA0.
+    public enum Whitespace: Sendable { case python, c, mysql }
+
+    public var whitespace: Whitespace
     public var commentPrefixes: Set<UInt8>
     /// Whether a comment may be indented (in oslo.config an indented line is a continuation).
     public var indentedComments: Bool
@@ -97,7 +100,7 @@ public struct INIDialect: Sendable {
     /// separates, matching quotes stripped, indented lines continue, blank lines end a
     /// value, assignments need a section.
     public static let oslo = INIDialect(
-        format: .osloINI, lineBreaks: .universal, maxLineLength: nil, pythonWhitespace: true,
+        format: .osloINI, lineBreaks: .universal, maxLineLength: nil, whitespace: .python,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: false, inlineComments: .none,
         continuation: .indentedLines, sectionHeader: .oslo,
         orphans: .error("assignment before any [section] header"),
@@ -108,7 +111,7 @@ public struct INIDialect: Sendable {
     /// Python's `configparser.ConfigParser` as Paste Deploy configures it (keys keep their case,
     /// strict mode, no inline comments, `%` interpolation applied by the Paste reader).
     public static let configparser = INIDialect(
-        format: .pasteINI, lineBreaks: .universal, maxLineLength: nil, pythonWhitespace: true,
+        format: .pasteINI, lineBreaks: .universal, maxLineLength: nil, whitespace: .python,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true, inlineComments: .none,
         continuation: .deeperIndentation, sectionHeader: .configparser,
         orphans: .error("option before any [section] header (configparser: MissingSectionHeaderError)"),
@@ -119,7 +122,7 @@ public struct INIDialect: Sendable {
 
     /// MariaDB/MySQL's `my_default.c` (`search_default_file_with_ext`), as `my_print_defaults` reads.
     public static let mysql = INIDialect(
-        format: .mysql, lineBreaks: .lineFeed, maxLineLength: MySQLOptionReader.fgetsLimit, pythonWhitespace: false,
+        format: .mysql, lineBreaks: .lineFeed, maxLineLength: MySQLOptionReader.fgetsLimit, whitespace: .mysql,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true,
         inlineComments: .hashOutsideQuotes, continuation: .none, sectionHeader: .mysql,
         orphans: .error("option without a preceding [group]"), separators: [UInt8(ascii: "=")], valueless: .bareKey,
@@ -129,7 +132,7 @@ public struct INIDialect: Sendable {
     /// rsync's rsyncd.conf reader: global parameters before the first `[module]`, backslash
     /// continuation, badly formed lines ignored with a warning.
     public static let rsyncd = INIDialect(
-        format: .rsyncd, lineBreaks: .lineFeed, maxLineLength: nil, pythonWhitespace: false,
+        format: .rsyncd, lineBreaks: .lineFeed, maxLineLength: nil, whitespace: .c,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true, inlineComments: .none,
         continuation: .trailingBackslash, sectionHeader: .trimmed, orphans: .implicitSection("global"),
         separators: [UInt8(ascii: "=")], valueless: .warn("badly formed line ignored (no '=')"), unquoting: .none,
@@ -139,7 +142,7 @@ public struct INIDialect: Sendable {
     /// boost::program_options config files, as MongoDB 2.x reads `/etc/mongodb.conf`:
     /// `key = value`, `#` comments anywhere, `[section]` prefixing keys as `section.key`.
     public static let boost = INIDialect(
-        format: .mongodb, lineBreaks: .lineFeed, maxLineLength: nil, pythonWhitespace: false,
+        format: .mongodb, lineBreaks: .lineFeed, maxLineLength: nil, whitespace: .c,
         commentPrefixes: [UInt8(ascii: "#")], indentedComments: true, inlineComments: .hash, continuation: .none,
         sectionHeader: .trimmed, orphans: .sectionless, separators: [UInt8(ascii: "=")],
         valueless: .error("expected '=' after option name"), unquoting: .none, strictDuplicates: false,

@@ -176,10 +176,7 @@ private struct Builder {
             try classify(line, content: stripped, bytes: bytes, directives: directives)
 
         case .none, .trailingBackslash:
-            let start = dialect.pythonWhitespace
-                ? ByteClass.pythonLStrip(bytes, line.content) : ByteClass.cLStrip(bytes, line.content)
-            let content = dialect.pythonWhitespace
-                ? ByteClass.pythonRStrip(bytes, start) : ByteClass.cRStrip(bytes, start)
+            let content = strip(bytes, line.content)
             guard !content.isEmpty else {
                 addTrivia(line)
                 return
@@ -237,7 +234,9 @@ private struct Builder {
             guard let close = bytes[(content.lowerBound + 1)..<line.contentEnd].firstIndex(of: UInt8(ascii: "]")) else {
                 throw context.error(at: line, column: column, "wrong group definition (no closing ']')")
             }
-            name = context.string(ByteClass.cRStrip(bytes, (content.lowerBound + 1)..<close))
+            var nameEnd = close
+            while nameEnd > content.lowerBound + 1, ByteClass.isMySQLSpace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+            name = context.string((content.lowerBound + 1)..<nameEnd)
         case .trimmed:
             guard let close = bytes[content].firstIndex(of: UInt8(ascii: "]")) else {
                 throw context.error(at: line, column: content.upperBound - line.start + 1, "expected ']' after the section name")
@@ -365,7 +364,11 @@ private struct Builder {
     }
 
     func strip(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
-        dialect.pythonWhitespace ? ByteClass.pythonStrip(bytes, range) : ByteClass.cStrip(bytes, range)
+        switch dialect.whitespace {
+        case .python: return ByteClass.pythonStrip(bytes, range)
+        case .c: return ByteClass.cStrip(bytes, range)
+        case .mysql: return ByteClass.strip(bytes, range, ByteClass.isMySQLSpace)
+        }
     }
 
     static func pythonRStrip(_ text: String) -> String {

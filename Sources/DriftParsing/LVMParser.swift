@@ -17,6 +17,9 @@ public struct LVMParser: Sendable {
         self.secrets = secrets
     }
 
+    /// Deepest section nesting read.
+    public static let maxDepth = 64
+
     enum TokenKind: Equatable {
         case sectionBegin, sectionEnd, arrayBegin, arrayEnd, comma, equals
         case integer, float, string, escapedString, bareString, identifier, end
@@ -47,11 +50,21 @@ public struct LVMParser: Sendable {
                 cursor = offset
             }
         }
+        func text(_ token: Token) -> String {
+            let shown = source.string(token.range.lowerBound..<min(token.range.upperBound, token.range.lowerBound + 40))
+            return token.range.count > 40 ? shown + "…" : shown
+        }
         func fail(_ token: Token, _ message: String) -> Diagnostic {
             let line = LineRange(number: token.line, start: lineStarts[token.line - 1],
                                  contentEnd: Self.lineEnd(bytes, from: lineStarts[token.line - 1]),
                                  end: Self.lineEnd(bytes, from: lineStarts[token.line - 1]))
             return context.error(at: line, column: token.range.lowerBound - line.start + 1, message)
+        }
+
+        func readScalar(_ token: Token) throws -> ConfigValue? {
+            do { return try Self.scalar(token, source: source) } catch let problem as NumberOutOfRange {
+                throw fail(problem.token, "\(problem.kind) '\(text(problem.token))' is out of range (LVM: failed to read \(problem.kind == "integer" ? "int" : "float") token)")
+            }
         }
 
         var token = lexer.next(valuesAllowed: false)
@@ -73,11 +86,14 @@ public struct LVMParser: Sendable {
             case .identifier: key = source.string(keyToken.range)
             case .string: key = Self.quotedContent(keyToken, source: source, escaped: false)
             case .escapedString: key = Self.quotedContent(keyToken, source: source, escaped: true)
-            default: throw fail(keyToken, "unexpected token '\(source.string(keyToken.range))'")
+            default: throw fail(keyToken, "unexpected token '\(text(keyToken))'")
             }
             if key.isEmpty { throw fail(keyToken, "empty section identifier") }
             token = lexer.next(valuesAllowed: false)
             if token.kind == .sectionBegin {
+                // libdm recurses once per level; stackdrift refuses absurd depths instead of
+                // building paths for them (real lvm.conf files nest two levels).
+                guard path.count < Self.maxDepth else { throw fail(token, "sections nest more than \(Self.maxDepth) levels deep") }
                 triviaUpTo(keyToken.range.lowerBound)
                 segments.append(.init(kind: .sectionHeader((path + [key]).joined(separator: "/")),
                                       range: keyToken.range.lowerBound..<token.range.upperBound, line: keyToken.line))
@@ -87,7 +103,8 @@ public struct LVMParser: Sendable {
                 continue
             }
             guard token.kind == .equals else {
-                throw fail(token, token.kind == .end ? "unexpected end of file after '\(key)'" : "unexpected token '\(source.string(token.range))' after '\(key)' (expected '=' or '{')")
+                throw fail(token, token.kind == .end ? "unexpected end of file after '\(key.prefix(40))'"
+                           : "unexpected token '\(text(token))' after '\(key.prefix(40))' (expected '=' or '{')")
             }
             token = lexer.next(valuesAllowed: true)
             let valueStart = token.range.lowerBound
@@ -97,7 +114,7 @@ public struct LVMParser: Sendable {
                 var items: [ConfigValue] = []
                 token = lexer.next(valuesAllowed: true)
                 while token.kind != .arrayEnd {
-                    guard let item = Self.scalar(token, source: source) else {
+                    guard let item = try readScalar(token) else {
                         throw fail(token, token.kind == .end ? "unterminated array (expected ']')" : "expected a value")
                     }
                     items.append(item)
@@ -109,7 +126,7 @@ public struct LVMParser: Sendable {
                 value = .list(items)
                 valueEnd = token.range.upperBound
             } else {
-                guard let scalar = Self.scalar(token, source: source) else { throw fail(token, "expected a value") }
+                guard let scalar = try readScalar(token) else { throw fail(token, "expected a value") }
                 value = scalar
                 valueEnd = token.range.upperBound
             }
@@ -124,21 +141,39 @@ public struct LVMParser: Sendable {
             cursor = valueEnd
             token = lexer.next(valuesAllowed: false)
         }
+        // libdm fails a non-empty file whose tree has no node at all ("Failed to load config file").
+        if entries.isEmpty, !segments.contains(where: { if case .sectionHeader = $0.kind { return true } else { return false } }),
+           !bytes.isEmpty {
+            let end = Self.lineEnd(bytes, from: 0)
+            throw context.error(at: LineRange(number: 1, start: 0, contentEnd: end, end: end),
+                                "the file holds no section or setting, only comments or white space (LVM refuses to load it)")
+        }
         triviaUpTo(bytes.count)
         return ConfigDocument(path: context.path, format: .lvm, source: source, lineBreaks: .lineFeed,
                               entries: entries, segments: segments)
     }
 
     /// A value token as libdm's `_type` reads it; `nil` when the token is not a value.
-    static func scalar(_ token: Token, source: SourceText) -> ConfigValue? {
+    /// Throws when the number does not fit (libdm: "Failed to read int token.").
+    static func scalar(_ token: Token, source: SourceText) throws -> ConfigValue? {
         switch token.kind {
-        case .integer: return .integer(strtoll(source.bytes, token.range))
-        case .float: return .float(strtod(source.bytes, token.range))
+        case .integer:
+            guard let number = strtoll(source.bytes, token.range) else { throw NumberOutOfRange(token: token, kind: "integer") }
+            return .integer(number)
+        case .float:
+            let number = strtod(source.bytes, token.range)
+            guard number.isFinite else { throw NumberOutOfRange(token: token, kind: "float") }
+            return .float(number)
         case .string: return .string(quotedContent(token, source: source, escaped: false))
         case .escapedString: return .string(quotedContent(token, source: source, escaped: true))
         case .bareString: return .string(source.string(token.range))
         default: return nil
         }
+    }
+
+    struct NumberOutOfRange: Error {
+        let token: Token
+        let kind: String
     }
 
     /// The text between a string token's quotes. Like libdm, the last byte is dropped as the
@@ -164,8 +199,8 @@ public struct LVMParser: Sendable {
     }
 
     /// `strtoll(text, NULL, 0)`: optional sign, then octal after a leading 0, else decimal;
-    /// stops at the first invalid digit and saturates on overflow.
-    static func strtoll(_ bytes: [UInt8], _ range: Range<Int>) -> Int64 {
+    /// stops at the first invalid digit. `nil` on overflow (errno ERANGE, which libdm rejects).
+    static func strtoll(_ bytes: [UInt8], _ range: Range<Int>) -> Int64? {
         var index = range.lowerBound
         var negative = false
         if index < range.upperBound, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
@@ -185,10 +220,10 @@ public struct LVMParser: Sendable {
             index += 1
         }
         if negative {
-            if overflow || magnitude > UInt64(Int64.max) + 1 { return Int64.min }
+            if overflow || magnitude > UInt64(Int64.max) + 1 { return nil }
             return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
         }
-        if overflow || magnitude > UInt64(Int64.max) { return Int64.max }
+        if overflow || magnitude > UInt64(Int64.max) { return nil }
         return Int64(magnitude)
     }
 

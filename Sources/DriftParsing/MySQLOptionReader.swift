@@ -87,7 +87,7 @@ public final class MySQLOptionReader: INIDirectiveHandler {
     /// `nil` for other directives. `path` is `nil` when the directive has no argument.
     static func directive(_ bytes: [UInt8], at bang: Int, line: LineRange) -> (isDirectory: Bool, path: Range<Int>?)? {
         var cursor = bang + 1
-        while cursor < line.contentEnd, ByteClass.isCSpace(bytes[cursor]) { cursor += 1 }
+        while cursor < line.contentEnd, ByteClass.isMySQLSpace(bytes[cursor]) { cursor += 1 }
         let isDirectory: Bool
         if keyword("includedir", in: bytes, at: cursor, end: line.contentEnd) {
             isDirectory = true
@@ -98,12 +98,12 @@ public final class MySQLOptionReader: INIDirectiveHandler {
         } else {
             return nil
         }
-        while cursor < line.contentEnd, ByteClass.isCSpace(bytes[cursor]) { cursor += 1 }
+        while cursor < line.contentEnd, ByteClass.isMySQLSpace(bytes[cursor]) { cursor += 1 }
         // get_argument: fgets leaves the newline at the end and the code always drops the last
         // byte; on a last line without a newline that byte is part of the path.
         var end = line.contentEnd
         if line.end == line.contentEnd, end > cursor { end -= 1 }
-        while end > cursor, ByteClass.isCSpace(bytes[end - 1]) { end -= 1 }
+        while end > cursor, ByteClass.isMySQLSpace(bytes[end - 1]) { end -= 1 }
         return (isDirectory, end > cursor ? cursor..<end : nil)
     }
 
@@ -115,7 +115,7 @@ public final class MySQLOptionReader: INIDirectiveHandler {
         let source = ConfigText.sourceText(content, requiresUTF8: false)
         for line in LineBreaks.lineFeed.lines(content, maxLength: fgetsLimit) {
             var start = line.start
-            while start < line.contentEnd, ByteClass.isCSpace(content[start]) { start += 1 }
+            while start < line.contentEnd, ByteClass.isMySQLSpace(content[start]) { start += 1 }
             guard start < line.contentEnd, content[start] == UInt8(ascii: "!"),
                   let parsed = directive(content, at: start, line: line), let path = parsed.path else { continue }
             let text = source.string(path)
@@ -198,7 +198,7 @@ public final class MySQLOptionReader: INIDirectiveHandler {
         guard index + count <= end else { return false }
         guard bytes[index..<(index + count)].elementsEqual(word.utf8) else { return false }
         // The keyword must be followed by white space (the newline counts).
-        return index + count == end || ByteClass.isCSpace(bytes[index + count])
+        return index + count == end || ByteClass.isMySQLSpace(bytes[index + count])
     }
 
     // MARK: Values

@@ -155,7 +155,11 @@ struct PythonLexer {
             } else {
                 let tokenStart = position
                 let text = operatorText()
-                if ["(", "[", "{"].contains(text) { brackets.append((byte, tokenStart)) }
+                if ["(", "[", "{"].contains(text) {
+                    // CPython's tokenizer stops at 200 levels (MAXLEVEL): "too many nested parentheses".
+                    guard brackets.count < 200 else { throw error(at: tokenStart, "too many nested parentheses") }
+                    brackets.append((byte, tokenStart))
+                }
                 if [")", "]", "}"].contains(text) {
                     let expected: [UInt8: UInt8] = [0x28: 0x29, 0x5B: 0x5D, 0x7B: 0x7D]
                     guard let open = brackets.popLast(), expected[open.0] == byte else {

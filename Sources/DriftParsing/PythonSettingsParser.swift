@@ -31,15 +31,24 @@ public struct PythonSettingsParser: Sendable {
             cursor = statement.range.upperBound
             let tokens = statement.tokens
             guard statement.indented == false, tokens.count >= 3, tokens[0].kind == .name, tokens[1].isOperator("="),
+                  tokens.count > 2,
                   !Self.isKeyword(source.string(tokens[0].range)) else {
                 segments.append(.init(kind: .trivia, range: statement.range, line: statement.line))
                 continue
             }
-            let name = source.string(tokens[0].range)
-            let expression = Array(tokens[2...])
+            // `A = B = value` assigns every name target; the expression follows the last '='.
+            var targets = [source.string(tokens[0].range)]
+            var start = 2
+            while start + 1 < tokens.count, tokens[start].kind == .name, tokens[start + 1].isOperator("=") {
+                targets.append(source.string(tokens[start].range))
+                start += 2
+            }
+            let expression = Array(tokens[start...])
             let firstIndex = entries.count
-            Self.addEntries(name: name, expression: expression, statement: statement, source: source, path: path,
-                            into: &entries)
+            for name in targets {
+                Self.addEntries(name: name, expression: expression, statement: statement, source: source, path: path,
+                                into: &entries)
+            }
             segments.append(.init(kind: .entry(firstIndex), range: statement.range, line: statement.line))
         }
         if source.bytes.count > cursor {
@@ -66,27 +75,43 @@ public struct PythonSettingsParser: Sendable {
         entries.append(Entry(section: nil, key: name, value: value,
                              span: SourceSpan(file: path, startLine: statement.line, endLine: statement.lastLine),
                              byteRange: statement.range, valueRange: range, valueColumn: range.lowerBound - lineStart + 1))
-        if isWhole, case .dict = parsed! { addDictEntries(parsed!, prefix: name, statement: statement, source: source, path: path, into: &entries) }
+        if isWhole { addDictEntries(parsed!, prefix: name, statement: statement, source: source, path: path, into: &entries) }
     }
 
+    /// Entries for the keys of dict literals, named as Python subscripts them
+    /// (`CACHES['default']['LOCATION']`); lists are followed by index (`X[0]['k']`).
     static func addDictEntries(_ literal: PythonLiteral, prefix: String, statement: PythonStatement, source: SourceText,
                                path: String, into entries: inout [Entry]) {
-        guard case .dict(let pairs, _) = literal else { return }
-        for (key, value) in pairs {
-            let subscriptText: String
-            switch key {
-            case .string(let text, _): subscriptText = "['\(text)']"
-            case .integer(let number, _): subscriptText = "[\(number)]"
-            default: continue
+        switch literal {
+        case .dict(let pairs, _):
+            for (key, value) in pairs {
+                let subscriptText: String
+                switch key {
+                case .string(let text, _): subscriptText = "['\(text)']"
+                case .integer(let number, _): subscriptText = "[\(number)]"
+                default: continue
+                }
+                addSubscript(prefix + subscriptText, value, statement: statement, source: source, path: path, into: &entries)
             }
-            let name = prefix + subscriptText
-            let range = value.range
-            entries.append(Entry(section: nil, key: name, value: value.configValue(source: source, range: range),
-                                 span: SourceSpan(file: path, startLine: statement.line, endLine: statement.lastLine),
-                                 byteRange: statement.range, valueRange: range,
-                                 valueColumn: nil))
-            addDictEntries(value, prefix: name, statement: statement, source: source, path: path, into: &entries)
+        case .sequence(let items, _):
+            for (index, item) in items.enumerated() {
+                switch item {
+                case .dict: addSubscript("\(prefix)[\(index)]", item, statement: statement, source: source, path: path, into: &entries)
+                case .sequence: addDictEntries(item, prefix: "\(prefix)[\(index)]", statement: statement, source: source, path: path, into: &entries)
+                default: continue
+                }
+            }
+        default:
+            return
         }
+    }
+
+    private static func addSubscript(_ name: String, _ value: PythonLiteral, statement: PythonStatement, source: SourceText,
+                                     path: String, into entries: inout [Entry]) {
+        entries.append(Entry(section: nil, key: name, value: value.configValue(source: source, range: value.range),
+                             span: SourceSpan(file: path, startLine: statement.line, endLine: statement.lastLine),
+                             byteRange: statement.range, valueRange: value.range, valueColumn: nil))
+        addDictEntries(value, prefix: name, statement: statement, source: source, path: path, into: &entries)
     }
 }
 
