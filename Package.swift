@@ -47,6 +47,12 @@ let package = Package(
             "DriftAudit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        /// Replays files through every parser's checks; with -DFUZZING a libFuzzer target (see .ci/fuzz).
+        .executableTarget(name: "stackdrift-fuzz", dependencies: ["DriftParsing"]),
+
+        /// Parser throughput against Python's configparser and oslo.config (run with -c release).
+        .executableTarget(name: "stackdrift-parser-benchmark", dependencies: ["DriftParsing"], path: "Benchmarks/ParserBenchmark"),
+
         // MARK: Tests
 
         /// Helpers shared by the test targets: temporary directories, diagnostic expectations.

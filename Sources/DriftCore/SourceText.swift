@@ -1,3 +1,5 @@
+import Foundation
+
 /// A file's exact bytes and how its text is decoded.
 ///
 /// Parsers work on bytes and keep byte ranges, so a document can print its
@@ -67,34 +69,89 @@ public enum LineBreaks: Hashable, Sendable {
 
     public func lines(_ bytes: [UInt8], maxLength: Int? = nil) -> [LineRange] {
         var lines: [LineRange] = []
-        lines.reserveCapacity(bytes.count / 40 + 1)
-        var start = 0, index = 0, number = 1
-        let count = bytes.count
-        bytes.withUnsafeBufferPointer { buffer in
+        lines.reserveCapacity(bytes.count / 32 + 1)
+        forEachLine(bytes, maxLength: maxLength) { lines.append($0) }
+        return lines
+    }
+
+    /// Calls `body` with each line in order, without building an array (parsers walk every
+    /// line of every file, so this is their hot loop).
+    public func forEachLine(_ bytes: [UInt8], maxLength: Int? = nil, _ body: (LineRange) throws -> Void) rethrows {
+        if let maxLength {
+            for line in piecewiseLines(bytes, maxLength: maxLength) { try body(line) }
+            return
+        }
+        let universal = self == .universal
+        try bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let count = buffer.count
+            var start = 0, number = 1, index = 0
+            // Eight bytes at a time: a word holds a line break when one of its bytes XOR the
+            // break is zero (the classic "has zero byte" test).
+            let lf: UInt64 = 0x0A0A_0A0A_0A0A_0A0A, cr: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            @inline(__always) func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
+            func emit(_ position: Int) throws -> Int {
+                var next = position + 1
+                if base[position] == 0x0D, next < count, base[next] == 0x0A { next += 1 }
+                try body(LineRange(number: number, start: start, contentEnd: position, end: next))
+                number += 1
+                start = next
+                return next
+            }
+            while index + 8 <= count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                var mask = zeroBytes(word ^ lf)
+                if universal { mask |= zeroBytes(word ^ cr) }
+                if mask == 0 {
+                    index += 8
+                    continue
+                }
+                // The lowest flagged byte is exact; later ones may be false positives, so re-scan from there.
+                let position = index + mask.trailingZeroBitCount / 8
+                let byte = base[position]
+                if byte == 0x0A || (universal && byte == 0x0D) {
+                    index = try emit(position)
+                } else {
+                    index = position + 1
+                }
+            }
             while index < count {
-                if let maxLength, index - start >= maxLength {
-                    // fgets with a fixed buffer returns an over-long line in pieces (the newline
-                    // counts towards the limit). The pieces keep the line's number: findings
-                    // point at the file's real line.
+                let byte = base[index]
+                if byte == 0x0A || (universal && byte == 0x0D) { index = try emit(index) } else { index += 1 }
+            }
+            if start < count { try body(LineRange(number: number, start: start, contentEnd: count, end: count)) }
+        }
+    }
+
+    /// Lines as C's `fgets` with a fixed buffer returns them: an over-long line comes in
+    /// pieces (the newline counts towards the limit). The pieces keep the line's number, so
+    /// findings point at the file's real line.
+    private func piecewiseLines(_ bytes: [UInt8], maxLength: Int) -> [LineRange] {
+        var lines: [LineRange] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let count = buffer.count
+            var start = 0, number = 1
+            while start < count {
+                let stop = min(count, start + maxLength)
+                var index = stop
+                if let found = memchr(base + start, 0x0A, stop - start) {
+                    index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                }
+                if index == stop, stop < count {
                     lines.append(LineRange(number: number, start: start, contentEnd: index, end: index))
                     start = index
                     continue
                 }
-                let byte = buffer[index]
-                if byte == 0x0A || (byte == 0x0D && self == .universal) {
-                    var next = index + 1
-                    if byte == 0x0D, next < count, buffer[next] == 0x0A { next += 1 }
-                    lines.append(LineRange(number: number, start: start, contentEnd: index, end: next))
-                    number += 1
-                    start = next
-                    index = next
-                } else {
-                    index += 1
+                guard index < count else {
+                    lines.append(LineRange(number: number, start: start, contentEnd: count, end: count))
+                    break
                 }
+                lines.append(LineRange(number: number, start: start, contentEnd: index, end: index + 1))
+                number += 1
+                start = index + 1
             }
-        }
-        if start < count {
-            lines.append(LineRange(number: number, start: start, contentEnd: count, end: count))
         }
         return lines
     }

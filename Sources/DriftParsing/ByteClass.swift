@@ -64,6 +64,8 @@ enum ByteClass {
     }
 
     static func pythonRStrip(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        // Fast path: most lines end in a visible ASCII character.
+        if let last = range.last, bytes[last] > 0x20, bytes[last] < 0x80 { return range }
         var end = range.upperBound
         while end > range.lowerBound {
             let length = pythonSpace(bytes, before: end, start: range.lowerBound)

@@ -8,13 +8,33 @@ import DriftCore
 /// byte, which loses nothing and prints back byte for byte.
 public enum ConfigText {
     public static func sourceText(_ bytes: [UInt8], requiresUTF8: Bool) -> SourceText {
-        if String(validating: bytes, as: UTF8.self) != nil || requiresUTF8 { return SourceText(bytes: bytes, encoding: .utf8) }
+        if requiresUTF8 || isValidUTF8(bytes) { return SourceText(bytes: bytes, encoding: .utf8) }
         return SourceText(bytes: bytes, encoding: .latin1)
+    }
+
+    /// Whether bytes are valid UTF-8, without building a string: config files are nearly always
+    /// ASCII, checked eight bytes at a time; anything else is validated by the standard library.
+    public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        let allASCII = bytes.withUnsafeBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return true }
+            var index = 0
+            var accumulated: UInt64 = 0
+            while index + 8 <= buffer.count {
+                accumulated |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                index += 8
+            }
+            while index < buffer.count {
+                accumulated |= UInt64(base[index])
+                index += 1
+            }
+            return accumulated & 0x8080_8080_8080_8080 == 0
+        }
+        return allASCII || String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// Validates that a Python-read file is UTF-8, naming the first bad line if not.
     public static func requireUTF8(_ bytes: [UInt8], file: String) throws {
-        if String(validating: bytes, as: UTF8.self) != nil { return }
+        if isValidUTF8(bytes) { return }
         var line = 1
         var index = 0
         while index < bytes.count {

@@ -74,7 +74,7 @@ public struct INIDialect: Sendable {
     public enum Whitespace: Sendable { case python, c, mysql }
 
     public var whitespace: Whitespace
-    public var commentPrefixes: Set<UInt8>
+    public var commentPrefixes: ByteSet
     /// Whether a comment may be indented (in oslo.config an indented line is a continuation).
     public var indentedComments: Bool
     public var inlineComments: InlineComments
@@ -82,7 +82,7 @@ public struct INIDialect: Sendable {
     public var sectionHeader: SectionHeader
     public var orphans: Orphans
     /// Key/value separators; the first one on the line wins.
-    public var separators: Set<UInt8>
+    public var separators: ByteSet
     public var valueless: Valueless
     public var unquoting: Unquoting
     /// configparser's strict mode: a repeated section or option in one file is an error.

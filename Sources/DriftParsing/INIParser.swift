@@ -28,30 +28,33 @@ public struct INIParser: Sendable {
     }
 
     func parse(_ context: ParseContext, directives: INIDirectiveHandler?) throws -> ConfigDocument {
-        var builder = Builder(dialect: dialect, context: context)
-        let lines = dialect.lineBreaks.lines(context.source.bytes, maxLength: dialect.maxLineLength)
+        var builder = Builder(dialect: dialect, context: context, directives: directives)
         try context.source.bytes.withUnsafeBufferPointer { bytes in
-            var index = 0
-            while index < lines.count {
-                var line = lines[index]
-                index += 1
+            // rsync: physical lines ending in '\' join the next into one logical line.
+            var joinStart: LineRange?
+            try dialect.lineBreaks.forEachLine(context.source.bytes, maxLength: dialect.maxLineLength) { physical in
+                var line = physical
                 if dialect.nulEndsLine, let nul = bytes[line.content].firstIndex(of: 0) { line.contentEnd = nul }
                 if case .trailingBackslash = dialect.continuation {
-                    // Join physical lines ending in '\' into one logical line.
-                    var logicalEnd = line
-                    while index < lines.count {
-                        let stripped = ByteClass.cRStrip(bytes, logicalEnd.content)
-                        guard let last = stripped.last, bytes[last] == UInt8(ascii: "\\") else { break }
-                        logicalEnd = lines[index]
-                        index += 1
+                    let stripped = ByteClass.cRStrip(bytes, line.content)
+                    if let last = stripped.last, bytes[last] == UInt8(ascii: "\\") {
+                        if joinStart == nil { joinStart = line }
+                        return
                     }
-                    if logicalEnd.number != line.number {
-                        builder.continuedLines = (line, logicalEnd)
-                        line = LineRange(number: line.number, start: line.start, contentEnd: logicalEnd.contentEnd,
-                                         end: logicalEnd.end)
+                    if let first = joinStart {
+                        joinStart = nil
+                        builder.continuedLines = (first, line)
+                        line = LineRange(number: first.number, start: first.start, contentEnd: line.contentEnd, end: line.end)
                     }
                 }
-                try builder.process(line, bytes: bytes, directives: directives)
+                try builder.process(line, bytes: bytes)
+                builder.continuedLines = nil
+            }
+            if let first = joinStart, let last = dialect.lineBreaks.lines(context.source.bytes).last {
+                // The file ends inside a continued line.
+                builder.continuedLines = (first, last)
+                try builder.process(LineRange(number: first.number, start: first.start, contentEnd: last.contentEnd,
+                                              end: last.end), bytes: bytes)
             }
             try builder.flush(bytes: bytes)
         }
@@ -66,6 +69,7 @@ public struct INIParser: Sendable {
 private struct Builder {
     let dialect: INIDialect
     let context: ParseContext
+    let directives: INIDirectiveHandler?
     var entries: [Entry] = []
     var segments: [ConfigDocument.Segment] = []
     var warnings: [Diagnostic] = []
@@ -82,13 +86,15 @@ private struct Builder {
     /// rsync: the physical lines a joined logical line spans.
     var continuedLines: (LineRange, LineRange)?
 
-    init(dialect: INIDialect, context: ParseContext) {
+    init(dialect: INIDialect, context: ParseContext, directives: INIDirectiveHandler?) {
         self.dialect = dialect
         self.context = context
+        self.directives = directives
     }
 
-    /// An assignment being read, possibly over several lines.
-    struct Pending {
+    /// An assignment being read, possibly over several lines; a class, so the per-line checks
+    /// and appends do not copy it.
+    final class Pending {
         var key: String
         var section: String?
         var firstLine: LineRange
@@ -100,6 +106,17 @@ private struct Builder {
         var tentative: [LineRange] = []
         /// configparser: blank lines inside the value, kept as empty strings if more value follows.
         var pendingBlanks = 0
+
+        init(key: String, section: String?, firstLine: LineRange, lastLine: LineRange, values: [String],
+             valueRange: Range<Int>?, valueColumn: Int?) {
+            self.key = key
+            self.section = section
+            self.firstLine = firstLine
+            self.lastLine = lastLine
+            self.values = values
+            self.valueRange = valueRange
+            self.valueColumn = valueColumn
+        }
     }
 
     // MARK: Segments
@@ -126,54 +143,54 @@ private struct Builder {
 
     // MARK: Lines
 
-    mutating func process(_ line: LineRange, bytes: UnsafeBufferPointer<UInt8>, directives: INIDirectiveHandler?) throws {
+    mutating func process(_ line: LineRange, bytes: UnsafeBufferPointer<UInt8>) throws {
         switch dialect.continuation {
         case .indentedLines:
             let content = ByteClass.pythonRStrip(bytes, line.content)
             guard !content.isEmpty else {
-                try flush(bytes: bytes)
+                if pending != nil { try flush(bytes: bytes) }
                 addTrivia(line)
                 return
             }
             let first = bytes[content.lowerBound]
             if first == 0x20 || first == 0x09 {
-                guard pending != nil else {
+                guard let pending else {
                     throw context.error(at: line, "unexpected continuation line (an indented line with no value above it)")
                 }
                 let piece = ByteClass.pythonLStrip(bytes, content)
-                pending!.values.append(context.string(piece))
-                pending!.valueRange = (pending!.valueRange?.lowerBound ?? piece.lowerBound)..<piece.upperBound
-                pending!.lastLine = line
+                pending.values.append(context.string(piece))
+                pending.valueRange = (pending.valueRange?.lowerBound ?? piece.lowerBound)..<piece.upperBound
+                pending.lastLine = line
                 return
             }
-            try flush(bytes: bytes)
-            try classify(line, content: content, bytes: bytes, directives: directives)
+            if pending != nil { try flush(bytes: bytes) }
+            try classify(line, content: content, bytes: bytes)
 
         case .deeperIndentation:
             let stripped = ByteClass.pythonStrip(bytes, line.content)
             let isComment = !stripped.isEmpty && dialect.commentPrefixes.contains(bytes[stripped.lowerBound])
             if stripped.isEmpty || isComment {
-                if pending != nil {
-                    if !isComment { pending!.pendingBlanks += 1 }
-                    pending!.tentative.append(line)
+                if let pending {
+                    if !isComment { pending.pendingBlanks += 1 }
+                    pending.tentative.append(line)
                 } else {
                     addTrivia(line)
                 }
                 return
             }
             let indentation = ByteClass.pythonIndentation(bytes, line.content)
-            if pending != nil, indentation > indentLevel {
-                pending!.values += Array(repeating: "", count: pending!.pendingBlanks)
-                pending!.pendingBlanks = 0
-                pending!.values.append(context.string(stripped))
-                pending!.valueRange = (pending!.valueRange?.lowerBound ?? stripped.lowerBound)..<stripped.upperBound
-                pending!.tentative = []
-                pending!.lastLine = line
+            if let pending, indentation > indentLevel {
+                pending.values += Array(repeating: "", count: pending.pendingBlanks)
+                pending.pendingBlanks = 0
+                pending.values.append(context.string(stripped))
+                pending.valueRange = (pending.valueRange?.lowerBound ?? stripped.lowerBound)..<stripped.upperBound
+                pending.tentative = []
+                pending.lastLine = line
                 return
             }
             indentLevel = indentation
             try flush(bytes: bytes)
-            try classify(line, content: stripped, bytes: bytes, directives: directives)
+            try classify(line, content: stripped, bytes: bytes)
 
         case .none, .trailingBackslash:
             let content = strip(bytes, line.content)
@@ -181,14 +198,13 @@ private struct Builder {
                 addTrivia(line)
                 return
             }
-            try classify(line, content: content, bytes: bytes, directives: directives)
+            try classify(line, content: content, bytes: bytes)
         }
     }
 
     /// Classifies a line that is not a continuation: comment, directive, header or assignment.
     /// `content` starts at the first non-space byte (oslo: the line start) and is right-stripped.
-    mutating func classify(_ line: LineRange, content: Range<Int>, bytes: UnsafeBufferPointer<UInt8>,
-                           directives: INIDirectiveHandler?) throws {
+    mutating func classify(_ line: LineRange, content: Range<Int>, bytes: UnsafeBufferPointer<UInt8>) throws {
         let first = bytes[content.lowerBound]
         if dialect.commentPrefixes.contains(first), dialect.indentedComments || content.lowerBound == line.start {
             addTrivia(line)
@@ -335,8 +351,8 @@ private struct Builder {
             pending = Pending(key: key, section: entrySection, firstLine: line, lastLine: line,
                               values: valueText.map { [$0] } ?? [], valueRange: valueRange, valueColumn: valueColumn)
         case .none, .trailingBackslash:
-            let lastLine = continuedLines.map { $0.1.number } ?? line.number
-            continuedLines = nil
+            // The physical lines a joined rsync line spans (only for this very line).
+            let lastLine = continuedLines.flatMap { $0.0.number == line.number ? $0.1.number : nil } ?? line.number
             let value: ConfigValue = valueText.map { .string(Self.joinContinuation($0, dialect: dialect)) } ?? .none
             addEntry(Entry(section: entrySection, key: key, value: value,
                            span: SourceSpan(file: context.path, startLine: line.number, endLine: lastLine),

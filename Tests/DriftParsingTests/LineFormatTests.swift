@@ -164,6 +164,16 @@ private func pairs(_ document: ConfigDocument) -> [[String]] {
     }
 }
 
+@Suite struct RsyncdRegressionTests {
+    /// Found by fuzzing: a backslash-continued line that is not an assignment (a comment)
+    /// left its span behind, and the next entry ended before it began.
+    @Test func aContinuedCommentDoesNotStretchTheNextEntry() throws {
+        let document = try parse("# comment \\\ncontinued\nkey = value\n", .rsyncd)
+        let entry = try #require(document.entries.first)
+        #expect(entry.span.startLine == 3 && entry.span.endLine == 3)
+    }
+}
+
 @Suite struct MongoDBTests {
     @Test func readsBoostProgramOptionsFiles() throws {
         let document = try parse("""
