@@ -99,3 +99,31 @@ enum DemoFleet {
 extension Int32 {
     var asInt: Int { Int(self) }
 }
+
+@Suite struct UnparseableFileTests {
+    @Test func anUnparseableFileIsRecordedAndTheRestOfTheAuditGoesOn() throws {
+        let scratch = try TemporaryDirectory(prefix: "audit-broken")
+        let base = DemoFleet.root + "/trees/compute1"
+        for path in ["/etc/nova/nova.conf", "/etc/neutron/plugins/ml2/ml2_conf.ini"] {
+            try scratch.write("compute1" + path, try String(contentsOfFile: base + path, encoding: .utf8))
+        }
+        try scratch.write("compute1/etc/neutron/plugins/ml2/ml2_conf.ini", "[ml2]\ntype_drivers gre\n")
+        let inventory = try Inventory.parse("""
+        architecture: neutron
+        vars: {controller: controller}
+        hosts:
+          - {name: compute1, transport: local, root: \(scratch.path)/compute1, roles: [compute], services: [],
+             vars: {management_ip: 10.0.0.31, tunnel_ip: 10.0.1.31}}
+        """, file: "inventory.yaml", baseDirectory: "/")
+        let auditor = Auditor(inventory: inventory, ruleSet: try RuleSet.load(directories: [try BuiltinRules.directory()]),
+                              collector: Collector(transports: Auditor.defaultTransports(), jobs: 1))
+        let run = try auditor.run(store: nil).run
+        let file = try #require(run.hosts.first?.files.first { $0.path == "/etc/neutron/plugins/ml2/ml2_conf.ini" })
+        #expect(file.status == .unparseable)
+        #expect(file.line == 2)
+        let ml2 = run.findings.filter { $0.file == "/etc/neutron/plugins/ml2/ml2_conf.ini" }
+        #expect(!ml2.isEmpty && ml2.allSatisfy { $0.status == .error })
+        #expect(run.findings.filter { $0.file == "/etc/nova/nova.conf" }.allSatisfy { $0.status == .pass || $0.status == .skipped })
+        #expect(run.exitCode == Int(AuditExitCode.incomplete.rawValue))
+    }
+}
