@@ -56,6 +56,8 @@ public struct Auditor: Sendable {
         var storedFiles: [StoredRun.File] = []
         let redactor = store.map { Redactor(policy: ruleSet.secrets, key: $0.redactionKey) }
 
+        var fleet: [HostEvidence] = []
+        var collectedHosts: [(host: InventoryHost, files: [FileResult], failure: TransportError?)] = []
         for (request, collection) in zip(requests, collections) {
             let host = collection.host
             if let failure = collection.failure, collection.files.isEmpty {
@@ -65,14 +67,18 @@ public struct Auditor: Sendable {
                 continue
             }
             let processed = HostFiles(collection: collection, requested: request.paths,
-                                      filesRead: Set(engine.rules(for: host).map(\.file)), ruleSet: ruleSet,
-                                      redactor: redactor)
+                                      filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
+                                      factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor)
             storedFiles += processed.stored
-            let evidence = HostEvidence(host: host, files: processed.states)
-            findings += engine.evaluate(evidence)
-            let failure = collection.failure
+            fleet.append(HostEvidence(host: host, files: processed.states, facts: processed.facts))
+            collectedHosts.append((host, processed.results, collection.failure))
+        }
+        // Consistency checks compare hosts with each other, so the fleet is evaluated at once.
+        findings = engine.evaluate(fleet: fleet)
+        for (evidence, collected) in zip(fleet, collectedHosts) {
+            let host = collected.host, failure = collected.failure
             hostResults.append(HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
-                                          error: failure?.message, errorKind: failure?.kind.rawValue, files: processed.results))
+                                          error: failure?.message, errorKind: failure?.kind.rawValue, files: collected.files))
             storedHosts.append(StoredRun.Host(name: host.name, errorKind: failure?.kind.rawValue, error: failure?.message))
         }
 

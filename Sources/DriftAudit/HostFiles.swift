@@ -11,8 +11,10 @@ struct HostFiles {
     var states: [String: FileState] = [:]
     var results: [FileResult] = []
     var stored: [StoredRun.File] = []
+    var facts: [HostFact: String] = [:]
 
-    init(collection: HostCollection, requested: [String], filesRead: Set<String>, ruleSet: RuleSet, redactor: Redactor?) {
+    init(collection: HostCollection, requested: [String], filesRead: Set<String>, factSources: Set<String>, ruleSet: RuleSet,
+         redactor: Redactor?) {
         let host = collection.host.name
         let resolver = CollectedFiles(collection: collection)
         var includedDocuments: [String: ConfigDocument] = [:]
@@ -32,6 +34,11 @@ struct HostFiles {
                 states[path] = .unreadable(reason: error.message)
                 results.append(FileResult(path: path, status: .unreadable, format: format, reason: error.message))
                 stored.append(StoredRun.File(host: host, path: path, status: .unreadable, error: error.message))
+            case .content(let bytes) where factSources.contains(path):
+                // Facts come from files such as /proc/cpuinfo: read for the fact, neither parsed nor stored.
+                for fact in HostFact.allCases where fact.source == path { facts[fact] = fact.derive(from: bytes) }
+                states[path] = .present
+                results.append(FileResult(path: path, status: .present, format: nil))
             case .content(let bytes):
                 guard filesRead.contains(path), let format else {
                     // Collected for its presence only (a service marker): stored redacted line by line.

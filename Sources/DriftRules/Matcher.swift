@@ -1,8 +1,8 @@
-/// What a rule expects of a key's value.
+/// What a value rule expects of a key's value.
 public enum Matcher: Hashable, Sendable {
-    /// The value the program uses (the last occurrence) equals this, compared as the rule's type.
+    /// The value the program uses (usually the last occurrence) equals this, compared as the rule's type.
     case equals(Template)
-    /// The value the program uses is one of these.
+    /// The value the program uses is one of these (templates needing a variable the host lacks are left out).
     case oneOf([Template])
     /// The key is set, whatever its value.
     case present
@@ -10,15 +10,22 @@ public enum Matcher: Hashable, Sendable {
     case absent
     /// The value the program uses matches this pattern as a whole.
     case regex(RegexPattern)
+    /// Some occurrence of the key matches this pattern as a whole (crontab lines, ntp servers).
+    case anyMatch(RegexPattern)
     /// One of the key's values (every occurrence of a multi-valued key, every element of a list) equals this.
     case contains(Template)
+    /// These elements appear in the list in this order, others possibly between (a Paste pipeline).
+    case orderedSubsequence([Template])
+    /// The list ends with these elements (lvm.conf's filter must end by rejecting everything else).
+    case endsWith([Template])
     /// The key is set and none of its values still holds a guide placeholder such as `NOVA_PASS`.
     case notPlaceholder
 
     /// The YAML spelling of each matcher, for the loader and error messages.
-    public static let names = ["equals", "one-of", "present", "absent", "regex", "contains", "not-placeholder"]
+    public static let names = ["equals", "one-of", "present", "absent", "regex", "any-match", "contains",
+                               "ordered-subsequence", "ends-with", "not-placeholder"]
 
-    /// Templates whose text decides how values are typed when the rule names no type.
+    /// Texts that decide how values are typed when the rule names no type.
     var literalTexts: [String] {
         switch self {
         case .equals(let template), .contains(let template): return [template.text]
@@ -30,7 +37,7 @@ public enum Matcher: Hashable, Sendable {
     var templates: [Template] {
         switch self {
         case .equals(let template), .contains(let template): return [template]
-        case .oneOf(let templates): return templates
+        case .oneOf(let templates), .orderedSubsequence(let templates), .endsWith(let templates): return templates
         default: return []
         }
     }

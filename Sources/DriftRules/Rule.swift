@@ -1,13 +1,111 @@
 import DriftCore
 
-/// One expectation the guide sets, as data: which file, section and key, what
-/// value, on which hosts, and why.
+/// One expectation the guide sets, as data: what to check, on which hosts, and why.
 ///
 /// Rules are loaded from `Rules/*.yaml` (see `Rules/README.md`) and carry their
 /// own passing and failing examples, which the test suite runs for every rule.
 public struct Rule: Sendable, Identifiable {
     public var id: String
     public var title: String
+    public var check: RuleCheck
+    /// Roles the rule applies to; empty means every role.
+    public var roles: Set<Role>
+    /// Networking variant the rule applies to; `nil` means both.
+    public var networking: NetworkingVariant?
+    /// Optional services gating the rule; empty means it applies whatever the host runs.
+    public var services: Set<GuideService>
+    /// A host fact the rule depends on, such as the CPU lacking hardware virtualization.
+    public var when: FactCondition?
+    public var severity: Severity
+    public var rationale: String
+    public var guide: GuideReference
+    /// The guide's own words for what the rule checks.
+    public var quote: String?
+    public var fix: Template?
+    /// How unclear or PDF-mangled guide text was read for this rule.
+    public var reading: String?
+    public var examples: RuleExamples
+    public var definedAt: SourceLocation
+
+    public init(id: String, title: String, check: RuleCheck, roles: Set<Role> = [], networking: NetworkingVariant? = nil,
+                services: Set<GuideService> = [], when: FactCondition? = nil, severity: Severity = .medium,
+                rationale: String = "", guide: GuideReference, quote: String? = nil, fix: Template? = nil,
+                reading: String? = nil, examples: RuleExamples = RuleExamples(), definedAt: SourceLocation) {
+        self.id = id
+        self.title = title
+        self.check = check
+        self.roles = roles
+        self.networking = networking
+        self.services = services
+        self.when = when
+        self.severity = severity
+        self.rationale = rationale
+        self.guide = guide
+        self.quote = quote
+        self.fix = fix
+        self.reading = reading
+        self.examples = examples
+        self.definedAt = definedAt
+    }
+
+    /// Whether the rule concerns this host's roles and the cloud's networking variant.
+    public func applies(to host: InventoryHost, architecture: NetworkingVariant) -> Bool {
+        if let networking, networking != architecture { return false }
+        return roles.isEmpty || host.roles.contains(where: roles.contains)
+    }
+
+    /// The files the rule reads on a host (value rules: their file; consistency rules: the
+    /// sources that concern the host's roles; placeholder scans read what other rules collect).
+    public func files(for host: InventoryHost) -> [String] {
+        switch check {
+        case .value(let value): return [value.file]
+        case .consistency(let consistency):
+            return consistency.sources.filter { $0.roles.isEmpty || host.roles.contains(where: $0.roles.contains) }.map(\.file)
+        case .placeholderScan: return []
+        }
+    }
+
+    /// The main file, for listing rules: the value rule's file, a consistency rule's first source.
+    public var primaryFile: String? {
+        switch check {
+        case .value(let value): return value.file
+        case .consistency(let consistency): return consistency.sources.first?.file
+        case .placeholderScan: return nil
+        }
+    }
+
+    /// The value check, for rules that are one.
+    public var valueCheck: ValueCheck? {
+        if case .value(let value) = check { return value }
+        return nil
+    }
+
+    /// Inventory variables the rule needs.
+    public var variables: [String] {
+        var names: [String] = []
+        switch check {
+        case .value(let value): names = value.matcher.templates.flatMap(\.variables)
+        case .consistency(let consistency): names = consistency.owner?.variables ?? []
+        case .placeholderScan: break
+        }
+        names += fix?.variables ?? []
+        var seen = Set<String>()
+        return names.filter { seen.insert($0).inserted }
+    }
+}
+
+/// What a rule checks.
+public enum RuleCheck: Sendable {
+    /// One key in one file on each host.
+    case value(ValueCheck)
+    /// The same value read from several files or hosts must agree (or differ).
+    case consistency(ConsistencyCheck)
+    /// No value in any collected file may still hold a guide placeholder.
+    case placeholderScan
+}
+
+/// A key in a file and what its value must be.
+public struct ValueCheck: Sendable {
     /// Absolute path of the file on the host.
     public var file: String
     public var format: ConfigFormat
@@ -17,46 +115,14 @@ public struct Rule: Sendable, Identifiable {
     public var matcher: Matcher
     /// Explicit comparison type; `nil` lets the engine infer it (see `effectiveType`).
     public var valueType: ValueType?
-    /// Roles the rule applies to; empty means every role.
-    public var roles: Set<Role>
-    /// Networking variant the rule applies to; `nil` means both.
-    public var networking: NetworkingVariant?
-    /// Optional services gating the rule; empty means it applies whatever the host runs.
-    public var services: Set<GuideService>
-    public var severity: Severity
-    public var rationale: String
-    public var guide: GuideReference
-    public var fix: Template?
-    /// How unclear or PDF-mangled guide text was read for this rule.
-    public var reading: String?
-    public var examples: RuleExamples
-    public var definedAt: SourceLocation
 
-    public init(
-        id: String, title: String, file: String, format: ConfigFormat, section: String?, key: String,
-        matcher: Matcher, valueType: ValueType? = nil, roles: Set<Role> = [], networking: NetworkingVariant? = nil,
-        services: Set<GuideService> = [], severity: Severity = .medium, rationale: String = "",
-        guide: GuideReference, fix: Template? = nil, reading: String? = nil,
-        examples: RuleExamples = RuleExamples(), definedAt: SourceLocation
-    ) {
-        self.id = id
-        self.title = title
+    public init(file: String, format: ConfigFormat, section: String?, key: String, matcher: Matcher, valueType: ValueType? = nil) {
         self.file = file
         self.format = format
         self.section = section
         self.key = key
         self.matcher = matcher
         self.valueType = valueType
-        self.roles = roles
-        self.networking = networking
-        self.services = services
-        self.severity = severity
-        self.rationale = rationale
-        self.guide = guide
-        self.fix = fix
-        self.reading = reading
-        self.examples = examples
-        self.definedAt = definedAt
     }
 
     /// The type values are compared as: explicit, or boolean when an oslo rule expects `True`/`False`
@@ -67,31 +133,44 @@ public struct Rule: Sendable, Identifiable {
         if format == .osloINI, !texts.isEmpty, texts.allSatisfy(ValueType.isBooleanWord) { return .bool }
         return .string
     }
-
-    /// Whether the rule concerns this host's roles and the cloud's networking variant.
-    public func applies(to host: InventoryHost, architecture: NetworkingVariant) -> Bool {
-        if let networking, networking != architecture { return false }
-        return roles.isEmpty || host.roles.contains(where: roles.contains)
-    }
-
-    /// Inventory variables the rule needs.
-    public var variables: [String] {
-        var names = matcher.templates.flatMap(\.variables)
-        names += fix?.variables ?? []
-        var seen = Set<String>()
-        return names.filter { seen.insert($0).inserted }
-    }
 }
 
-/// Snippets of the rule's file that must pass and fail it, with the variables they assume.
-public struct RuleExamples: Sendable, Hashable {
-    public var passing: [String]
-    public var failing: [String]
+/// Passing and failing examples of a rule, with the variables they assume.
+public struct RuleExamples: Sendable {
+    public var passing: [RuleExample]
+    public var failing: [RuleExample]
     public var vars: [String: String]
 
-    public init(passing: [String] = [], failing: [String] = [], vars: [String: String] = [:]) {
+    public init(passing: [RuleExample] = [], failing: [RuleExample] = [], vars: [String: String] = [:]) {
         self.passing = passing
         self.failing = failing
         self.vars = vars
+    }
+}
+
+/// One example: a single file's text, or several hosts with their files and facts.
+public struct RuleExample: Sendable {
+    public struct Host: Sendable {
+        public var name: String
+        /// `nil`: the rule's roles.
+        public var roles: [Role]?
+        public var vars: [String: String]
+        public var files: [String: String]
+        public var facts: [String: String]
+
+        public init(name: String, roles: [Role]? = nil, vars: [String: String] = [:], files: [String: String] = [:],
+                    facts: [String: String] = [:]) {
+            self.name = name
+            self.roles = roles
+            self.vars = vars
+            self.files = files
+            self.facts = facts
+        }
+    }
+
+    public var hosts: [Host]
+
+    public init(hosts: [Host]) {
+        self.hosts = hosts
     }
 }

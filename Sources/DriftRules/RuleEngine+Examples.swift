@@ -9,41 +9,60 @@ public struct ExampleProblem: Sendable, CustomStringConvertible {
     public var declared: FindingStatus
     /// 1-based position among the examples of that kind.
     public var index: Int
-    public var got: FindingStatus
     public var message: String
 
     public var description: String {
-        "\(location): error: rule '\(rule)': \(declared.rawValue) example \(index) gave '\(got.rawValue)': \(message)"
+        "\(location): error: rule '\(rule)': \(declared.rawValue) example \(index) \(message)"
     }
 }
 
 extension RuleEngine {
-    /// Runs a rule on its own examples, as a host with the rule's roles and the examples' variables.
-    /// An empty result means every passing snippet passes and every failing snippet fails.
+    /// Runs a rule on its own examples: each example's hosts (by default one host with the rule's
+    /// roles) are evaluated with this rule alone. A passing example must give at least one `pass`
+    /// and no `fail` or `error`; a failing example at least one `fail`. An empty result means the
+    /// rule behaves as declared.
     public static func checkExamples(of rule: Rule, in ruleSet: RuleSet) -> [ExampleProblem] {
-        let engine = RuleEngine(ruleSet: ruleSet, architecture: rule.networking ?? .neutron)
-        let host = InventoryHost(name: "example", roles: rule.roles.isEmpty ? [.controller] : rule.roles.sorted(),
-                        services: rule.services, vars: rule.examples.vars)
+        var only = ruleSet
+        only.rules = [rule]
+        let engine = RuleEngine(ruleSet: only, architecture: rule.networking ?? .neutron)
         var problems: [ExampleProblem] = []
-        let cases = rule.examples.passing.map { (FindingStatus.pass, $0) } + rule.examples.failing.map { (FindingStatus.fail, $0) }
-        var counters: [FindingStatus: Int] = [:]
-        for (declared, snippet) in cases {
-            counters[declared, default: 0] += 1
-            let state: FileState
-            do {
-                state = .parsed(try DocumentParser.parse(text: snippet, path: rule.file, format: rule.format,
-                                                         secrets: ruleSet.secrets))
-            } catch let diagnostic as Diagnostic {
-                state = .unparseable(diagnostic)
-            } catch {
-                state = .unreadable(reason: "\(error)")
-            }
-            let finding = engine.evaluate(rule, on: host, file: state, services: rule.services)
-            if finding.status != declared {
-                problems.append(ExampleProblem(rule: rule.id, location: rule.definedAt, declared: declared,
-                                               index: counters[declared]!, got: finding.status, message: finding.message))
+        for (declared, examples) in [(FindingStatus.pass, rule.examples.passing), (.fail, rule.examples.failing)] {
+            for (offset, example) in examples.enumerated() {
+                let fleet = example.hosts.map { evidence(for: $0, rule: rule, ruleSet: ruleSet) }
+                let statuses = engine.evaluate(fleet: fleet).map { ($0.status, $0.message) }
+                let behaved: Bool
+                if declared == .pass {
+                    behaved = statuses.contains { $0.0 == .pass } && !statuses.contains { $0.0 == .fail || $0.0 == .error }
+                } else {
+                    behaved = statuses.contains { $0.0 == .fail }
+                }
+                if !behaved {
+                    let got = statuses.isEmpty ? "no finding" : statuses.map { "\($0.0.rawValue): \($0.1)" }.joined(separator: "; ")
+                    problems.append(ExampleProblem(rule: rule.id, location: rule.definedAt, declared: declared,
+                                                   index: offset + 1, message: "gave \(got)"))
+                }
             }
         }
         return problems
+    }
+
+    private static func evidence(for example: RuleExample.Host, rule: Rule, ruleSet: RuleSet) -> HostEvidence {
+        let roles = example.roles ?? (rule.roles.isEmpty ? [.controller] : rule.roles.sorted())
+        let host = InventoryHost(name: example.name, roles: roles, services: rule.services,
+                                 vars: rule.examples.vars.merging(example.vars) { _, own in own })
+        var files: [String: FileState] = [:]
+        for (path, text) in example.files {
+            let format = ruleSet.format(forFile: path) ?? .osloINI
+            do {
+                files[path] = .parsed(try DocumentParser.parse(text: text, path: path, format: format, secrets: ruleSet.secrets))
+            } catch let diagnostic as Diagnostic {
+                files[path] = .unparseable(diagnostic)
+            } catch {
+                files[path] = .unreadable(reason: "\(error)")
+            }
+        }
+        var facts: [HostFact: String] = [:]
+        for (name, value) in example.facts { if let fact = HostFact(rawValue: name) { facts[fact] = value } }
+        return HostEvidence(host: host, files: files, facts: facts)
     }
 }

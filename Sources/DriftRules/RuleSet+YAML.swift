@@ -1,14 +1,19 @@
 import DriftCore
 import DriftParsing
 import Foundation
+import Yams
 
 extension RuleSet {
     static let fileFields = ["description", "file", "format", "defaults", "rules", "secrets", "placeholders", "services"]
     static let defaultFields = ["section", "roles", "networking", "services", "severity", "guide", "example-vars"]
-    static let ruleFields = ["id", "title", "file", "format", "section", "key", "type", "roles", "networking", "services",
-                             "severity", "rationale", "guide", "fix", "reading", "examples"] + Matcher.names
+    static let commonRuleFields = ["id", "title", "roles", "networking", "services", "when", "severity", "rationale", "guide",
+                                   "quote", "fix", "reading", "examples", "each"]
+    static let valueRuleFields = ["file", "format", "section", "key", "type"] + Matcher.names
+    static let consistencyFields = ["consistent", "scope", "values", "reference", "owner", "type"]
+    static let sourceFields = ["file", "format", "section", "key", "roles", "transform"]
     static let guideFields = ["chapter", "section", "step"]
     static let exampleFields = ["pass", "fail", "vars"]
+    static let exampleHostFields = ["roles", "vars", "files", "facts"]
 
     /// Loads every `*.yaml` file directly inside each directory, in name order; subdirectories
     /// hold opt-in packs and are not read. Problems are diagnostics naming file:line.
@@ -68,23 +73,75 @@ extension RuleSet {
 
         let context = try FileContext(top: top)
         for ruleField in try rulesField.list() {
-            let rule = try readRule(ruleField, context: context)
-            if let existing = self.rule(id: rule.id) {
-                throw ruleField.error("duplicate rule id '\(rule.id)' (first defined at \(existing.definedAt))")
+            for expanded in try Self.expand(ruleField) {
+                let rule = try readRule(expanded, context: context)
+                if let existing = self.rule(id: rule.id) {
+                    throw expanded.error("duplicate rule id '\(rule.id)' (first defined at \(existing.definedAt))")
+                }
+                if case .value(let value) = rule.check, let other = rules.first(where: {
+                    $0.valueCheck.map { $0.file == value.file && $0.format != value.format } ?? false
+                }) {
+                    throw expanded.error("'\(value.file)' is read as '\(value.format.rawValue)' here but as "
+                        + "'\(other.valueCheck!.format.rawValue)' by rule '\(other.id)'")
+                }
+                rules.append(rule)
             }
-            if let other = rules.first(where: { $0.file == rule.file && $0.format != rule.format }) {
-                throw ruleField.error("'\(rule.file)' is read as '\(rule.format.rawValue)' here but as "
-                    + "'\(other.format.rawValue)' by rule '\(other.id)'")
-            }
-            rules.append(rule)
         }
     }
+
+    // MARK: Rule templates
+
+    /// A rule with `each:` stands for one rule per binding, `${name}` replaced in every text.
+    static func expand(_ field: YAMLField) throws -> [YAMLField] {
+        let map = try field.mapping()
+        guard let each = map["each"] else { return [field] }
+        var expanded: [YAMLField] = []
+        for binding in try each.list() {
+            let values = try binding.stringMap()
+            guard case .mapping(let mapping) = field.node else { return [field] }
+            let pairs = try mapping.filter { $0.key.string != "each" }.map { pair in
+                (pair.key, try substitute(pair.value, values, file: field.file))
+            }
+            let node = Node.mapping(Node.Mapping(pairs.map { ($0.0, $0.1) }, mapping.tag, mapping.style, mapping.mark))
+            expanded.append(YAMLField(node: node, file: field.file, path: field.path, kind: field.kind))
+        }
+        return expanded
+    }
+
+    private static func substitute(_ node: Node, _ values: [String: String], file: String) throws -> Node {
+        switch node {
+        case .scalar(let scalar):
+            var text = scalar.string
+            while let open = text.range(of: "${") {
+                guard let close = text[open.upperBound...].firstIndex(of: "}") else {
+                    throw Diagnostic(.rule, at: SourceLocation(file: file, line: scalar.mark?.line ?? 1, column: scalar.mark?.column),
+                                     "unclosed '${' in '\(scalar.string)'")
+                }
+                let name = String(text[open.upperBound..<close])
+                guard let value = values[name] else {
+                    throw Diagnostic(.rule, at: SourceLocation(file: file, line: scalar.mark?.line ?? 1, column: scalar.mark?.column),
+                                     "'${\(name)}' is not bound by 'each' (bound: \(values.keys.sorted().joined(separator: ", ")))")
+                }
+                text.replaceSubrange(open.lowerBound...close, with: value)
+            }
+            return text == scalar.string ? node : .scalar(Node.Scalar(text, scalar.tag, scalar.style, scalar.mark))
+        case .mapping(let mapping):
+            return .mapping(Node.Mapping(try mapping.map { (try substitute($0.key, values, file: file), try substitute($0.value, values, file: file)) },
+                                         mapping.tag, mapping.style, mapping.mark))
+        case .sequence(let sequence):
+            return .sequence(Node.Sequence(try sequence.map { try substitute($0, values, file: file) }, sequence.tag,
+                                           sequence.style, sequence.mark))
+        case .alias:
+            return node
+        }
+    }
+
+    // MARK: File context
 
     /// File-level settings every rule in the file inherits.
     private struct FileContext {
         var file: String?
         var format: ConfigFormat?
-        var formatField: YAMLField?
         var section: String?
         var roles: Set<Role>?
         var networking: NetworkingVariant?
@@ -95,10 +152,7 @@ extension RuleSet {
 
         init(top: YAMLMapping) throws {
             if let field = top["file"] { file = try RuleSet.readPath(field) }
-            if let field = top["format"] {
-                format = try field.choice(ConfigFormat.self, noun: "format")
-                formatField = field
-            }
+            if let field = top["format"] { format = try field.choice(ConfigFormat.self, noun: "format") }
             guard let defaultsField = top["defaults"] else { return }
             let defaults = try defaultsField.mapping()
             try defaults.rejectUnknownKeys(allowed: RuleSet.defaultFields)
@@ -110,77 +164,158 @@ extension RuleSet {
             guide = try defaults["guide"]?.mapping()
             exampleVars = try defaults["example-vars"]?.stringMap() ?? [:]
         }
+
+        /// The format a file is read as: named on the rule, at the top of the rule file, or from the path.
+        func format(for file: String, named: YAMLField?, field: YAMLField) throws -> ConfigFormat {
+            if let named { return try named.choice(ConfigFormat.self, noun: "format") }
+            if let format, self.file == nil || self.file == file { return format }
+            if let detected = FormatDetector.format(forPath: file) { return detected }
+            throw field.error("cannot tell the format of '\(file)' from its name; set 'format' (valid: \(ConfigFormat.choices))")
+        }
     }
+
+    // MARK: Rules
 
     private func readRule(_ field: YAMLField, context: FileContext) throws -> Rule {
         let map = try field.mapping()
-        try map.rejectUnknownKeys(allowed: Self.ruleFields)
+        let isConsistency = map.contains("consistent")
+        let isScan = map.contains("scan")
+        var allowed = Self.commonRuleFields
+        if isConsistency { allowed += Self.consistencyFields } else if isScan { allowed += ["scan"] } else { allowed += Self.valueRuleFields }
+        try map.rejectUnknownKeys(allowed: allowed)
 
         let idField = try map.require("id")
         let id = try idField.string()
         if id.isEmpty || id.contains(where: { $0.isWhitespace }) {
             throw idField.error("rule id '\(id)' must be one word (letters, digits, '.', '-', '_')")
         }
-        let file: String
-        if let fileField = map["file"] { file = try Self.readPath(fileField) } else if let contextFile = context.file {
-            file = contextFile
+
+        let check: RuleCheck
+        let ruleFile: String?
+        if isConsistency {
+            check = .consistency(try readConsistency(map, field: field, context: context))
+            ruleFile = nil
+        } else if isScan {
+            let scan = try map.require("scan")
+            guard try scan.string() == "placeholders" else { throw scan.error("unknown scan '\(try scan.string())' (valid: placeholders)") }
+            check = .placeholderScan
+            ruleFile = nil
         } else {
-            throw field.error("rule '\(id)' names no file (set 'file' on the rule or at the top of the rule file)")
-        }
-        let format: ConfigFormat
-        if let formatField = map["format"] {
-            format = try formatField.choice(ConfigFormat.self, noun: "format")
-        } else if let contextFormat = context.format, map["file"] == nil || context.file == file {
-            format = contextFormat
-        } else if let detected = FormatDetector.format(forPath: file) {
-            format = detected
-        } else {
-            throw field.error("cannot tell the format of '\(file)' from its name; set 'format' (valid: \(ConfigFormat.choices))")
+            let value = try readValueCheck(map, field: field, context: context)
+            check = .value(value)
+            ruleFile = value.file
         }
 
-        let section = try map["section"]?.string() ?? context.section
-        if format.hasSections, section == nil {
-            throw field.error("rule '\(id)' needs a 'section': '\(format.rawValue)' files have sections")
-        }
-        if !format.hasSections, map["section"] != nil {
-            throw map["section"]!.error("'\(format.rawValue)' files have no sections; remove 'section'")
-        }
-        let key = try map.require("key").string()
-        let matcher = try readMatcher(map, field: field)
-        let valueType = try map["type"]?.choice(ValueType.self, noun: "type")
-
-        let guide = try readGuide(map["guide"], defaults: context.guide, ruleField: field)
         var examples = RuleExamples(vars: context.exampleVars)
         if let examplesField = map["examples"] {
             let examplesMap = try examplesField.mapping()
             try examplesMap.rejectUnknownKeys(allowed: Self.exampleFields)
-            examples.passing = try examplesMap["pass"]?.stringList() ?? []
-            examples.failing = try examplesMap["fail"]?.stringList() ?? []
             if let vars = try examplesMap["vars"]?.stringMap() { examples.vars.merge(vars) { _, new in new } }
+            examples.passing = try examplesMap["pass"]?.list().map { try Self.readExample($0, file: ruleFile) } ?? []
+            examples.failing = try examplesMap["fail"]?.list().map { try Self.readExample($0, file: ruleFile) } ?? []
         }
         if examples.passing.isEmpty || examples.failing.isEmpty {
-            throw field.error("rule '\(id)' needs examples with at least one 'pass' and one 'fail' snippet")
+            throw field.error("rule '\(id)' needs examples with at least one 'pass' and one 'fail' example")
+        }
+
+        var when: FactCondition?
+        if let whenField = map["when"] {
+            let whenMap = try whenField.mapping()
+            try whenMap.rejectUnknownKeys(allowed: ["fact", "equals", "one-of"])
+            let fact = try whenMap.require("fact").choice(HostFact.self, noun: "fact")
+            let values = try whenMap["one-of"]?.stringList() ?? [try whenMap.require("equals").string()]
+            when = FactCondition(fact: fact, values: values)
         }
 
         return Rule(
             id: id,
             title: try map.require("title").string(),
-            file: file,
-            format: format,
-            section: format.hasSections ? section : nil,
-            key: key,
-            matcher: matcher,
-            valueType: valueType,
+            check: check,
             roles: try map["roles"].map(Self.readRoles) ?? context.roles ?? [],
             networking: try map["networking"]?.choice(NetworkingVariant.self, noun: "networking variant") ?? context.networking,
             services: try map["services"].map(Self.readServices) ?? context.services ?? [],
+            when: when,
             severity: try map["severity"]?.choice(Severity.self, noun: "severity") ?? context.severity ?? .medium,
             rationale: try map["rationale"]?.string() ?? "",
-            guide: guide,
+            guide: try readGuide(map["guide"], defaults: context.guide, ruleField: field),
+            quote: try map["quote"]?.string(),
             fix: try map["fix"].map(Self.readTemplate),
             reading: try map["reading"]?.string(),
             examples: examples,
             definedAt: field.location)
+    }
+
+    private func readValueCheck(_ map: YAMLMapping, field: YAMLField, context: FileContext) throws -> ValueCheck {
+        let file: String
+        if let fileField = map["file"] { file = try Self.readPath(fileField) } else if let contextFile = context.file {
+            file = contextFile
+        } else {
+            throw field.error("rule names no file (set 'file' on the rule or at the top of the rule file)")
+        }
+        let format = try context.format(for: file, named: map["format"], field: field)
+        let section = try map["section"]?.string() ?? context.section
+        if format.hasSections, section == nil {
+            throw field.error("the rule needs a 'section': '\(format.rawValue)' files have sections")
+        }
+        if !format.hasSections, let sectionField = map["section"] {
+            throw sectionField.error("'\(format.rawValue)' files have no sections; remove 'section'")
+        }
+        return ValueCheck(file: file, format: format, section: format.hasSections ? section : nil,
+                          key: try map.require("key").string(), matcher: try readMatcher(map, field: field),
+                          valueType: try map["type"]?.choice(ValueType.self, noun: "type"))
+    }
+
+    private func readConsistency(_ map: YAMLMapping, field: YAMLField, context: FileContext) throws -> ConsistencyCheck {
+        let kind = try map.require("consistent").choice(ConsistencyCheck.Kind.self, noun: "consistency")
+        let scope = try map["scope"]?.choice(ConsistencyCheck.Scope.self, noun: "scope") ?? .fleet
+        let valuesField = try map.require("values")
+        var sources: [ValueSource] = []
+        for sourceField in try valuesField.list() {
+            let source = try sourceField.mapping()
+            try source.rejectUnknownKeys(allowed: Self.sourceFields)
+            let file = try source["file"].map(Self.readPath) ?? context.file
+            guard let file else { throw sourceField.error("value source names no 'file'") }
+            let format = try context.format(for: file, named: source["format"], field: sourceField)
+            let section = try source["section"]?.string()
+            if format.hasSections, section == nil { throw sourceField.error("'\(format.rawValue)' files need a 'section'") }
+            sources.append(ValueSource(
+                file: file, format: format, section: format.hasSections ? section : nil, key: try source.require("key").string(),
+                roles: try source["roles"].map(Self.readRoles) ?? [],
+                transform: try source["transform"]?.choice(ValueTransform.self, noun: "transform") ?? .none))
+        }
+        if sources.isEmpty || (kind != .unique && sources.count < 2 && scope == .host) {
+            throw valuesField.error("a '\(kind.rawValue)' check on one host compares at least two values")
+        }
+        let reference = try map["reference"]?.int(in: 0...max(0, sources.count - 1))
+        if kind == .included, reference == nil { throw field.error("'included' needs 'reference': the source whose value must be included") }
+        return ConsistencyCheck(kind: kind, scope: scope, sources: sources, reference: reference,
+                                owner: try map["owner"].map(Self.readTemplate),
+                                valueType: try map["type"]?.choice(ValueType.self, noun: "type") ?? .string)
+    }
+
+    /// An example: a file's text, `{files, facts, vars}` for one host, or `{hosts: {name: {…}}}`.
+    static func readExample(_ field: YAMLField, file: String?) throws -> RuleExample {
+        if case .scalar = field.node {
+            guard let file else { throw field.error("a text example needs the rule's file; give 'files' instead") }
+            return RuleExample(hosts: [RuleExample.Host(name: "example", files: [file: try field.string()])])
+        }
+        let map = try field.mapping()
+        if let hostsField = map["hosts"] {
+            try map.rejectUnknownKeys(allowed: ["hosts"])
+            return RuleExample(hosts: try hostsField.mapping().pairs.map { pair in
+                try readExampleHost(name: pair.key, pair.value)
+            })
+        }
+        return RuleExample(hosts: [try readExampleHost(name: "example", field)])
+    }
+
+    private static func readExampleHost(name: String, _ field: YAMLField) throws -> RuleExample.Host {
+        let map = try field.mapping()
+        try map.rejectUnknownKeys(allowed: exampleHostFields)
+        return RuleExample.Host(
+            name: name, roles: try map["roles"].map { try $0.list().map { try $0.choice(Role.self, noun: "role") } },
+            vars: try map["vars"]?.stringMap() ?? [:], files: try map["files"]?.stringMap() ?? [:],
+            facts: try map["facts"]?.stringMap() ?? [:])
     }
 
     private func readMatcher(_ map: YAMLMapping, field: YAMLField) throws -> Matcher {
@@ -197,11 +332,18 @@ extension RuleSet {
             let templates = try value.list().map(Self.readTemplate)
             if templates.isEmpty { throw value.error("'one-of' needs at least one value") }
             return .oneOf(templates)
-        case "regex":
+        case "regex", "any-match":
             let pattern = try value.string()
-            do { return .regex(try RegexPattern(pattern)) } catch {
+            do {
+                let compiled = try RegexPattern(pattern)
+                return name == "regex" ? .regex(compiled) : .anyMatch(compiled)
+            } catch {
                 throw value.error("invalid regular expression '\(pattern)'")
             }
+        case "ordered-subsequence", "ends-with":
+            let items = try value.list().map(Self.readTemplate)
+            if items.isEmpty { throw value.error("'\(name)' needs at least one value") }
+            return name == "ordered-subsequence" ? .orderedSubsequence(items) : .endsWith(items)
         case "present", "absent", "not-placeholder":
             guard try value.bool() else { throw value.error("'\(name)' takes 'true'; remove it to disable") }
             return name == "present" ? .present : name == "absent" ? .absent : .notPlaceholder

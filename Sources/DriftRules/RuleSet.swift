@@ -26,7 +26,15 @@ public struct RuleSet: Sendable {
 
     /// The format of a file as the rules read it, or as its path suggests when no rule names it.
     public func format(forFile path: String) -> ConfigFormat? {
-        rules.first { $0.file == path }?.format ?? FormatDetector.format(forPath: path)
+        for rule in rules {
+            switch rule.check {
+            case .value(let value) where value.file == path: return value.format
+            case .consistency(let consistency):
+                if let source = consistency.sources.first(where: { $0.file == path }) { return source.format }
+            default: continue
+            }
+        }
+        return FormatDetector.format(forPath: path)
     }
 
     /// Finds the placeholder tokens in a value; a token must stand alone (not inside a longer word),

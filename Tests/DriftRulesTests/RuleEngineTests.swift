@@ -36,7 +36,7 @@ private let compute = InventoryHost(name: "compute1", roles: [.compute], service
 private func evaluate(_ ruleBody: String, _ file: String, host: InventoryHost = compute) throws -> Finding {
     let set = try ruleSet(rule(ruleBody))
     let engine = RuleEngine(ruleSet: set, architecture: .neutron)
-    return engine.evaluate(set.rules[0], on: host, file: try document(file), services: [])
+    return try #require(engine.evaluate(set.rules[0], on: host, file: try document(file), services: []))
 }
 
 @Suite struct MatcherTests {
@@ -217,13 +217,13 @@ private func evaluate(_ ruleBody: String, _ file: String, host: InventoryHost = 
         let engine = RuleEngine(ruleSet: set, architecture: .neutron)
         let host = InventoryHost(name: "c", roles: [.compute], services: [])
         let rule = try #require(set.rule(id: "all"))
-        let missing = engine.evaluate(rule, on: host, file: .missing, services: [])
+        let missing = try #require(engine.evaluate(rule, on: host, file: .missing, services: []))
         #expect(missing.status == .fail)
         #expect(missing.message == "file '/etc/nova/nova.conf' does not exist")
-        let unreadable = engine.evaluate(rule, on: host, file: .unreadable(reason: "permission denied"), services: [])
+        let unreadable = try #require(engine.evaluate(rule, on: host, file: .unreadable(reason: "permission denied"), services: []))
         #expect(unreadable.status == .error)
         let diagnostic = Diagnostic(.syntax, at: SourceLocation(file: "/etc/nova/nova.conf", line: 7), "expected '='")
-        let unparseable = engine.evaluate(rule, on: host, file: .unparseable(diagnostic), services: [])
+        let unparseable = try #require(engine.evaluate(rule, on: host, file: .unparseable(diagnostic), services: []))
         #expect(unparseable.status == .error)
         #expect(unparseable.line == 7)
     }
@@ -317,13 +317,13 @@ private func evaluate(_ ruleBody: String, _ file: String, host: InventoryHost = 
           - {id: a, title: t, key: k, present: true, guide: {step: "2"}, \(examples)}
         """)
         let rule = try #require(set.rule(id: "a"))
-        #expect(rule.section == "DEFAULT")
+        #expect(rule.valueCheck?.section == "DEFAULT")
         #expect(rule.roles == [.compute])
         #expect(rule.networking == .novaNetwork)
         #expect(rule.severity == .low)
         #expect(rule.guide == GuideReference(chapter: 8, section: "Legacy networking", step: "2"))
         #expect(rule.examples.vars == ["management_ip": "10.0.0.31"])
-        #expect(rule.format == .osloINI)
+        #expect(rule.valueCheck?.format == .osloINI)
         #expect(rule.definedAt.line == 10)
     }
 
@@ -343,7 +343,7 @@ private func evaluate(_ ruleBody: String, _ file: String, host: InventoryHost = 
         """)
         let problems = RuleEngine.checkExamples(of: try #require(set.rule(id: "wrong")), in: set)
         #expect(problems.count == 2)
-        #expect(problems.map(\.declared) == [.pass, .fail])
+        #expect(problems.map(\.declared) == [FindingStatus.pass, .fail])
         #expect(problems[0].description.hasPrefix("test.yaml:3:"))
     }
 }

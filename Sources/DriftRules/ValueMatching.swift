@@ -1,0 +1,195 @@
+import DriftCore
+
+/// Matches one value rule against one file's state on one host.
+struct ValueMatching {
+    let engine: RuleEngine
+    let rule: Rule
+    let check: ValueCheck
+    let vars: [String: String]
+
+    func check(_ file: FileState) throws -> Outcome {
+        let expected = try expectedText()
+        let document: ConfigDocument
+        switch file {
+        case .parsed(let parsed): document = parsed
+        case .missing:
+            if check.matcher == .absent {
+                return Outcome(status: .pass, expected: expected,
+                               message: "file '\(check.file)' does not exist, so '\(check.key)' is not set")
+            }
+            return Outcome(status: .fail, expected: expected, message: "file '\(check.file)' does not exist")
+        case .unreadable(let reason):
+            return Outcome(status: .error, expected: expected, message: "cannot read '\(check.file)': \(reason)")
+        case .present:
+            return Outcome(status: .error, expected: expected, message: "'\(check.file)' was collected but not parsed")
+        case .unparseable(let diagnostic):
+            return Outcome(status: .error, expected: expected, line: diagnostic.location.line,
+                           message: "cannot parse '\(check.file)': line \(diagnostic.location.line): \(diagnostic.message)")
+        }
+        return try match(in: document, expected: expected)
+    }
+
+    private func match(in document: ConfigDocument, expected: String?) throws -> Outcome {
+        let occurrences = document.entries(section: check.section, key: check.key)
+        // The value a single-valued option takes, as the program picks it (last, first, or Paste's DEFAULT rule).
+        let effective = document.effectiveEntry(section: check.section, key: check.key)
+        let place = check.section.map { " in [\($0)]" } ?? ""
+        let key = check.key
+        let notSet = Outcome(status: .fail, expected: expected, message: "'\(key)' is not set\(place)")
+        let type = check.effectiveType
+
+        switch check.matcher {
+        case .present:
+            guard let entry = effective else { return notSet }
+            let shown = show(entry)
+            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: entry,
+                           message: "'\(key)' is set", masked: shown.masked)
+
+        case .absent:
+            guard let entry = effective else {
+                return Outcome(status: .pass, expected: expected, message: "'\(key)' is not set\(place)")
+            }
+            let shown = show(entry)
+            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
+                           message: "'\(key)' is set but should not be", masked: shown.masked)
+
+        case .equals(let template):
+            guard let entry = effective else { return notSet }
+            return compare(entry, against: [try template.render(vars)], type: type, expected: expected)
+
+        case .oneOf(let templates):
+            guard let entry = effective else { return notSet }
+            return compare(entry, against: try renderAvailable(templates), type: type, expected: expected)
+
+        case .regex(let pattern):
+            guard let entry = effective else { return notSet }
+            let shown = show(entry)
+            let matches = pattern.matchesWhole(entry.value.text)
+            return Outcome(status: matches ? .pass : .fail, expected: expected, actual: shown.text, entry: entry,
+                           message: matches ? "'\(key)' matches /\(pattern.pattern)/"
+                               : "'\(shown.text)' does not match /\(pattern.pattern)/", masked: shown.masked)
+
+        case .anyMatch(let pattern):
+            guard !occurrences.isEmpty else { return notSet }
+            let shownAll = occurrences.map(show)
+            let masked = shownAll.contains { $0.masked }
+            if let entry = occurrences.first(where: { pattern.matchesWhole(Self.plain($0.value)) }) {
+                return Outcome(status: .pass, expected: expected, actual: show(entry).text, entry: entry,
+                               message: "a '\(key)' line matches /\(pattern.pattern)/", masked: masked)
+            }
+            return Outcome(status: .fail, expected: expected, actual: shownAll.map(\.text).joined(separator: "\n"),
+                           entry: occurrences.last, message: "no '\(key)' line matches /\(pattern.pattern)/", masked: masked)
+
+        case .contains(let template):
+            guard !occurrences.isEmpty else { return notSet }
+            let wantedText = try template.render(vars)
+            let elementType = type.elementType
+            let wanted = elementType.normalize(wantedText)
+            let shownAll = occurrences.map(show)
+            let actual = shownAll.map(\.text).joined(separator: "\n")
+            let masked = shownAll.contains { $0.masked }
+            let wantedShown = masked ? SecretPolicy.maskText : wantedText
+            for entry in occurrences {
+                let candidates = type.elements(of: entry.value)
+                if wanted != nil, candidates.contains(where: { elementType.normalize($0) == wanted }) {
+                    return Outcome(status: .pass, expected: expected, actual: actual, entry: entry,
+                                   message: "'\(key)' includes '\(wantedShown)'", masked: masked)
+                }
+            }
+            let found = shownAll.map { "'\($0.text)'" }.joined(separator: ", ")
+            return Outcome(status: .fail, expected: expected, actual: actual, entry: occurrences.last,
+                           message: "no value of '\(key)' is '\(wantedShown)' (found \(found))", masked: masked)
+
+        case .orderedSubsequence(let templates), .endsWith(let templates):
+            guard let entry = effective else { return notSet }
+            let wanted = try templates.map { try $0.render(vars) }
+            let items = ValueType.list.elements(of: entry.value)
+            let shown = show(entry)
+            let holds: Bool
+            if case .endsWith = check.matcher {
+                holds = items.count >= wanted.count && Array(items.suffix(wanted.count)) == wanted
+            } else {
+                var remaining = wanted[...]
+                for item in items where item == remaining.first { remaining.removeFirst() }
+                holds = remaining.isEmpty
+            }
+            let description = "[" + wanted.joined(separator: ", ") + "]"
+            return Outcome(status: holds ? .pass : .fail, expected: expected, actual: shown.text, entry: entry,
+                           message: holds ? "'\(key)' \(expected ?? description)"
+                               : "expected '\(key)' to be \(expected ?? description), found \(shown.text)",
+                           masked: shown.masked)
+
+        case .notPlaceholder:
+            guard let last = effective ?? occurrences.last else { return notSet }
+            for entry in occurrences {
+                guard let token = engine.ruleSet.placeholders(in: entry.value.text).first else { continue }
+                let shown = show(entry)
+                let message = shown.masked
+                    ? "'\(key)' still holds a guide placeholder; set the real value"
+                    : "'\(key)' still holds the guide placeholder '\(token)'"
+                return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
+                               message: message, masked: shown.masked)
+            }
+            let shown = show(last)
+            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: last,
+                           message: "'\(key)' is set and is not a guide placeholder", masked: shown.masked)
+        }
+    }
+
+    /// Compares the value the program uses with the accepted values, typed as the rule says.
+    private func compare(_ entry: Entry, against wanted: [String], type: ValueType, expected: String?) -> Outcome {
+        let shown = show(entry)
+        guard let actual = type.normalize(entry.value) else {
+            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
+                           message: "'\(shown.text)' is not a valid \(type.rawValue) value for '\(check.key)'", masked: shown.masked)
+        }
+        if wanted.compactMap({ type.normalize($0) }).contains(actual) {
+            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: entry,
+                           message: "'\(check.key)' is '\(shown.text)'", masked: shown.masked)
+        }
+        let quoted: String
+        if case .equals = check.matcher { quoted = "'\(expected ?? "?")'" } else { quoted = expected ?? "?" }
+        return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
+                       message: "expected \(quoted), found '\(shown.text)'", masked: shown.masked)
+    }
+
+    /// Renders the alternatives whose variables the host defines; fails only when none renders.
+    private func renderAvailable(_ templates: [Template]) throws -> [String] {
+        var rendered: [String] = []
+        var firstMissing: Template.MissingVariable?
+        for template in templates {
+            do { rendered.append(try template.render(vars)) } catch { firstMissing = firstMissing ?? error }
+        }
+        if rendered.isEmpty, let firstMissing { throw firstMissing }
+        return rendered
+    }
+
+    /// What the rule expects, as display text: a single value as is, descriptions in words.
+    private func expectedText() throws -> String? {
+        func masked(_ text: String) -> String { engine.show(text, key: check.key).text }
+        switch check.matcher {
+        case .equals(let template): return masked(try template.render(vars))
+        case .oneOf(let templates): return "one of " + (try renderAvailable(templates)).map { "'\(masked($0))'" }.joined(separator: ", ")
+        case .contains(let template): return "includes '\(masked(try template.render(vars)))'"
+        case .present: return "set"
+        case .absent: return "not set"
+        case .regex(let pattern): return "matches /\(pattern.pattern)/"
+        case .anyMatch(let pattern): return "a line matching /\(pattern.pattern)/"
+        case .orderedSubsequence(let templates):
+            return "in this order: " + (try templates.map { try $0.render(vars) }).joined(separator: ", ")
+        case .endsWith(let templates):
+            return "ending with " + (try templates.map { "'\(try $0.render(vars))'" }).joined(separator: ", ")
+        case .notPlaceholder: return "a real value, not a guide placeholder"
+        }
+    }
+
+    private func show(_ entry: Entry) -> (text: String, masked: Bool) {
+        engine.show(entry.value.text, key: check.key)
+    }
+
+    /// A value as one line of text: list elements joined by spaces (an ntp or crontab line).
+    static func plain(_ value: ConfigValue) -> String {
+        if case .list(let items) = value { return items.map(\.text).joined(separator: " ") }
+        return value.text
+    }
+}
