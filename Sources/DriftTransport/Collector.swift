@@ -82,8 +82,8 @@ public struct Collector: Sendable {
         for path in request.paths {
             let read = session.read(path, limit: maxFileSize)
             files[path] = read
-            // A dropped connection fails the rest of the host's files the same way; stop asking.
-            if case .failed(let error) = read, error.kind == .dropped || error.kind == .timeout {
+            // A dropped connection (or sudo wanting a password) fails the rest of the host's files the same way; stop asking.
+            if case .failed(let error) = read, error.kind.endsHost {
                 return HostCollection(host: host, failure: error, files: files, seconds: elapsed())
             }
         }
