@@ -36,11 +36,11 @@ import Testing
                 == "ProxyCommand ssh -W %h:%p bastion", "host names match without regard to case")
     }
 
-    @Test func wildcardsMatchLikeOpenSSH() {
-        #expect(SSHConfig.wildcard("*.example.net", matches: "a.b.example.net"))
-        #expect(SSHConfig.wildcard("node?", matches: "node7"))
-        #expect(!SSHConfig.wildcard("node?", matches: "node17"))
-        #expect(SSHConfig.wildcard("*", matches: ""))
+    @Test func hostPatternsMatchLikeOpenSSH() {
+        #expect(SSHConfig.matches("a.b.example.net", ["*.example.net"]))
+        #expect(SSHConfig.matches("node7", ["db", "node?"]))
+        #expect(!SSHConfig.matches("node17", ["node?"]))
+        #expect(!SSHConfig.matches("node7", ["node*", "!node7"]), "a matching negation wins")
     }
 
     @Test func theSudoCommandKeepsEveryPathOneShellWord() throws {

@@ -1,3 +1,4 @@
+import DriftCore
 import Foundation
 
 /// The `Host` blocks of an OpenSSH client configuration (`~/.ssh/config`), as far as
@@ -80,42 +81,18 @@ struct SSHConfig: Sendable {
         return settings
     }
 
-    /// OpenSSH's `Host` rule: some pattern matches and no negated pattern does.
+    /// OpenSSH's `Host` rule: some pattern matches (`*` and `?` wildcards) and no negated pattern does.
     static func matches(_ alias: String, _ patterns: [String]) -> Bool {
         let name = alias.lowercased()
         var matched = false
         for pattern in patterns {
             if pattern.hasPrefix("!") {
-                if wildcard(String(pattern.dropFirst()).lowercased(), matches: name) { return false }
-            } else if wildcard(pattern.lowercased(), matches: name) {
+                if Glob.matches(pattern: String(pattern.dropFirst()).lowercased(), name) { return false }
+            } else if Glob.matches(pattern: pattern.lowercased(), name) {
                 matched = true
             }
         }
         return matched
-    }
-
-    /// `*` and `?` glob matching, as OpenSSH's `match_pattern`.
-    static func wildcard(_ pattern: String, matches text: String) -> Bool {
-        let pattern = Array(pattern), text = Array(text)
-        var p = 0, t = 0, star = -1, resume = 0
-        while t < text.count {
-            if p < pattern.count, pattern[p] == "?" || pattern[p] == text[t] {
-                p += 1
-                t += 1
-            } else if p < pattern.count, pattern[p] == "*" {
-                star = p
-                resume = t
-                p += 1
-            } else if star >= 0 {
-                p = star + 1
-                resume += 1
-                t = resume
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count, pattern[p] == "*" { p += 1 }
-        return p == pattern.count
     }
 
     /// `Keyword value` or `Keyword=value`; keywords are case-insensitive.
