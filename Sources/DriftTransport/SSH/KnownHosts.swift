@@ -94,19 +94,19 @@ final class KnownHosts {
     /// Appends `key` for `name` as one plain OpenSSH line, creating the file (0600) and
     /// its directory (0700) when needed. Another host of the same audit may have written
     /// the file meanwhile, so the caller re-checks under `withAppendLock`.
-    static func append(_ key: HostKey, for name: String, to path: String) throws(TransportError) -> Void {
+    static func append(_ key: HostKey, for name: String, to path: String, host: String) throws(TransportError) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
             } catch {
-                throw TransportError(.io, host: name, "cannot create the directory of known_hosts '\(path)'")
+                throw TransportError(.io, host: host, "cannot create the directory of known_hosts '\(path)'")
             }
         }
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw TransportError(.io, host: name, "cannot write known_hosts '\(path)': \(String(cString: strerror(errno)).lowercased())")
+            throw TransportError(.io, host: host, "cannot write known_hosts '\(path)': \(String(cString: strerror(errno)).lowercased())")
         }
         defer { close(descriptor) }
         var line = "\(name) \(key.type.rawValue) \(Data(key.blob).base64EncodedString())\n"
@@ -114,7 +114,7 @@ final class KnownHosts {
         if fstat(descriptor, &info) == 0, info.st_size > 0, !endsWithNewline(path) { line = "\n" + line }
         let written = line.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count - 1) }
         guard written == line.utf8.count else {
-            throw TransportError(.io, host: name, "cannot write known_hosts '\(path)': \(String(cString: strerror(errno)).lowercased())")
+            throw TransportError(.io, host: host, "cannot write known_hosts '\(path)': \(String(cString: strerror(errno)).lowercased())")
         }
     }
 

@@ -10,10 +10,10 @@ extension LibSSH2Session {
         var attempt = AuthenticationAttempt(user: target.user, methods: methods)
         do throws(TransportError) {
             if methods.contains("publickey") {
-                for file in target.identities where !FileManager.default.fileExists(atPath: file) {
-                    guard !target.identityFromInventory else {
-                        throw TransportError(.authentication, host: host, "identity file '\(file)' does not exist")
-                    }
+                // A key named in the inventory must exist; one from ~/.ssh/config may not, as with ssh.
+                if target.identityFromInventory,
+                   let missing = target.identities.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+                    throw TransportError(.authentication, host: host, "identity file '\(missing)' does not exist")
                 }
                 let files = target.identities.filter { FileManager.default.fileExists(atPath: $0) }
                 let passphrase = try SSHCredentials.passphrase(for: target, options: options)

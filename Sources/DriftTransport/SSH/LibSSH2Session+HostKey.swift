@@ -27,7 +27,7 @@ extension LibSSH2Session {
         try KnownHosts.withAppendLock { () throws(TransportError) in
             // Another host of this audit may have recorded the key meanwhile: look again under the lock.
             if try isRecorded(key, target, in: KnownHosts(session: self, path: knownHosts.path)) { return }
-            try KnownHosts.append(key, for: target.knownHostsName, to: knownHosts.path)
+            try KnownHosts.append(key, for: target.knownHostsName, to: knownHosts.path, host: host)
         }
     }
 
