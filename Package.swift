@@ -18,6 +18,8 @@ let package = Package(
 
         /// SQLite, the snapshot store's engine (Debian: libsqlite3-dev).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        /// libssh2, the SSH transport's engine (Debian: libssh2-1-dev). Only DriftTransport imports it.
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         /// OpenSSL's libcrypto for SHA-256 and HMAC (Debian: libssl-dev, pulled in by libssh2-1-dev).
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
@@ -29,8 +31,8 @@ let package = Package(
         .target(name: "DriftParsing", dependencies: ["DriftCore"]),
         /// Rule model, YAML loader, matchers and the evaluation engine.
         .target(name: "DriftRules", dependencies: ["DriftCore", "DriftParsing", .product(name: "Yams", package: "Yams")]),
-        /// Moving files off hosts: the `Transport` protocol and its local implementation.
-        .target(name: "DriftTransport", dependencies: ["DriftCore"]),
+        /// Moving files off hosts: the `Transport` protocol, local trees, SSH (libssh2 and the system client).
+        .target(name: "DriftTransport", dependencies: ["DriftCore", "CLibSSH2"]),
         /// SQLite snapshot store: runs, content-addressed redacted file contents, findings.
         .target(name: "DriftStore", dependencies: ["DriftCore", "CSQLite"]),
         /// Pure functions from an audit run to JSON and terminal text.

@@ -27,8 +27,8 @@ public struct Auditor: Sendable {
     }
 
     /// The transports this build provides, keyed by the inventory's `transport:` values.
-    public static func defaultTransports() -> [TransportKind: any Transport] {
-        [.local: LocalTransport()]
+    public static func defaultTransports(ssh options: SSHOptions = SSHOptions()) -> [TransportKind: any Transport] {
+        [.local: LocalTransport(), .ssh: SSHTransport(options: options), .openssh: OpenSSHTransport(options: options)]
     }
 
     /// What an audit produced, plus a storage failure that did not stop it.

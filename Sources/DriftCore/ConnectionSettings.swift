@@ -15,11 +15,16 @@ public struct ConnectionSettings: Sendable, Hashable {
     public var knownHosts: String?
     /// Seconds allowed for connecting and for each operation.
     public var timeout: Double?
+    /// File holding the passphrase of `identity` (`~` already expanded); else `STACKDRIFT_SSH_PASSPHRASE`.
+    public var passphraseFile: String?
+    /// Name of the environment variable holding the SSH password; password authentication
+    /// is attempted only when this is set.
+    public var passwordEnv: String?
 
     public init(
         transport: TransportKind = .ssh, address: String? = nil, port: Int? = nil, user: String? = nil,
         sudo: Bool = false, root: String? = nil, identity: String? = nil, knownHosts: String? = nil,
-        timeout: Double? = nil
+        timeout: Double? = nil, passphraseFile: String? = nil, passwordEnv: String? = nil
     ) {
         self.transport = transport
         self.address = address
@@ -30,5 +35,7 @@ public struct ConnectionSettings: Sendable, Hashable {
         self.identity = identity
         self.knownHosts = knownHosts
         self.timeout = timeout
+        self.passphraseFile = passphraseFile
+        self.passwordEnv = passwordEnv
     }
 }

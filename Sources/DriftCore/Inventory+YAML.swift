@@ -2,7 +2,8 @@ import Foundation
 
 extension Inventory {
     static let topLevelFields = ["architecture", "vars", "defaults", "hosts"]
-    static let connectionFields = ["transport", "user", "port", "sudo", "timeout", "identity", "known_hosts"]
+    static let connectionFields = ["transport", "user", "port", "sudo", "timeout", "identity", "known_hosts",
+                                   "passphrase_file", "password_env"]
     static let hostFields = ["name", "address", "roles", "services", "vars", "root"] + connectionFields
 
     /// Reads and validates an inventory file. Relative `root:`, `identity:` and
@@ -89,7 +90,7 @@ extension Inventory {
         var connection = try readConnection(field, base: defaults, baseDirectory: baseDirectory, isDefaults: false)
         if let addressField = map["address"] {
             let address = try addressField.string()
-            if address.isEmpty || address.contains(where: \.isWhitespace) {
+            if address.isEmpty || address.hasPrefix("-") || address.contains(where: \.isWhitespace) {
                 throw addressField.error("address '\(address)' must be a host name or IP address without spaces")
             }
             connection.address = address
@@ -103,6 +104,18 @@ extension Inventory {
         if connection.transport == .local, connection.root == nil {
             throw field.error("host '\(name)' uses transport: local and needs 'root', the directory holding its files")
         }
+        if connection.transport == .openssh {
+            // ssh runs in batch mode: it can be given neither a password nor a key's passphrase. Set on the
+            // host itself that is a mistake; inherited from `defaults` (meant for the ssh hosts) it is unused.
+            for key in ["password_env", "passphrase_file"] {
+                if let value = map[key] {
+                    throw value.error("'\(key)' cannot be used with transport: openssh, which runs ssh in batch mode; "
+                                      + "load the key into ssh-agent, or use transport: ssh")
+                }
+            }
+            connection.passwordEnv = nil
+            connection.passphraseFile = nil
+        }
         return InventoryHost(name: name, roles: roles, services: services, vars: vars, connection: connection,
                     definedAt: field.location)
     }
@@ -114,7 +127,13 @@ extension Inventory {
         if isDefaults { try map.rejectUnknownKeys(allowed: connectionFields) }
         var settings = base
         if let value = map["transport"] { settings.transport = try value.choice(TransportKind.self, noun: "transport") }
-        if let value = map["user"] { settings.user = try value.string() }
+        if let value = map["user"] {
+            let user = try value.string()
+            if user.isEmpty || user.hasPrefix("-") || user.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 32 } == true }) {
+                throw value.error("user '\(user)' must be a login name, without spaces or a leading '-'")
+            }
+            settings.user = user
+        }
         if let value = map["port"] { settings.port = try value.int(in: 1...65535) }
         if let value = map["sudo"] { settings.sudo = try value.bool() }
         if let value = map["timeout"] {
@@ -124,6 +143,18 @@ extension Inventory {
         }
         if let value = map["identity"] { settings.identity = resolve(try value.string(), against: baseDirectory) }
         if let value = map["known_hosts"] { settings.knownHosts = resolve(try value.string(), against: baseDirectory) }
+        if let value = map["passphrase_file"] {
+            settings.passphraseFile = resolve(try value.string(), against: baseDirectory)
+        }
+        if let value = map["password_env"] {
+            let name = try value.string()
+            let valid = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+                && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+            if !valid {
+                throw value.error("password_env names an environment variable (letters, digits and '_'), found '\(name)'")
+            }
+            settings.passwordEnv = name
+        }
         return settings
     }
 

@@ -87,8 +87,8 @@ public struct Collector: Sendable {
             let read = session.read(path, limit: maxFileSize)
             collected.files[path] = read
             switch read {
-            case .failed(let error) where error.kind == .dropped || error.kind == .timeout:
-                // A dropped connection fails the rest of the host's files the same way; stop asking.
+            case .failed(let error) where error.kind.endsHost:
+                // A dropped connection (or sudo wanting a password) fails the rest of the host's files the same way; stop asking.
                 collected.failure = error
                 collected.seconds = elapsed()
                 return collected

@@ -42,9 +42,7 @@ final class LocalSession: TransportSession {
         guard stat(resolved, &info) == 0 else {
             return errno == ENOENT || errno == ENOTDIR ? .missing : .failed(posixError(errno, path: path))
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            return .failed(TransportError(.io, host: host, path: path, "is a directory, not a file"))
-        }
+        if (info.st_mode & S_IFMT) == S_IFDIR { return .directory(path, host: host) }
         let descriptor = open(resolved, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failed(posixError(errno, path: path)) }
         defer { _ = Foundation.close(descriptor) }
@@ -58,10 +56,7 @@ final class LocalSession: TransportSession {
             }
             if count == 0 { break }
             bytes += buffer[0..<count]
-            if bytes.count > limit {
-                return .failed(TransportError(.tooLarge, host: host, path: path,
-                                              "file is larger than the \(limit)-byte limit"))
-            }
+            if bytes.count > limit { return .tooLarge(path, host: host, limit: limit) }
         }
         return .content(bytes)
     }
@@ -77,9 +72,8 @@ final class LocalSession: TransportSession {
         guard stat(resolved, &info) == 0 else {
             return errno == ENOENT || errno == ENOTDIR ? .missing : .failed(posixError(errno, path: directory))
         }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else {
-            return .failed(TransportError(.io, host: host, path: directory, "is not a directory"))
-        }
+        // As over SFTP, whose servers answer "no such file" (ENOTDIR) for a file opened as a directory.
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return .missing }
         do {
             return .entries(try FileManager.default.contentsOfDirectory(atPath: resolved))
         } catch {
@@ -91,9 +85,7 @@ final class LocalSession: TransportSession {
 
     /// Resolves `path` inside the tree, following symbolic links relative to the tree's root.
     private func resolve(_ path: String) -> Result<String, TransportError> {
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
-            return .failure(TransportError(.io, host: host, path: path, "path must be absolute without '..'"))
-        }
+        if case .failed(let error) = FileRead.rejecting(path, host: host) { return .failure(error) }
         var pending = path.split(separator: "/").map(String.init)
         var resolved: [String] = []
         var hops = 0

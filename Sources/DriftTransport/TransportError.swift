@@ -54,3 +54,10 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
         return "\(host): \(message)"
     }
 }
+
+extension TransportError.Kind {
+    /// Whether asking the same host for more files is pointless after this failure: the
+    /// connection is gone or stuck, or sudo wants a password (every further `sudo -n`
+    /// would fail alike and add a line to the host's auth log). The host then fails.
+    public var endsHost: Bool { self == .dropped || self == .timeout || self == .sudoPassword }
+}

@@ -20,8 +20,8 @@ struct Console {
         if toStderr { error(text, prefixed: false) } else { out(text + "\n") }
     }
 
-    func error(_ text: String, prefixed: Bool = true) {
-        let line = prefixed ? "stackdrift: " + text + (text.hasSuffix("\n") ? "" : "\n") : text + (text.hasSuffix("\n") ? "" : "\n")
-        FileHandle.standardError.write(Data(line.utf8))
+    func error(_ text: String, prefixed: Bool = true, newline: Bool = true) {
+        let ending = newline && !text.hasSuffix("\n") ? "\n" : ""
+        FileHandle.standardError.write(Data(((prefixed ? "stackdrift: " : "") + text + ending).utf8))
     }
 }

@@ -160,18 +160,53 @@ private let demoSecrets = ["7d1e5c9a3b2f", "c4e8a2f61d07", "2b6f0d8e4c1a", "9a3c
     @Test func usageErrorsExit64() throws {
         #expect(try CLI.run(["audit"]).status == 64)
         #expect(try CLI.run(["audit", "-i", demoInventory, "--jobs", "0"]).status == 64)
+        #expect(try CLI.run(["audit", "-i", demoInventory, "--host-timeout", "0"]).status == 64)
         #expect(try CLI.run(["frobnicate"]).status == 64)
     }
 
     @Test func helpTeachesWithExamples() throws {
         let help = try CLI.run(["audit", "--help"])
         #expect(help.status == 0)
-        for fragment in ["--inventory", "--rules", "--db", "--json", "Examples:", "Exit codes"] {
+        for fragment in ["--inventory", "--rules", "--db", "--json", "--accept-new", "--host-timeout", "Examples:", "Exit codes"] {
             #expect(help.stdout.contains(fragment), "help lacks '\(fragment)'")
         }
         let top = try CLI.run(["--help"])
         #expect(top.stdout.contains("audit"))
         #expect(try CLI.run(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false)
+    }
+
+    @Test func anUnknownSSHHostFailsUntilAcceptNewRecordsItsKey() throws {
+        if getuid() == 0 { try #require(TestUser.ensure()) }
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let key = try SSHTestKey(in: scratch, name: "id_ed25519")
+        let server = try SSHTestServer(.init(authorizedKeys: [key.publicKey]))
+        let knownHosts = scratch.path + "/known_hosts"
+        let inventory = try scratch.write("ssh.yaml", """
+        architecture: neutron
+        vars: {controller: controller}
+        defaults: {transport: ssh, user: \(SSHTestTools.loginUser), identity: \(key.privateKey), known_hosts: \(knownHosts),
+                   timeout: 5}
+        hosts:
+          - {name: compute9, address: 127.0.0.1, port: \(server.port), roles: [compute],
+             vars: {management_ip: 10.0.0.39, tunnel_ip: 10.0.1.39}}
+        """)
+        // Keep the developer's own ~/.ssh and ssh-agent out of it.
+        let environment = ["HOME": scratch.path, "SSH_AUTH_SOCK": ""]
+        let arguments = ["audit", "-i", inventory, "--db", scratch.path + "/a.db"]
+
+        let refused = try CLI.run(arguments, environment: environment)
+        #expect(refused.status == 2)
+        #expect(refused.stdout.contains("HOST FAILED  compute9: host key for '[127.0.0.1]:\(server.port)' is not in known_hosts"),
+                "\(refused.stdout)")
+        #expect(!refused.stderr.contains("collecting"), "no progress line when not on a terminal")
+
+        let accepted = try CLI.run(arguments + ["--accept-new"], environment: environment)
+        #expect(!accepted.stdout.contains("HOST FAILED"), "\(accepted.stdout)")
+        let recorded = try String(contentsOfFile: knownHosts, encoding: .utf8)
+        #expect(recorded.contains(server.hostPublicKey), "\(recorded)")
+
+        let known = try CLI.run(arguments, environment: environment)
+        #expect(!known.stdout.contains("HOST FAILED"), "known from now on without --accept-new")
     }
 
     @Test func noColorIsHonoured() throws {

@@ -145,6 +145,41 @@ private func expectError(_ yaml: String, line: Int, _ fragment: String,
                     line: 3, "variable name 'management-ip'")
     }
 
+    @Test func readsSSHCredentialSettings() throws {
+        let inventory = try parse("""
+        architecture: neutron
+        defaults: {transport: ssh, passphrase_file: ~/.config/stackdrift/passphrase}
+        hosts:
+          - {name: c1, roles: [compute], password_env: C1_SSH_PASSWORD, user: auditor}
+          - {name: c2, roles: [compute], transport: openssh}
+        """)
+        let c1 = inventory.hosts[0].connection
+        #expect(c1.passphraseFile?.hasSuffix("/.config/stackdrift/passphrase") == true)
+        #expect(c1.passphraseFile?.hasPrefix("~") == false)
+        #expect(c1.passwordEnv == "C1_SSH_PASSWORD")
+        #expect(c1.user == "auditor")
+        #expect(inventory.hosts[1].connection.passphraseFile == nil, "inherited, and unused by ssh in batch mode")
+    }
+
+    @Test func rejectsBadSSHCredentialSettings() {
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], password_env: 'MY-PASS'}\n",
+                    line: 3, "password_env names an environment variable (letters, digits and '_'), found 'MY-PASS'")
+        expectError("""
+        architecture: neutron
+        hosts:
+          - name: c1
+            roles: [compute]
+            transport: openssh
+            password_env: SSH_PASSWORD
+        """, line: 6, "'password_env' cannot be used with transport: openssh")
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], transport: openssh,\n     passphrase_file: p}\n",
+                    line: 4, "'passphrase_file' cannot be used with transport: openssh")
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], user: '-oProxyCommand=x'}\n",
+                    line: 3, "user '-oProxyCommand=x' must be a login name")
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], address: '-oProxyCommand=x'}\n",
+                    line: 3, "address '-oProxyCommand=x' must be a host name")
+    }
+
     @Test func rejectsAnUnknownService() {
         expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], services: [metering]}\n",
                     line: 3, "unknown service 'metering' (valid: telemetry")

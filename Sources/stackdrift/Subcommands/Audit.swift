@@ -25,6 +25,14 @@ struct Audit: ParsableCommand {
           Print the JSON report on stdout for a pipeline (the summary then goes to stderr):
             stackdrift audit -i fleet.yaml --json - | jq '.summary'
 
+          First audit of new nodes over SSH: record their host keys in known_hosts (a changed key is \
+        still refused), 16 hosts at once:
+            stackdrift audit -i fleet.yaml --accept-new --jobs 16
+
+        Host keys are always checked against known_hosts; there is no option to skip the check. \
+        Passphrases and passwords come from the environment or files named in the inventory, never \
+        from the command line. A progress line is drawn on stderr when stdout and stderr are terminals.
+
         Exit codes: 0 no failing check; 1 failing checks (drift); 2 audit incomplete (a host or file \
         could not be collected, a check could not be evaluated; wins over 1); 64 usage or configuration error.
         """
@@ -51,6 +59,16 @@ struct Audit: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Largest file read from a host, in bytes.", valueName: "bytes"))
     var maxFileSize: Int = Collector.defaultMaxFileSize
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Record the host key of SSH hosts not yet in known_hosts (as ssh's StrictHostKeyChecking=accept-new); "
+            + "a changed key is still refused."))
+    var acceptNew = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Seconds allowed for everything done on one SSH host; the inventory's timeout bounds each step.",
+        valueName: "seconds"))
+    var hostTimeout: Double = SSHOptions.defaultHostTimeout
+
     @Flag(name: .long, help: "Never colour the terminal summary (NO_COLOR is honoured too).")
     var noColor = false
 
@@ -60,6 +78,7 @@ struct Audit: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
+        guard hostTimeout > 0 else { throw ValidationError("--host-timeout must be a positive number of seconds") }
     }
 
     func run() throws {
@@ -76,12 +95,21 @@ struct Audit: ParsableCommand {
             throw ExitCode(AuditExitCode.usage.rawValue)
         }
 
-        let collector = Collector(transports: Auditor.defaultTransports(), jobs: jobs, maxFileSize: maxFileSize)
+        let ssh = SSHOptions(acceptNewHostKeys: acceptNew, hostTimeout: hostTimeout)
+        let collector = Collector(transports: Auditor.defaultTransports(ssh: ssh), jobs: jobs, maxFileSize: maxFileSize)
         let auditor = Auditor(inventory: loadedInventory, ruleSet: ruleSet, collector: collector)
+        let meter: ProgressMeter? = ProgressMeter.isWanted(
+            quiet: quiet, stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1)
+            ? ProgressMeter { console.error($0, prefixed: false, newline: false) } : nil
+        let progress: (@Sendable (Int, Int, Int) -> Void)? = meter.map { meter in
+            { @Sendable done, total, failed in meter.update(done: done, total: total, failed: failed) }
+        }
         let outcome: Auditor.Outcome
         do {
-            outcome = try auditor.run(store: store)
+            outcome = try auditor.run(store: store, progress: progress)
+            meter?.finish()
         } catch {
+            meter?.finish()
             console.error("\(error)")
             throw ExitCode(AuditExitCode.incomplete.rawValue)
         }

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Settings shared by the `ssh` (libssh2) and `openssh` (system client) transports
+/// that come from the command line and the environment rather than the inventory.
+public struct SSHOptions: Sendable {
+    /// Which `ssh_config` file supplies `Host` aliases.
+    public enum ConfigFile: Sendable, Hashable {
+        /// `~/.ssh/config` (the `openssh` transport also reads the system-wide file, as `ssh` does).
+        case standard
+        /// This file only.
+        case file(String)
+        /// No configuration file at all.
+        case none
+    }
+
+    /// Record the key of a host that is not in known_hosts yet, as OpenSSH's
+    /// `StrictHostKeyChecking=accept-new`; a changed key is refused all the same.
+    public var acceptNewHostKeys: Bool
+    /// Seconds allowed for connecting and for each operation, when the inventory sets no `timeout`.
+    public var operationTimeout: Double
+    /// Seconds allowed for everything done on one host, from connecting to the last file.
+    public var hostTimeout: Double
+    public var configFile: ConfigFile
+    /// Where `~` points: the default known_hosts, identities and `~/.ssh/config` are found there.
+    public var homeDirectory: String
+    /// The environment credentials are read from: `SSH_AUTH_SOCK`, `STACKDRIFT_SSH_PASSPHRASE`,
+    /// the variable an inventory's `password_env` names, and `PATH` to find `ssh`.
+    public var environment: [String: String]
+
+    public static let defaultOperationTimeout = 10.0
+    public static let defaultHostTimeout = 300.0
+    /// The environment variable holding the passphrase of encrypted private keys.
+    public static let passphraseVariable = "STACKDRIFT_SSH_PASSPHRASE"
+
+    public init(acceptNewHostKeys: Bool = false, operationTimeout: Double = SSHOptions.defaultOperationTimeout,
+                hostTimeout: Double = SSHOptions.defaultHostTimeout, configFile: ConfigFile = .standard,
+                homeDirectory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.acceptNewHostKeys = acceptNewHostKeys
+        self.operationTimeout = operationTimeout
+        self.hostTimeout = hostTimeout
+        self.configFile = configFile
+        self.homeDirectory = homeDirectory ?? environment["HOME"] ?? NSHomeDirectory()
+        self.environment = environment
+    }
+
+    /// The `ssh_config` file the libssh2 transport reads, if any.
+    var configPath: String? {
+        switch configFile {
+        case .standard: return homeDirectory + "/.ssh/config"
+        case .file(let path): return path
+        case .none: return nil
+        }
+    }
+}

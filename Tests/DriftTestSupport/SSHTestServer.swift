@@ -1,0 +1,181 @@
+import Foundation
+
+/// A real OpenSSH `sshd` for tests: bound to 127.0.0.1 on a free high port, with a
+/// throwaway ed25519 host key and a configuration of its own in a temporary
+/// directory. It is stopped when released, and within a second should the test
+/// process die first.
+public final class SSHTestServer: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// Public key lines allowed to log in (any user).
+        public var authorizedKeys: [String]
+        public var passwordAuthentication = false
+        /// Serve SFTP only, inside this root-owned directory (needs root).
+        public var chroot: String?
+        /// Further sshd_config lines.
+        public var extraLines: [String] = []
+
+        public init(authorizedKeys: [String], passwordAuthentication: Bool = false, chroot: String? = nil,
+                    extraLines: [String] = []) {
+            self.authorizedKeys = authorizedKeys
+            self.passwordAuthentication = passwordAuthentication
+            self.chroot = chroot
+            self.extraLines = extraLines
+        }
+    }
+
+    public let address = "127.0.0.1"
+    public let port: Int
+    public let directory: TemporaryDirectory
+    /// `ssh-ed25519 AAAA…`, the server's public host key.
+    public let hostPublicKey: String
+    private let process: TestDaemon
+
+    public init(_ configuration: Configuration) throws {
+        directory = try TemporaryDirectory(prefix: "stackdrift-sshd")
+        let hostKey = directory.path + "/ssh_host_ed25519_key"
+        try SSHTestTools.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test-host", "-f", hostKey])
+        hostPublicKey = try SSHTestTools.publicKey(of: hostKey)
+        try directory.write("authorized_keys", configuration.authorizedKeys.joined(separator: "\n") + "\n")
+        if getuid() == 0 {
+            // sshd running as root insists on its privilege separation directory.
+            try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o755])
+        }
+        var lastLog = ""
+        for _ in 0..<5 {
+            let port = try SSHTestTools.freePort()
+            let config = try directory.write("sshd_config", Self.config(configuration, port: port, directory: directory.path))
+            let log = directory.path + "/sshd.log"
+            let process = try TestDaemon(["/usr/sbin/sshd", "-D", "-e", "-f", config, "-E", log])
+            if SSHTestTools.waitUntilListening(port: port, while: { process.isRunning }) {
+                self.port = port
+                self.process = process
+                return
+            }
+            process.stop()
+            lastLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+        throw SSHTestTools.Failure("sshd did not start: \(lastLog)")
+    }
+
+    deinit { process.stop() }
+
+    /// What sshd logged so far, to explain a failing test.
+    public var log: String { (try? String(contentsOfFile: directory.path + "/sshd.log", encoding: .utf8)) ?? "" }
+
+    /// The name known_hosts lists this server under.
+    public var knownHostsName: String { "[\(address)]:\(port)" }
+
+    /// A known_hosts line for this server.
+    public var knownHostsLine: String { "\(knownHostsName) \(hostPublicKey)" }
+
+    private static func config(_ configuration: Configuration, port: Int, directory: String) -> String {
+        var lines = [
+            "ListenAddress 127.0.0.1:\(port)",
+            "HostKey \(directory)/ssh_host_ed25519_key",
+            "PidFile none",
+            "AuthorizedKeysFile \(directory)/authorized_keys",
+            // The throwaway files live under /tmp, which StrictModes would reject.
+            "StrictModes no",
+            // Without PAM, so that containers without an audit subsystem can run it.
+            "UsePAM no",
+            "PubkeyAuthentication yes",
+            "PasswordAuthentication \(configuration.passwordAuthentication ? "yes" : "no")",
+            "KbdInteractiveAuthentication no",
+            "PermitRootLogin prohibit-password",
+            "UseDNS no",
+            "PrintMotd no",
+            "PrintLastLog no",
+            "LogLevel VERBOSE",
+            "MaxStartups 200",
+            "Subsystem sftp internal-sftp",
+        ]
+        if let chroot = configuration.chroot {
+            lines += ["ChrootDirectory \(chroot)", "ForceCommand internal-sftp"]
+        }
+        return (lines + configuration.extraLines).joined(separator: "\n") + "\n"
+    }
+}
+
+/// A key pair made with ssh-keygen in a temporary directory.
+public struct SSHTestKey: Sendable {
+    public let privateKey: String
+    public let publicKey: String
+
+    /// `type` is an ssh-keygen type (`ed25519`, `ecdsa`, `rsa`).
+    public init(in directory: TemporaryDirectory, name: String, type: String = "ed25519", passphrase: String = "") throws {
+        privateKey = directory.path + "/" + name
+        var arguments = ["-q", "-t", type, "-N", passphrase, "-C", "stackdrift-test-\(name)", "-f", privateKey]
+        if type == "rsa" { arguments += ["-b", "2048"] }
+        try SSHTestTools.run("/usr/bin/ssh-keygen", arguments)
+        publicKey = try SSHTestTools.publicKey(of: privateKey)
+    }
+}
+
+/// Small process and socket helpers for the SSH test harness.
+public enum SSHTestTools {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// The user tests log in as: an unprivileged account of their own when running as root
+    /// (so that file permissions and sudo mean something), else the current user.
+    public static var loginUser: String {
+        getuid() == 0 ? TestUser.name : (String(validatingCString: getpwuid(getuid()).pointee.pw_name) ?? "nobody")
+    }
+
+    /// Runs a program, throwing with its output when it fails; returns stdout.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], input: String? = nil,
+                           environment: [String: String]? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let output = Pipe(), errors = Pipe(), stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure("\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: err, as: UTF8.self))")
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `ssh-ed25519 AAAA…` (without the comment) from `path.pub`.
+    public static func publicKey(of privateKey: String) throws -> String {
+        let text = try String(contentsOfFile: privateKey + ".pub", encoding: .utf8)
+        return text.split(separator: " ").prefix(2).joined(separator: " ")
+    }
+
+    /// OpenSSH's fingerprint of a public key file, `SHA256:…`.
+    public static func fingerprint(of publicKeyFile: String) throws -> String {
+        let line = try run("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", publicKeyFile])
+        return String(line.split(separator: " ")[1])
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    public static func freePort() throws -> Int {
+        let listener = try LoopbackListener()
+        return listener.port
+    }
+
+    /// Polls until something accepts connections on 127.0.0.1:`port`, for at most five seconds.
+    static func waitUntilListening(port: Int, while alive: () -> Bool) -> Bool {
+        for _ in 0..<500 {
+            guard alive() else { return false }
+            if LoopbackListener.canConnect(port: port) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+}

@@ -1,0 +1,214 @@
+import DriftCore
+import DriftTestSupport
+import DriftTransport
+import Foundation
+import Testing
+
+/// The SSH transports against a real sshd on 127.0.0.1: one test per fault of issue 5,
+/// each run with libssh2 (`ssh`) and with the system client (`openssh`), which must
+/// report the same kinds.
+@Suite struct SSHFaultTests {
+    static let transports: [TransportKind] = [.ssh, .openssh]
+
+    @Test(arguments: transports)
+    func readsManyFilesOverOneSession(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let nova = try fixture.write("etc/nova/nova.conf", "[DEFAULT]\nmy_ip = 10.0.0.31\n")
+        let ml2 = try fixture.write("etc/neutron/plugins/ml2/ml2_conf.ini", "[ml2]\ntype_drivers = gre\n")
+        let empty = try fixture.write("etc/empty.conf", "")
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind))
+        defer { session.close() }
+        #expect(text(of: session.read(nova, limit: 1 << 20)) == "[DEFAULT]\nmy_ip = 10.0.0.31\n")
+        #expect(text(of: session.read(ml2, limit: 1 << 20)) == "[ml2]\ntype_drivers = gre\n")
+        #expect(text(of: session.read(empty, limit: 1 << 20)) == "")
+        #expect(fixture.server.log.components(separatedBy: "Accepted publickey").count == 2, "one login for all files")
+    }
+
+    @Test(arguments: transports)
+    func aMissingFileIsMissingNotAnError(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        try fixture.write("etc/nova/nova.conf", "")
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind))
+        defer { session.close() }
+        #expect(session.read(fixture.files.path + "/etc/nova/absent.conf", limit: 100) == .missing)
+        #expect(session.read(fixture.files.path + "/etc/no/such/dir.conf", limit: 100) == .missing)
+        #expect(session.read(fixture.files.path + "/etc/nova/nova.conf/below-a-file", limit: 100) == .missing)
+        #expect(failure(of: session.read(fixture.files.path + "/etc/nova", limit: 100))?.message == "is a directory, not a file")
+    }
+
+    @Test(arguments: transports)
+    func listsADirectoryForIncludedir(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        try fixture.write("etc/mysql/conf.d/mysqld_openstack.cnf", "[mysqld]\n")
+        try fixture.write("etc/mysql/conf.d/.hidden.cnf", "")
+        try fixture.write("etc/mysql/conf.d/odd name 'x'.cnf", "")
+        try fixture.write("etc/mysql/my.cnf", "")
+        // More names than one SFTP READDIR answer carries (servers send about 100 at a time).
+        for index in 0..<250 { try fixture.write("etc/many/\(index).cnf", "") }
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind))
+        defer { session.close() }
+        let listing = session.list(fixture.files.path + "/etc/mysql/conf.d")
+        guard case .entries(let names) = listing else { Issue.record("\(listing)"); return }
+        #expect(names.sorted() == [".hidden.cnf", "mysqld_openstack.cnf", "odd name 'x'.cnf"])
+        guard case .entries(let many) = session.list(fixture.files.path + "/etc/many") else { Issue.record("no listing"); return }
+        #expect(Set(many) == Set((0..<250).map { "\($0).cnf" }))
+        #expect(session.list(fixture.files.path + "/etc/mysql/absent.d") == .missing)
+        // sftp-server answers "no such file" for a file opened as a directory; the local transport does the same.
+        #expect(session.list(fixture.files.path + "/etc/mysql/my.cnf") == .missing)
+        // The session still reads after listing.
+        #expect(text(of: session.read(fixture.files.path + "/etc/mysql/conf.d/mysqld_openstack.cnf", limit: 100)) == "[mysqld]\n")
+    }
+
+    @Test(arguments: transports)
+    func aNameThatDoesNotResolveIsAResolveError(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        var host = fixture.host(kind)
+        // Invalid in DNS ('!'), so the resolver rejects it without asking any name server.
+        host.connection.address = "no-such-host!.invalid"
+        let error = try #require(connectError(fixture.transport(kind), host))
+        #expect(error.kind == .resolve, "\(error)")
+        #expect(error.message.contains("'no-such-host!.invalid'"))
+    }
+
+    @Test(arguments: transports)
+    func aClosedPortIsRefused(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let closed = try SSHTestTools.freePort()
+        let error = try #require(connectError(fixture.transport(kind), fixture.host(kind, port: closed)))
+        #expect(error.kind == .refused, "\(error)")
+    }
+
+    @Test(arguments: transports)
+    func aServerThatAcceptsAndSaysNothingTimesOut(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let silent = try LoopbackListener()
+        silent.acceptAndStaySilent()
+        // Bounded by the per-operation timeout, and by the host's overall limit when that is shorter.
+        for (timeout, hostTimeout, says) in [(1.0, 60.0, "timed out after 1 s"), (30, 1, "overall 1 s limit")] {
+            let started = Date()
+            let transport = fixture.transport(kind, hostTimeout: hostTimeout)
+            let error = try #require(connectError(transport, fixture.host(kind, port: silent.port, timeout: timeout)))
+            #expect(error.kind == .timeout, "\(error)")
+            #expect(kind == .openssh || error.message.contains(says), "\(error)")
+            #expect(Date().timeIntervalSince(started) < 5)
+        }
+    }
+
+    @Test(arguments: transports)
+    func aChangedHostKeyIsRefusedShowingBothFingerprints(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture(trusted: false)
+        let impostor = try SSHTestKey(in: fixture.scratch, name: "old_host_key")
+        try fixture.scratch.write("known_hosts", "\(fixture.server.knownHostsName) \(impostor.publicKey)\n")
+        let error = try #require(connectError(fixture.transport(kind, acceptNew: true), fixture.host(kind)))
+        #expect(error.kind == .hostKeyMismatch, "\(error)")
+        let expected = try SSHTestTools.fingerprint(of: impostor.privateKey + ".pub")
+        let offered = try SSHTestTools.fingerprint(of: fixture.server.directory.path + "/ssh_host_ed25519_key.pub")
+        #expect(error.message.contains("expected \(expected)"), "\(error)")
+        #expect(error.message.contains("offered \(offered)"), "\(error)")
+        #expect(!fixture.server.log.contains("Accepted publickey"), "no credentials go to a host that failed the check")
+    }
+
+    @Test(arguments: transports)
+    func anUnknownHostIsRefusedUnlessAcceptNewRecordsIt(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture(trusted: false)
+        let error = try #require(connectError(fixture.transport(kind), fixture.host(kind)))
+        #expect(error.kind == .unknownHostKey, "\(error)")
+        #expect(error.message.contains("--accept-new"))
+        #expect(try String(contentsOfFile: fixture.knownHosts, encoding: .utf8).isEmpty)
+
+        #expect(connectError(fixture.transport(kind, acceptNew: true), fixture.host(kind)) == nil)
+        let recorded = try String(contentsOfFile: fixture.knownHosts, encoding: .utf8)
+        #expect(recorded.contains(fixture.server.hostPublicKey.split(separator: " ")[1]), "\(recorded)")
+        #expect(connectError(fixture.transport(kind), fixture.host(kind)) == nil, "known from now on, without --accept-new")
+    }
+
+    @Test(arguments: transports)
+    func hashedKnownHostsEntriesAreHonoured(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        try SSHTestTools.run("/usr/bin/ssh-keygen", ["-H", "-f", fixture.knownHosts])
+        let hashed = try String(contentsOfFile: fixture.knownHosts, encoding: .utf8)
+        #expect(hashed.hasPrefix("|1|"))
+        #expect(connectError(fixture.transport(kind), fixture.host(kind)) == nil)
+    }
+
+    @Test(arguments: transports)
+    func aKeyTheServerDoesNotKnowIsAnAuthenticationError(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let stranger = try SSHTestKey(in: fixture.scratch, name: "id_stranger")
+        let error = try #require(connectError(fixture.transport(kind), fixture.host(kind, identity: stranger.privateKey)))
+        #expect(error.kind == .authentication, "\(error)")
+    }
+
+    @Test(arguments: transports)
+    func anUnreadableFileIsPermissionDenied(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let path = try fixture.write("etc/nova/nova.conf", "[database]\nconnection = secret\n")
+        // As root the login user is the unprivileged test user, for whom 0600 root:root is closed;
+        // otherwise the file is the login user's own, closed with 000.
+        chmod(path, getuid() == 0 ? 0o600 : 0)
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind))
+        defer { session.close() }
+        let error = try #require(failure(of: session.read(path, limit: 1 << 20)))
+        #expect(error.kind == .permissionDenied, "\(error)")
+        #expect(error.path == path)
+    }
+
+    @Test(arguments: transports)
+    func aFileLargerThanTheLimitIsRefused(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let path = try fixture.write("etc/big.conf", String(repeating: "# padding\n", count: 20_000))
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind))
+        defer { session.close() }
+        let error = try #require(failure(of: session.read(path, limit: 100_000)))
+        #expect(error.kind == .tooLarge, "\(error)")
+        #expect(text(of: session.read(path, limit: 300_000))?.count == 200_000, "the session is still usable")
+    }
+
+    @Test(arguments: transports)
+    func aConnectionDroppedMidTransferFailsTheHost(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let small = try fixture.write("etc/small.conf", "[DEFAULT]\n")
+        let big = try fixture.write("etc/big.conf", String(repeating: "# 64 bytes of padding for the dropped-connection test ........\n",
+                                                           count: 16_384))
+        let relay = try LoopbackListener()
+        relay.relay(to: fixture.server.port, cuttingAfter: 200_000)
+        try fixture.trust(port: relay.port)
+        let host = fixture.host(kind, port: relay.port)
+        let collector = Collector(transports: [kind: fixture.transport(kind)], jobs: 1, maxFileSize: 8 << 20)
+        let result = collector.collect(CollectionRequest(host: host, paths: [small, big, small + ".after"]))
+        #expect(text(of: result.files[small] ?? .missing) == "[DEFAULT]\n")
+        let error = try #require(result.failure)
+        #expect(error.kind == .dropped, "\(error)")
+        #expect(error.path == big)
+        #expect(result.files[small + ".after"] == nil, "nothing more is asked of a dropped host")
+    }
+
+    @Test(arguments: transports)
+    func procfsFilesAreReadToTheirEndDespiteTheirZeroSize(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind))
+        defer { session.close() }
+        // /proc/crypto is stable and larger than a page: the kernel answers it in short reads.
+        if let local = FileManager.default.contents(atPath: "/proc/crypto"), local.count > 4096 {
+            #expect(text(of: session.read("/proc/crypto", limit: 1 << 20)) == String(decoding: local, as: UTF8.self))
+        }
+        let cpuinfo = try #require(text(of: session.read("/proc/cpuinfo", limit: 1 << 20)))
+        let local = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        func stable(_ text: String) -> [Substring] { text.split(separator: "\n").filter { !$0.hasPrefix("cpu MHz") } }
+        #expect(stable(cpuinfo) == stable(local))
+    }
+
+    @Test(arguments: transports)
+    func pathsAreNeverShellSyntax(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let marker = fixture.files.path + "/pwned"
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind))
+        defer { session.close() }
+        for path in ["/etc/x'; touch \(marker); '", "/etc/$(touch \(marker))", "/etc/`touch \(marker)`"] {
+            #expect(session.read(path, limit: 100) == .missing)
+        }
+        #expect(failure(of: session.read("/etc/a\nb", limit: 100))?.kind == .io)
+        #expect(failure(of: session.read("etc/relative", limit: 100))?.kind == .io)
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+}

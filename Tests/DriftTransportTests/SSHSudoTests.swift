@@ -1,0 +1,73 @@
+import DriftCore
+import DriftTestSupport
+import DriftTransport
+import Foundation
+import Testing
+
+/// `sudo: true`: root-only files read with `sudo -n cat -- PATH`. These need root to
+/// create the test user and its sudoers drop-in, and sudo itself.
+@Suite(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/sudo"),
+                "needs root (to create the test user and a sudoers rule) and sudo"))
+struct SSHSudoTests {
+    @Test(arguments: SSHFaultTests.transports)
+    func sudoReadsRootOnlyFilesThatSFTPCannot(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let path = try fixture.write("etc/nova/nova.conf", "[database]\nconnection = mysql://nova@controller/nova\n")
+        chmod(path, 0o640)  // root:root here, as root:nova on a compute node
+        let absent = fixture.files.path + "/etc/nova/absent.conf"
+        let rule = try SudoersRule(allowingCatOf: [path, absent])
+        defer { withExtendedLifetime(rule) {} }
+
+        let plain = try fixture.transport(kind).connect(to: fixture.host(kind))
+        #expect(failure(of: plain.read(path, limit: 1 << 20))?.kind == .permissionDenied)
+        plain.close()
+
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind, sudo: true))
+        defer { session.close() }
+        #expect(text(of: session.read(path, limit: 1 << 20)) == "[database]\nconnection = mysql://nova@controller/nova\n")
+        #expect(session.read(absent, limit: 1 << 20) == .missing)
+        #expect(failure(of: session.read(path, limit: 10))?.kind == .tooLarge)
+    }
+
+    @Test(arguments: SSHFaultTests.transports)
+    func sudoSessionsListDirectoriesAsTheLoginUser(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let included = try fixture.write("etc/mysql/conf.d/mysqld_openstack.cnf", "[mysqld]\nbind-address = 10.0.0.11\n")
+        chmod(included, 0o600)
+        let rule = try SudoersRule(allowingCatOf: [included])
+        defer { withExtendedLifetime(rule) {} }
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind, sudo: true))
+        defer { session.close() }
+        // No sudoers line for listing: the directory is world-readable, the file is not.
+        #expect(session.list(fixture.files.path + "/etc/mysql/conf.d") == .entries(["mysqld_openstack.cnf"]))
+        #expect(text(of: session.read(included, limit: 100)) == "[mysqld]\nbind-address = 10.0.0.11\n")
+    }
+
+    @Test(arguments: SSHFaultTests.transports)
+    func pathsReachSudoAsOneWordWhateverTheyHoldInside(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let marker = fixture.files.path + "/pwned"
+        let path = try fixture.write("etc/odd 'name'; $(touch \(marker)) `touch \(marker)`.conf", "odd\n")
+        chmod(path, 0o600)
+        let rule = try SudoersRule(allowingCatOf: [path])
+        defer { withExtendedLifetime(rule) {} }
+        let session = try fixture.transport(kind).connect(to: fixture.host(kind, sudo: true))
+        defer { session.close() }
+        #expect(text(of: session.read(path, limit: 100)) == "odd\n")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    @Test(arguments: SSHFaultTests.transports)
+    func sudoWantingAPasswordFailsTheHost(_ kind: TransportKind) throws {
+        let fixture = try SSHFixture()
+        let first = try fixture.write("etc/nova/nova.conf", "[DEFAULT]\n")
+        let second = try fixture.write("etc/nova/api-paste.ini", "[DEFAULT]\n")
+        // No sudoers rule for these: `sudo -n` answers that a password is required.
+        let collector = Collector(transports: [kind: fixture.transport(kind)], jobs: 1)
+        let result = collector.collect(CollectionRequest(host: fixture.host(kind, sudo: true), paths: [first, second]))
+        let error = try #require(result.failure)
+        #expect(error.kind == .sudoPassword, "\(error)")
+        #expect(error.message.contains("NOPASSWD"))
+        #expect(result.files[second] == nil, "sudo is not asked again, and the host's auth log gets one line")
+    }
+}
