@@ -23,6 +23,7 @@ public struct PythonSettingsParser: Sendable {
         var entries: [Entry] = []
         var segments: [ConfigDocument.Segment] = []
         var cursor = 0
+        let lines = lexer  // its line table, for the lines of values inside dict literals
 
         while let statement = try lexer.nextStatement() {
             if statement.range.lowerBound > cursor {
@@ -47,7 +48,7 @@ public struct PythonSettingsParser: Sendable {
             let firstIndex = entries.count
             for name in targets {
                 Self.addEntries(name: name, expression: expression, statement: statement, source: source, path: path,
-                                into: &entries)
+                                lineOf: lines.lineNumber(of:), into: &entries)
             }
             segments.append(.init(kind: .entry(firstIndex), range: statement.range, line: statement.line))
         }
@@ -65,7 +66,7 @@ public struct PythonSettingsParser: Sendable {
 
     /// An entry for the assignment, and for each key of a dict literal, recursively.
     static func addEntries(name: String, expression: [PythonToken], statement: PythonStatement, source: SourceText,
-                           path: String, into entries: inout [Entry]) {
+                           path: String, lineOf: (Int) -> Int, into entries: inout [Entry]) {
         let range = expression.first!.range.lowerBound..<expression.last!.range.upperBound
         var literal = LiteralReader(tokens: expression, source: source)
         let parsed = literal.read()
@@ -75,13 +76,15 @@ public struct PythonSettingsParser: Sendable {
         entries.append(Entry(section: nil, key: name, value: value,
                              span: SourceSpan(file: path, startLine: statement.line, endLine: statement.lastLine),
                              byteRange: statement.range, valueRange: range, valueColumn: range.lowerBound - lineStart + 1))
-        if isWhole { addDictEntries(parsed!, prefix: name, statement: statement, source: source, path: path, into: &entries) }
+        if isWhole {
+            addDictEntries(parsed!, prefix: name, statement: statement, source: source, path: path, lineOf: lineOf, into: &entries)
+        }
     }
 
     /// Entries for the keys of dict literals, named as Python subscripts them
     /// (`CACHES['default']['LOCATION']`); lists are followed by index (`X[0]['k']`).
     static func addDictEntries(_ literal: PythonLiteral, prefix: String, statement: PythonStatement, source: SourceText,
-                               path: String, into entries: inout [Entry]) {
+                               path: String, lineOf: (Int) -> Int, into entries: inout [Entry]) {
         switch literal {
         case .dict(let pairs, _):
             for (key, value) in pairs {
@@ -91,13 +94,18 @@ public struct PythonSettingsParser: Sendable {
                 case .integer(let number, _): subscriptText = "[\(number)]"
                 default: continue
                 }
-                addSubscript(prefix + subscriptText, value, statement: statement, source: source, path: path, into: &entries)
+                addSubscript(prefix + subscriptText, value, statement: statement, source: source, path: path, lineOf: lineOf,
+                             into: &entries)
             }
         case .sequence(let items, _):
             for (index, item) in items.enumerated() {
                 switch item {
-                case .dict: addSubscript("\(prefix)[\(index)]", item, statement: statement, source: source, path: path, into: &entries)
-                case .sequence: addDictEntries(item, prefix: "\(prefix)[\(index)]", statement: statement, source: source, path: path, into: &entries)
+                case .dict:
+                    addSubscript("\(prefix)[\(index)]", item, statement: statement, source: source, path: path, lineOf: lineOf,
+                                 into: &entries)
+                case .sequence:
+                    addDictEntries(item, prefix: "\(prefix)[\(index)]", statement: statement, source: source, path: path,
+                                   lineOf: lineOf, into: &entries)
                 default: continue
                 }
             }
@@ -106,12 +114,15 @@ public struct PythonSettingsParser: Sendable {
         }
     }
 
+    /// A dict key's entry: its lines are its value's, so a report points at `'LOCATION': …`,
+    /// not at the `CACHES = {` that opens the statement.
     private static func addSubscript(_ name: String, _ value: PythonLiteral, statement: PythonStatement, source: SourceText,
-                                     path: String, into entries: inout [Entry]) {
-        entries.append(Entry(section: nil, key: name, value: value.configValue(source: source, range: value.range),
-                             span: SourceSpan(file: path, startLine: statement.line, endLine: statement.lastLine),
-                             byteRange: statement.range, valueRange: value.range, valueColumn: nil))
-        addDictEntries(value, prefix: name, statement: statement, source: source, path: path, into: &entries)
+                                     path: String, lineOf: (Int) -> Int, into entries: inout [Entry]) {
+        let range = value.range
+        let span = SourceSpan(file: path, startLine: lineOf(range.lowerBound), endLine: lineOf(max(range.lowerBound, range.upperBound - 1)))
+        entries.append(Entry(section: nil, key: name, value: value.configValue(source: source, range: range),
+                             span: span, byteRange: statement.range, valueRange: range, valueColumn: nil))
+        addDictEntries(value, prefix: name, statement: statement, source: source, path: path, lineOf: lineOf, into: &entries)
     }
 }
 

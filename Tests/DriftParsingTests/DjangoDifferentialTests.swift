@@ -28,6 +28,7 @@ import Testing
         "A = {'nested': {'deeper': [1, {'k': 'v'}]}}\n",
         "X = 1 # trailing comment\nY = 'a#b'\n",
         "A = b = 3\n",
+        "LOGGING = {\n    'handlers': [\n        {'a': 1},\n        {'b':\n            'two'},\n    ],\n    'dup': 1,\n    'dup': 2,\n    3: {\n        'x': (\n            'y')},\n}\n",
     ]
 
     @Test func agreesOnDebiansExampleSettings() throws {
@@ -64,6 +65,15 @@ import Testing
                     same = false
                     Issue.record("names/lines \(topLevel.map { "\($0.key)@\($0.line)" }) vs \(entries.map { "\($0["key"] ?? "")@\($0["line"] ?? "")" }): \(label)",
                                  sourceLocation: sourceLocation)
+                }
+                // Every dict key, named by subscript, at the lines of its value.
+                let nested = document.entries.filter { $0.key.contains("[") }.map { "\($0.key)@\($0.span.startLine)-\($0.span.endLine)" }
+                let theirNested = (theirs["subscripts"] as? [[String: Any]] ?? []).map {
+                    "\($0["key"] as? String ?? "")@\($0["line"] as? Int ?? 0)-\($0["end"] as? Int ?? 0)"
+                }
+                if nested != theirNested {
+                    same = false
+                    Issue.record("subscripts \(nested) vs \(theirNested): \(label)", sourceLocation: sourceLocation)
                 }
                 for (entry, expected) in zip(topLevel, entries) where expected["literal"] as? Bool == true {
                     if !Self.matches(entry, expected["value"] as Any, in: document) {
@@ -112,7 +122,8 @@ import Testing
                     } else {
                         return true
                     }
-                    guard let nested = document.entries.first(where: { $0.key == key + subscriptKey }) else { return false }
+                    // A repeated key: the last one wins, as in Python.
+                    guard let nested = document.entries.last(where: { $0.key == key + subscriptKey }) else { return false }
                     return matches(nested.value, pair[1], key: nested.key, document: document)
                 }
             }

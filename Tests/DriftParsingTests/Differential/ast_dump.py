@@ -1,5 +1,7 @@
 """Reads Django settings files with Python's own parser (ast, never executing them)
 and prints the top-level `NAME = literal` assignments as JSON, or the syntax error.
+Keys of dict literals are listed too, named as stackdrift names them
+(`CACHES['default']['LOCATION']`), with the lines of their values.
 """
 import ast
 import json
@@ -20,6 +22,29 @@ def plain(value):
     return value
 
 
+def subscripts(node, prefix, out):
+    """The dict keys inside a literal, depth first, as stackdrift's subscript entries."""
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                name = prefix + "['" + key.value + "']"
+            elif isinstance(key, ast.Constant) and isinstance(key.value, int) and not isinstance(key.value, bool):
+                name = prefix + "[" + str(key.value) + "]"
+            elif isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub) and isinstance(key.operand, ast.Constant):
+                name = prefix + "[-" + str(key.operand.value) + "]"
+            else:
+                continue
+            out.append({"key": name, "line": value.lineno, "end": value.end_lineno})
+            subscripts(value, name, out)
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        for index, item in enumerate(node.elts):
+            if isinstance(item, (ast.Dict, ast.List, ast.Tuple)):
+                name = prefix + "[" + str(index) + "]"
+                if isinstance(item, ast.Dict):
+                    out.append({"key": name, "line": item.lineno, "end": item.end_lineno})
+                subscripts(item, name, out)
+
+
 results = []
 for path in sys.argv[1:]:
     try:
@@ -29,6 +54,7 @@ for path in sys.argv[1:]:
         results.append({"error": str(error), "line": getattr(error, "lineno", None)})
         continue
     entries = []
+    nested = []
     for node in tree.body:
         if isinstance(node, ast.Assign):
             try:
@@ -39,5 +65,7 @@ for path in sys.argv[1:]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     entries.append({"key": target.id, "line": node.lineno, "literal": literal, "value": value})
-    results.append({"entries": entries})
+                    if literal:
+                        subscripts(node.value, target.id, nested)
+    results.append({"entries": entries, "subscripts": nested})
 json.dump(results, sys.stdout)
