@@ -13,14 +13,17 @@ import Foundation
 public struct Auditor: Sendable {
     public var inventory: Inventory
     public var ruleSet: RuleSet
+    /// Accepted deviations; a waived failing finding does not count as drift.
+    public var waivers: WaiverSet
     public var collector: Collector
     public var toolVersion: String
     public var clock: @Sendable () -> Date
 
-    public init(inventory: Inventory, ruleSet: RuleSet, collector: Collector,
+    public init(inventory: Inventory, ruleSet: RuleSet, waivers: WaiverSet = WaiverSet(), collector: Collector,
                 toolVersion: String = StackdriftVersion.current, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.inventory = inventory
         self.ruleSet = ruleSet
+        self.waivers = waivers
         self.collector = collector
         self.toolVersion = toolVersion
         self.clock = clock
@@ -74,7 +77,7 @@ public struct Auditor: Sendable {
             collectedHosts.append((host, processed.results, collection.failure))
         }
         // Consistency checks compare hosts with each other, so the fleet is evaluated at once.
-        findings = engine.evaluate(fleet: fleet)
+        findings = waivers.apply(to: engine.evaluate(fleet: fleet), hosts: inventory.hosts, today: startedAt)
         for (evidence, collected) in zip(fleet, collectedHosts) {
             let host = collected.host, failure = collected.failure
             hostResults.append(HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),

@@ -29,6 +29,8 @@ public enum ConfigFormat: String, Sendable, Codable, CaseIterable, Hashable {
     case ntp
     /// Django settings module: top-level `NAME = literal` assignments, never executed.
     case djangoSettings = "django-settings"
+    /// A user crontab: `schedule command` lines keyed by schedule, and `NAME=value` settings.
+    case crontab
 
     public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
@@ -36,7 +38,7 @@ public enum ConfigFormat: String, Sendable, Codable, CaseIterable, Hashable {
     public var hasSections: Bool {
         switch self {
         case .osloINI, .mysql, .pasteINI, .lvm, .rsyncd: return true
-        case .sysctl, .hosts, .memcached, .shellVars, .mongodb, .ntp, .djangoSettings: return false
+        case .sysctl, .hosts, .memcached, .shellVars, .mongodb, .ntp, .djangoSettings, .crontab: return false
         }
     }
 

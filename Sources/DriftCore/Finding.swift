@@ -22,6 +22,8 @@ public struct Finding: Hashable, Sendable {
     public var fix: String?
     /// Whether `actual` was masked because the option is secret.
     public var secret: Bool
+    /// The accepted deviation that waives this finding, or that did until it expired.
+    public var waiver: WaiverNote?
 
     public init(
         rule: String, title: String, host: String, file: String, section: String?, key: String?,
@@ -43,6 +45,7 @@ public struct Finding: Hashable, Sendable {
         self.guide = guide
         self.fix = fix
         self.secret = secret
+        self.waiver = nil
     }
 
     /// Report order: host, file, line (absent keys last), rule.
@@ -52,5 +55,23 @@ public struct Finding: Hashable, Sendable {
         let leftLine = lhs.line ?? Int.max, rightLine = rhs.line ?? Int.max
         if leftLine != rightLine { return leftLine < rightLine }
         return lhs.rule < rhs.rule
+    }
+}
+
+/// A waiver as a report shows it.
+public struct WaiverNote: Hashable, Sendable {
+    public var reason: String
+    /// Last day the waiver applies, `YYYY-MM-DD`.
+    public var expires: String
+    /// Set when the waiver no longer applies: the finding keeps failing.
+    public var expired: Bool
+    /// Where the waiver is written.
+    public var definedAt: SourceLocation
+
+    public init(reason: String, expires: String, expired: Bool, definedAt: SourceLocation) {
+        self.reason = reason
+        self.expires = expires
+        self.expired = expired
+        self.definedAt = definedAt
     }
 }

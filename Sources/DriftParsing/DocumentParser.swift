@@ -24,7 +24,7 @@ public enum DocumentParser {
             document = try INIParser(dialect: .boost, secrets: secrets).parse(source, path: path)
         case .lvm:
             document = try LVMParser(secrets: secrets).parse(source, path: path)
-        case .sysctl, .hosts, .memcached, .shellVars, .ntp:
+        case .sysctl, .hosts, .memcached, .shellVars, .ntp, .crontab:
             document = try LineFormatParser(format: format, secrets: secrets).parse(source, path: path)
         case .djangoSettings:
             document = try PythonSettingsParser(secrets: secrets).parse(source, path: path)

@@ -22,6 +22,7 @@ public enum FormatDetector {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if let format = byName[name] { return format }
         if path.hasPrefix("/etc/sysctl.d/") { return .sysctl }
+        if path.hasPrefix("/var/spool/cron/crontabs/") { return .crontab }
         if path.hasPrefix("/etc/mysql/") && name.hasSuffix(".cnf") { return .mysql }
         if path.hasPrefix("/etc/default/") || path.hasPrefix("/etc/dbconfig-common/") { return .shellVars }
         if path.hasPrefix("/etc/swift/") && name.hasSuffix("-server.conf") { return .pasteINI }

@@ -93,6 +93,7 @@ public struct LineFormatParser: Sendable {
         case .hosts: return hosts(line, bytes, context)
         case .memcached: return memcached(line, bytes, context)
         case .ntp: return ntp(line, bytes, context)
+        case .crontab: return crontab(line, bytes, context)
         case .shellVars: return try ShellWords.assignments(line, bytes: bytes, lines: lines, context: context)
         default: return .trivia
         }
@@ -185,6 +186,28 @@ public struct LineFormatParser: Sendable {
         let range = arguments.first.map { $0.lowerBound..<arguments.last!.upperBound }
         return .entries([Parts(key: context.string(directive), value: .list(arguments.map { .string(context.string($0)) }),
                                valueRange: range)])
+    }
+
+    // MARK: crontab
+
+    /// cron's user crontabs: `#` comment lines, `NAME=value` settings, and jobs keyed by their
+    /// schedule (`@hourly`, or the five time fields joined by single spaces) valued by the command.
+    func crontab(_ line: LineRange, _ bytes: UnsafeBufferPointer<UInt8>, _ context: ParseContext) -> LineReading {
+        let content = ByteClass.cStrip(bytes, line.content)
+        guard let first = content.first, bytes[first] != UInt8(ascii: "#") else { return .trivia }
+        let fields = Self.fields(bytes, content)
+        // cron's load_env: one word, optional blanks, '=' (`PATH = /usr/bin` is a setting too).
+        if let equals = bytes[content].firstIndex(of: UInt8(ascii: "=")),
+           Self.fields(bytes, content.lowerBound..<equals).count == 1 {
+            let name = ByteClass.cStrip(bytes, content.lowerBound..<equals)
+            let value = ByteClass.cStrip(bytes, (equals + 1)..<content.upperBound)
+            return .entries([Parts(key: context.string(name), value: .string(context.string(value)), valueRange: value)])
+        }
+        let scheduleFields = bytes[fields[0].lowerBound] == UInt8(ascii: "@") ? 1 : 5
+        guard fields.count > scheduleFields else { return .warning("a job needs a schedule and a command") }
+        let schedule = fields[0..<scheduleFields].map { context.string($0) }.joined(separator: " ")
+        let command = fields[scheduleFields].lowerBound..<content.upperBound
+        return .entries([Parts(key: schedule, value: .string(context.string(command)), valueRange: command)])
     }
 
     /// White-space separated fields of a byte range.

@@ -99,6 +99,13 @@ public enum JSONReport {
                 ])
             } ?? .null),
             ("fix", .string(finding.fix)),
+            ("waiver", finding.waiver.map { waiver in
+                .object([
+                    ("reason", .string(waiver.reason)),
+                    ("expires", .string(waiver.expires)),
+                    ("expired", .bool(waiver.expired)),
+                ])
+            } ?? .null),
         ])
     }
 

@@ -20,15 +20,18 @@ public enum Matcher: Hashable, Sendable {
     case endsWith([Template])
     /// The key is set and none of its values still holds a guide placeholder such as `NOVA_PASS`.
     case notPlaceholder
+    /// No occurrence of the key equals this; with key `*`, no entry of the file (or section) does
+    /// (/etc/hosts must not map a name to 127.0.1.1).
+    case noneEqual(Template)
 
     /// The YAML spelling of each matcher, for the loader and error messages.
     public static let names = ["equals", "one-of", "present", "absent", "regex", "any-match", "contains",
-                               "ordered-subsequence", "ends-with", "not-placeholder"]
+                               "ordered-subsequence", "ends-with", "not-placeholder", "none-equal"]
 
     /// Texts that decide how values are typed when the rule names no type.
     var literalTexts: [String] {
         switch self {
-        case .equals(let template), .contains(let template): return [template.text]
+        case .equals(let template), .contains(let template), .noneEqual(let template): return [template.text]
         case .oneOf(let templates): return templates.map(\.text)
         default: return []
         }
@@ -36,7 +39,7 @@ public enum Matcher: Hashable, Sendable {
 
     var templates: [Template] {
         switch self {
-        case .equals(let template), .contains(let template): return [template]
+        case .equals(let template), .contains(let template), .noneEqual(let template): return [template]
         case .oneOf(let templates), .orderedSubsequence(let templates), .endsWith(let templates): return templates
         default: return []
         }

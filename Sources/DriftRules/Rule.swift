@@ -62,6 +62,7 @@ public struct Rule: Sendable, Identifiable {
         case .consistency(let consistency):
             return consistency.sources.filter { $0.roles.isEmpty || host.roles.contains(where: $0.roles.contains) }.map(\.file)
         case .placeholderScan: return []
+        case .hostNames(let file): return [file]
         }
     }
 
@@ -71,6 +72,7 @@ public struct Rule: Sendable, Identifiable {
         case .value(let value): return value.file
         case .consistency(let consistency): return consistency.sources.first?.file
         case .placeholderScan: return nil
+        case .hostNames(let file): return file
         }
     }
 
@@ -86,7 +88,7 @@ public struct Rule: Sendable, Identifiable {
         switch check {
         case .value(let value): names = value.matcher.templates.flatMap(\.variables)
         case .consistency(let consistency): names = consistency.owner?.variables ?? []
-        case .placeholderScan: break
+        case .placeholderScan, .hostNames: break
         }
         names += fix?.variables ?? []
         var seen = Set<String>()
@@ -102,6 +104,9 @@ public enum RuleCheck: Sendable {
     case consistency(ConsistencyCheck)
     /// No value in any collected file may still hold a guide placeholder.
     case placeholderScan
+    /// On every host, the name of every host of the fleet resolves to its management address
+    /// through this file (/etc/hosts).
+    case hostNames(file: String)
 }
 
 /// A key in a file and what its value must be.

@@ -50,7 +50,11 @@ public struct RuleEngine: Sendable {
         var findings: [Finding] = []
         for evidence in fleet { findings += evaluateHost(evidence) }
         for rule in ruleSet.rules {
-            if case .consistency(let check) = rule.check { findings += evaluateConsistency(rule, check, fleet: fleet) }
+            switch rule.check {
+            case .consistency(let check): findings += evaluateConsistency(rule, check, fleet: fleet)
+            case .hostNames(let file): findings += checkHostNames(rule, file: file, fleet: fleet)
+            default: continue
+            }
         }
         return findings
     }
@@ -69,7 +73,7 @@ public struct RuleEngine: Sendable {
                 findings.append(evaluate(rule, check, on: evidence, services: services))
             case .placeholderScan:
                 findings += scanPlaceholders(rule, on: evidence)
-            case .consistency:
+            case .consistency, .hostNames:
                 continue
             }
         }

@@ -57,6 +57,10 @@ extension RuleSet {
                 if name.isEmpty || name.contains(where: \.isWhitespace) {
                     throw item.error("placeholder '\(name)' must be a single word")
                 }
+                guard name.utf8.contains(where: { (65...90).contains($0) || $0 == 37 }) else {
+                    // Lower-case words are real values somewhere; the scan also relies on this to skip most values.
+                    throw item.error("placeholder '\(name)' must contain a capital letter or '%'")
+                }
                 if !placeholders.contains(name) { placeholders.append(name) }
             }
         }
@@ -89,15 +93,22 @@ extension RuleSet {
         }
     }
 
+    /// `neutron`, `nova-network`, or `any` (both: the same as leaving the field out, for `each` bindings).
+    static func readNetworking(_ field: YAMLField) throws -> NetworkingVariant? {
+        if field.node.scalar?.string == "any" { return nil }
+        return try field.choice(NetworkingVariant.self, noun: "networking variant (or 'any')")
+    }
+
     // MARK: Rule templates
 
     /// A rule with `each:` stands for one rule per binding, `${name}` replaced in every text.
+    /// A binding may be a list or mapping (`roles: [network, compute]`); it then replaces a
+    /// field whose whole text is `${name}`, so one template covers rules that differ in roles.
     static func expand(_ field: YAMLField) throws -> [YAMLField] {
         let map = try field.mapping()
         guard let each = map["each"] else { return [field] }
         var expanded: [YAMLField] = []
-        for binding in try each.list() {
-            let values = try binding.stringMap()
+        for values in try bindings(each) {
             guard case .mapping(let mapping) = field.node else { return [field] }
             let pairs = try mapping.filter { $0.key.string != "each" }.map { pair in
                 (pair.key, try substitute(pair.value, values, file: field.file))
@@ -108,11 +119,46 @@ extension RuleSet {
         return expanded
     }
 
-    private static func substitute(_ node: Node, _ values: [String: String], file: String) throws -> Node {
+    /// The bindings of `each:`: a list of mappings, or a list of such lists, whose cross
+    /// product is taken (every file × every key), a later list's names overriding an earlier's.
+    private static func bindings(_ each: YAMLField) throws -> [[String: Node]] {
+        func mapping(_ binding: YAMLField) throws -> [String: Node] {
+            var values: [String: Node] = [:]
+            for pair in try binding.mapping().pairs {
+                if pair.value.isNull { throw pair.value.error("expected a value, found nothing") }
+                values[pair.key] = pair.value.node
+            }
+            return values
+        }
+        let items = try each.list()
+        guard items.contains(where: { $0.node.sequence != nil }) else { return try items.map(mapping) }
+        var product: [[String: Node]] = [[:]]
+        for factor in items {
+            guard factor.node.sequence != nil else {
+                throw factor.error("mixes lists and mappings; either every item is a binding, or every item a list of bindings")
+            }
+            let choices = try factor.list().map(mapping)
+            product = product.flatMap { partial in choices.map { partial.merging($0) { _, later in later } } }
+        }
+        return product
+    }
+
+    private static func substitute(_ node: Node, _ values: [String: Node], file: String) throws -> Node {
         switch node {
         case .scalar(let scalar):
+            if scalar.string.hasPrefix("${"), scalar.string.hasSuffix("}"),
+               let whole = values[String(scalar.string.dropFirst(2).dropLast())], whole.scalar == nil {
+                return whole
+            }
             var text = scalar.string
+            // A bound value may name another binding (`value: "${user}"`); a cycle would never end.
+            var replacements = 0
             while let open = text.range(of: "${") {
+                replacements += 1
+                guard replacements <= 64 else {
+                    throw Diagnostic(.rule, at: SourceLocation(file: file, line: scalar.mark?.line ?? 1, column: scalar.mark?.column),
+                                     "'each' bindings in '\(scalar.string)' refer to each other in a cycle")
+                }
                 guard let close = text[open.upperBound...].firstIndex(of: "}") else {
                     throw Diagnostic(.rule, at: SourceLocation(file: file, line: scalar.mark?.line ?? 1, column: scalar.mark?.column),
                                      "unclosed '${' in '\(scalar.string)'")
@@ -122,7 +168,11 @@ extension RuleSet {
                     throw Diagnostic(.rule, at: SourceLocation(file: file, line: scalar.mark?.line ?? 1, column: scalar.mark?.column),
                                      "'${\(name)}' is not bound by 'each' (bound: \(values.keys.sorted().joined(separator: ", ")))")
                 }
-                text.replaceSubrange(open.lowerBound...close, with: value)
+                guard let scalarValue = value.scalar?.string else {
+                    throw Diagnostic(.rule, at: SourceLocation(file: file, line: scalar.mark?.line ?? 1, column: scalar.mark?.column),
+                                     "'${\(name)}' is bound to a list or mapping, which can only stand for a whole field, not inside '\(scalar.string)'")
+                }
+                text.replaceSubrange(open.lowerBound...close, with: scalarValue)
             }
             return text == scalar.string ? node : .scalar(Node.Scalar(text, scalar.tag, scalar.style, scalar.mark))
         case .mapping(let mapping):
@@ -158,7 +208,7 @@ extension RuleSet {
             try defaults.rejectUnknownKeys(allowed: RuleSet.defaultFields)
             section = try defaults["section"]?.string()
             roles = try defaults["roles"].map(RuleSet.readRoles)
-            networking = try defaults["networking"]?.choice(NetworkingVariant.self, noun: "networking variant")
+            networking = try defaults["networking"].flatMap(RuleSet.readNetworking)
             services = try defaults["services"].map(RuleSet.readServices)
             severity = try defaults["severity"]?.choice(Severity.self, noun: "severity")
             guide = try defaults["guide"]?.mapping()
@@ -181,7 +231,7 @@ extension RuleSet {
         let isConsistency = map.contains("consistent")
         let isScan = map.contains("scan")
         var allowed = Self.commonRuleFields
-        if isConsistency { allowed += Self.consistencyFields } else if isScan { allowed += ["scan"] } else { allowed += Self.valueRuleFields }
+        if isConsistency { allowed += Self.consistencyFields } else if isScan { allowed += ["scan", "file"] } else { allowed += Self.valueRuleFields }
         try map.rejectUnknownKeys(allowed: allowed)
 
         let idField = try map.require("id")
@@ -197,9 +247,17 @@ extension RuleSet {
             ruleFile = nil
         } else if isScan {
             let scan = try map.require("scan")
-            guard try scan.string() == "placeholders" else { throw scan.error("unknown scan '\(try scan.string())' (valid: placeholders)") }
-            check = .placeholderScan
-            ruleFile = nil
+            switch try scan.string() {
+            case "placeholders":
+                check = .placeholderScan
+                ruleFile = nil
+            case "host-names":
+                let file = try map["file"].map(Self.readPath) ?? context.file ?? "/etc/hosts"
+                check = .hostNames(file: file)
+                ruleFile = file
+            default:
+                throw scan.error("unknown scan '\(try scan.string())' (valid: placeholders, host-names)")
+            }
         } else {
             let value = try readValueCheck(map, field: field, context: context)
             check = .value(value)
@@ -232,7 +290,7 @@ extension RuleSet {
             title: try map.require("title").string(),
             check: check,
             roles: try map["roles"].map(Self.readRoles) ?? context.roles ?? [],
-            networking: try map["networking"]?.choice(NetworkingVariant.self, noun: "networking variant") ?? context.networking,
+            networking: try map["networking"].map(Self.readNetworking) ?? context.networking,
             services: try map["services"].map(Self.readServices) ?? context.services ?? [],
             when: when,
             severity: try map["severity"]?.choice(Severity.self, noun: "severity") ?? context.severity ?? .medium,
@@ -327,6 +385,7 @@ extension RuleSet {
         guard let value = map[name] else { throw field.error("matcher '\(name)' has no value") }
         switch name {
         case "equals": return .equals(try Self.readTemplate(value))
+        case "none-equal": return .noneEqual(try Self.readTemplate(value))
         case "contains": return .contains(try Self.readTemplate(value))
         case "one-of":
             let templates = try value.list().map(Self.readTemplate)

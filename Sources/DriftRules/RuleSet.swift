@@ -40,7 +40,9 @@ public struct RuleSet: Sendable {
     /// Finds the placeholder tokens in a value; a token must stand alone (not inside a longer word),
     /// so `NOVA_PASS` is found in `mysql://nova:NOVA_PASS@controller/nova` but not in `MY_NOVA_PASSWORD`.
     public func placeholders(in value: String) -> [String] {
-        placeholders.filter { Self.containsToken($0, in: value) }
+        // Every placeholder has a capital letter or a '%'; most values have neither.
+        guard value.utf8.contains(where: { (65...90).contains($0) || $0 == 37 }) else { return [] }
+        return placeholders.filter { Self.containsToken($0, in: value) }
     }
 
     static func containsToken(_ token: String, in text: String) -> Bool {

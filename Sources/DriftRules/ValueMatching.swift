@@ -30,7 +30,13 @@ struct ValueMatching {
     }
 
     private func match(in document: ConfigDocument, expected: String?) throws -> Outcome {
-        let occurrences = document.entries(section: check.section, key: check.key)
+        // Key '*': every entry of the file (or of the section).
+        let occurrences = check.key == "*"
+            ? document.entries.filter { entry in
+                guard let section = check.section else { return true }
+                return entry.section.map { document.format.sectionMatches($0, wanted: section) } ?? false
+            }
+            : document.entries(section: check.section, key: check.key)
         // The value a single-valued option takes, as the program picks it (last, first, or Paste's DEFAULT rule).
         let effective = document.effectiveEntry(section: check.section, key: check.key)
         let place = check.section.map { " in [\($0)]" } ?? ""
@@ -119,6 +125,17 @@ struct ValueMatching {
                                : "expected '\(key)' to be \(expected ?? description), found \(shown.text)",
                            masked: shown.masked)
 
+        case .noneEqual(let template):
+            let unwanted = try template.render(vars)
+            let wanted = type.normalize(unwanted)
+            if let entry = occurrences.first(where: { type.normalize($0.value) == wanted }) {
+                let shown = show(entry)
+                return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
+                               message: "'\(entry.key)' is '\(shown.text)'", masked: shown.masked)
+            }
+            return Outcome(status: .pass, expected: expected,
+                           message: key == "*" ? "no value is '\(unwanted)'" : "no '\(key)' is '\(unwanted)'")
+
         case .notPlaceholder:
             guard let last = effective ?? occurrences.last else { return notSet }
             for entry in occurrences {
@@ -180,6 +197,7 @@ struct ValueMatching {
         case .endsWith(let templates):
             return "ending with " + (try templates.map { "'\(try $0.render(vars))'" }).joined(separator: ", ")
         case .notPlaceholder: return "a real value, not a guide placeholder"
+        case .noneEqual(let template): return "no value '\(masked(try template.render(vars)))'"
         }
     }
 

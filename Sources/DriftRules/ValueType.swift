@@ -15,6 +15,8 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     case list
     /// Comma-separated list, elements trimmed, order ignored.
     case set
+    /// A file system path: repeated and trailing slashes do not count (`/srv/node/` is `/srv/node`).
+    case path
 
     public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
@@ -52,6 +54,11 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
             return .list(Self.elements(text))
         case .set:
             return .set(Set(Self.elements(text)))
+        case .path:
+            let trimmed = text.trimmed()
+            guard !trimmed.isEmpty else { return .string("") }
+            let components = trimmed.split(separator: "/").filter { $0 != "." }
+            return .string((trimmed.hasPrefix("/") ? "/" : "") + components.joined(separator: "/"))
         }
     }
 

@@ -18,6 +18,6 @@ struct Stackdrift: ParsableCommand {
         Exit codes: 0 no drift, 1 drift found, 2 audit incomplete, 64 usage or configuration error.
         """,
         version: StackdriftVersion.current,
-        subcommands: [Audit.self, Parse.self]
+        subcommands: [Audit.self, Parse.self, Rules.self]
     )
 }

@@ -22,6 +22,9 @@ struct Audit: ParsableCommand {
           Add site rules and keep history in a chosen database:
             stackdrift audit -i /etc/stackdrift/fleet.yaml --rules /etc/stackdrift/rules --db /var/lib/stackdrift/audit.db
 
+          Accept known deviations until they expire:
+            stackdrift audit -i fleet.yaml --waivers /etc/stackdrift/waivers.yaml
+
           Print the JSON report on stdout for a pipeline (the summary then goes to stderr):
             stackdrift audit -i fleet.yaml --json - | jq '.summary'
 
@@ -44,6 +47,10 @@ struct Audit: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Extra rule directory, in addition to the built-in Rules/ (repeatable).", valueName: "dir"))
     var rules: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "YAML file of accepted deviations (rule, optional host/role/file/key, reason, expires).", valueName: "file"))
+    var waivers: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "SQLite database for the run history (default: $XDG_DATA_HOME/stackdrift/stackdrift.db, "
@@ -85,10 +92,12 @@ struct Audit: ParsableCommand {
         let console = Console(noColor: noColor)
         let loadedInventory: Inventory
         let ruleSet: RuleSet
+        let waiverSet: WaiverSet
         let store: SnapshotStore
         do {
             loadedInventory = try Inventory.load(path: inventory)
             ruleSet = try RuleSet.load(directories: [try BuiltinRules.directory()] + rules)
+            waiverSet = try waivers.map { try WaiverSet.load(path: $0, rules: ruleSet) } ?? WaiverSet()
             store = try SnapshotStore(path: db ?? SnapshotStore.defaultPath())
         } catch {
             console.error("\(error)")
@@ -97,7 +106,7 @@ struct Audit: ParsableCommand {
 
         let ssh = SSHOptions(acceptNewHostKeys: acceptNew, hostTimeout: hostTimeout)
         let collector = Collector(transports: Auditor.defaultTransports(ssh: ssh), jobs: jobs, maxFileSize: maxFileSize)
-        let auditor = Auditor(inventory: loadedInventory, ruleSet: ruleSet, collector: collector)
+        let auditor = Auditor(inventory: loadedInventory, ruleSet: ruleSet, waivers: waiverSet, collector: collector)
         let meter: ProgressMeter? = ProgressMeter.isWanted(
             quiet: quiet, stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1)
             ? ProgressMeter { console.error($0, prefixed: false, newline: false) } : nil

@@ -1,0 +1,45 @@
+import DriftCore
+
+extension RuleEngine {
+    /// The guide: "each node must resolve the other nodes by name". On every host the rule
+    /// applies to, each fleet host's name must resolve, through the file (the resolver takes a
+    /// name's first line), to that host's `management_ip`.
+    func checkHostNames(_ rule: Rule, file: String, fleet: [HostEvidence]) -> [Finding] {
+        let named = fleet.compactMap { evidence in evidence.host.vars["management_ip"].map { (evidence.host.name, $0) } }
+        var findings: [Finding] = []
+        for evidence in fleet where rule.applies(to: evidence.host, architecture: architecture) {
+            func finding(_ status: FindingStatus, key: String?, expected: String?, actual: String?, line: Int?,
+                         _ message: String) -> Finding {
+                Finding(rule: rule.id, title: rule.title, host: evidence.host.name, file: file, section: nil, key: key,
+                        status: status, severity: rule.severity, expected: expected, actual: actual, line: line,
+                        message: message, guide: rule.guide, fix: try? rule.fix?.render(evidence.host.vars))
+            }
+            switch evidence.files[file] ?? .missing {
+            case .parsed(let document):
+                for (name, address) in named {
+                    guard let entry = document.effectiveEntry(section: nil, key: name) else {
+                        findings.append(finding(.fail, key: name, expected: address, actual: nil, line: nil,
+                                                "'\(name)' is not in \(file), so this host cannot reach it by name"))
+                        continue
+                    }
+                    let resolved = entry.value.text
+                    findings.append(resolved == address
+                        ? finding(.pass, key: name, expected: address, actual: resolved, line: entry.line,
+                                  "'\(name)' resolves to \(address)")
+                        : finding(.fail, key: name, expected: address, actual: resolved, line: entry.line,
+                                  "'\(name)' resolves to '\(resolved)' (its first line), not to its management address \(address)"))
+                }
+            case .missing:
+                findings.append(finding(.fail, key: nil, expected: nil, actual: nil, line: nil, "file '\(file)' does not exist"))
+            case .unparseable(let diagnostic):
+                findings.append(finding(.error, key: nil, expected: nil, actual: nil, line: diagnostic.location.line,
+                                        "cannot parse '\(file)': \(diagnostic.message)"))
+            case .unreadable(let reason):
+                findings.append(finding(.error, key: nil, expected: nil, actual: nil, line: nil, "cannot read '\(file)': \(reason)"))
+            case .present:
+                findings.append(finding(.error, key: nil, expected: nil, actual: nil, line: nil, "'\(file)' was not parsed"))
+            }
+        }
+        return findings
+    }
+}

@@ -1,0 +1,357 @@
+import DriftCore
+import DriftParsing
+import DriftRules
+import DriftTestSupport
+import Testing
+
+private let secrets = SecretPolicy(keyPatterns: ["*password*", "metering_secret"])
+
+/// One host of a fleet under test: its roles, variables and files (path → text).
+private struct TestHost {
+    var name: String
+    var roles: [Role]
+    var vars: [String: String] = [:]
+    var files: [String: String] = [:]
+    var facts: [HostFact: String] = [:]
+
+    func evidence(_ set: RuleSet) throws -> HostEvidence {
+        var states: [String: FileState] = [:]
+        for (path, text) in files {
+            let format = set.format(forFile: path) ?? .osloINI
+            states[path] = .parsed(try DocumentParser.parse(text: text, path: path, format: format, secrets: secrets))
+        }
+        return HostEvidence(host: InventoryHost(name: name, roles: roles, services: [], vars: vars), files: states, facts: facts)
+    }
+}
+
+private func rules(_ yaml: String) throws -> RuleSet {
+    var set = RuleSet(placeholders: ["NOVA_PASS", "RABBIT_PASS"], secrets: secrets)
+    try set.merge(yaml: yaml, file: "test.yaml")
+    return set
+}
+
+private func evaluate(_ yaml: String, _ hosts: [TestHost]) throws -> [Finding] {
+    let set = try rules(yaml)
+    return RuleEngine(ruleSet: set, architecture: .neutron).evaluate(fleet: try hosts.map { try $0.evidence(set) })
+}
+
+/// `status host:file` for each finding of a rule, sorted.
+private func outcomes(_ findings: [Finding], rule: String = "r") -> [String] {
+    findings.filter { $0.rule == rule }.map { "\($0.status.rawValue) \($0.host):\($0.file)" }.sorted()
+}
+
+/// The loader wants examples of both kinds; these tests evaluate fleets of their own instead.
+private let examples = "examples: {pass: [{files: {/etc/unused: x}}], fail: [{files: {/etc/unused: x}}]}"
+
+@Suite struct ConsistencyTests {
+    static let samePassword = """
+    rules:
+      - id: r
+        title: one RabbitMQ password
+        consistent: same
+        guide: {chapter: 2, section: "Test"}
+        \(examples)
+        values:
+          - {file: /etc/nova/nova.conf, section: DEFAULT, key: rabbit_password}
+          - {file: /etc/neutron/neutron.conf, section: DEFAULT, key: rabbit_password}
+    """
+
+    @Test func sameNamesTheOddOneOutAgainstTheMajority() throws {
+        let findings = try evaluate(Self.samePassword, [
+            TestHost(name: "controller", roles: [.controller], files: [
+                "/etc/nova/nova.conf": "[DEFAULT]\nrabbit_password = good1\n",
+                "/etc/neutron/neutron.conf": "[DEFAULT]\nrabbit_password = good1\n"]),
+            TestHost(name: "compute1", roles: [.compute], files: ["/etc/nova/nova.conf": "[DEFAULT]\nrabbit_password = good1\n"]),
+            TestHost(name: "compute2", roles: [.compute], files: ["/etc/nova/nova.conf": "[DEFAULT]\nrabbit_password = stale9\n"]),
+        ])
+        #expect(outcomes(findings) == [
+            "fail compute2:/etc/nova/nova.conf", "pass compute1:/etc/nova/nova.conf",
+            "pass controller:/etc/neutron/neutron.conf", "pass controller:/etc/nova/nova.conf",
+        ])
+        let odd = try #require(findings.first { $0.host == "compute2" })
+        // Secrets are labelled, never shown: the majority's is A.
+        #expect(odd.actual == "<secret B>" && odd.expected == "<secret A>" && odd.secret)
+        #expect(odd.line == 2)
+        #expect(odd.message.contains("differs from 3 other values"))
+        for finding in findings {
+            for text in [finding.actual, finding.expected, finding.message] {
+                #expect(!(text ?? "").contains("good1") && !(text ?? "").contains("stale9"))
+            }
+        }
+    }
+
+    @Test func aTieHasNoMajorityAndEveryValueFails() throws {
+        let findings = try evaluate(Self.samePassword, [
+            TestHost(name: "a", roles: [.compute], files: ["/etc/nova/nova.conf": "[DEFAULT]\nrabbit_password = one\n"]),
+            TestHost(name: "b", roles: [.compute], files: ["/etc/nova/nova.conf": "[DEFAULT]\nrabbit_password = two\n"]),
+        ])
+        #expect(outcomes(findings) == ["fail a:/etc/nova/nova.conf", "fail b:/etc/nova/nova.conf"])
+        #expect(findings.allSatisfy { $0.message.contains("none is in the majority") })
+    }
+
+    @Test func aLoneValueIsSkippedNotPassed() throws {
+        let findings = try evaluate(Self.samePassword, [
+            TestHost(name: "a", roles: [.compute], files: ["/etc/nova/nova.conf": "[DEFAULT]\nrabbit_password = one\n"]),
+        ])
+        #expect(outcomes(findings) == ["skipped a:/etc/nova/nova.conf"])
+    }
+
+    @Test func aReferenceSourceWinsOverTheMajority() throws {
+        let yaml = """
+        rules:
+          - id: r
+            title: services connect where MySQL listens
+            consistent: same
+            reference: 0
+            guide: {chapter: 2, section: "Test"}
+            \(examples)
+            values:
+              - {file: /etc/mysql/my.cnf, format: mysql, section: mysqld, key: bind-address, roles: [controller]}
+              - {file: /etc/nova/nova.conf, section: database, key: connection, transform: url-address}
+        """
+        let findings = try evaluate(yaml, [
+            TestHost(name: "controller", roles: [.controller], vars: ["management_ip": "10.0.0.11"], files: [
+                "/etc/mysql/my.cnf": "[mysqld]\nbind-address = 10.0.0.11\n",
+                "/etc/nova/nova.conf": "[database]\nconnection = mysql://nova:pw@controller/nova\n"]),
+            // Resolves 'controller' through its own /etc/hosts, which is wrong here.
+            TestHost(name: "compute1", roles: [.compute], files: [
+                "/etc/hosts": "10.0.0.99 controller\n",
+                "/etc/nova/nova.conf": "[database]\nconnection = mysql://nova:pw@controller/nova\n"]),
+            TestHost(name: "compute2", roles: [.compute], files: [
+                "/etc/hosts": "10.0.0.99 controller\n",
+                "/etc/nova/nova.conf": "[database]\nconnection = mysql://nova:pw@controller/nova\n"]),
+        ])
+        // The controller's own name falls back to the inventory (its management_ip).
+        #expect(outcomes(findings) == [
+            "fail compute1:/etc/nova/nova.conf", "fail compute2:/etc/nova/nova.conf",
+            "pass controller:/etc/mysql/my.cnf", "pass controller:/etc/nova/nova.conf",
+        ])
+        #expect(findings.first { $0.host == "compute1" }?.actual == "10.0.0.99")
+        #expect(findings.allSatisfy { !($0.actual ?? "").contains("pw") })
+    }
+
+    @Test func uniqueNamesTheCopyAndNotTheOwner() throws {
+        let yaml = """
+        rules:
+          - id: r
+            title: own tunnel address
+            consistent: unique
+            owner: "{{tunnel_ip}}"
+            guide: {chapter: 8, section: "Test"}
+            \(examples)
+            values:
+              - {file: /etc/neutron/plugins/ml2/ml2_conf.ini, section: ovs, key: local_ip}
+        """
+        func host(_ name: String, own: String, set: String) -> TestHost {
+            TestHost(name: name, roles: [.compute], vars: ["tunnel_ip": own],
+                     files: ["/etc/neutron/plugins/ml2/ml2_conf.ini": "[ovs]\nlocal_ip = \(set)\n"])
+        }
+        let findings = try evaluate(yaml, [host("c1", own: "10.0.1.31", set: "10.0.1.31"),
+                                           host("c2", own: "10.0.1.32", set: "10.0.1.31"),
+                                           host("c3", own: "10.0.1.33", set: "10.0.1.33")])
+        #expect(outcomes(findings).map { String($0.prefix(7)) } == ["fail c2", "pass c1", "pass c3"])
+        #expect(findings.first { $0.host == "c2" }?.message == "'10.0.1.31' is c1's value, copied here from another host")
+    }
+
+    @Test func includedLooksForTheReferenceAmongTheElements() throws {
+        let yaml = """
+        rules:
+          - id: r
+            title: proxy caches in its own memcached
+            consistent: included
+            scope: host
+            reference: 0
+            type: list
+            guide: {chapter: 11, section: "Test"}
+            \(examples)
+            values:
+              - {file: /etc/memcached.conf, format: memcached, key: "-l"}
+              - {file: /etc/swift/proxy-server.conf, format: paste-ini, section: "filter:cache", key: memcache_servers, transform: host-part}
+        """
+        func proxy(_ name: String, listen: String, servers: String) -> TestHost {
+            TestHost(name: name, roles: [.objectProxy], files: [
+                "/etc/memcached.conf": "-l \(listen)\n",
+                "/etc/swift/proxy-server.conf": "[filter:cache]\nmemcache_servers = \(servers)\n"])
+        }
+        let findings = try evaluate(yaml, [proxy("p1", listen: "10.0.2.61", servers: "10.0.2.61:11211,10.0.2.62:11211"),
+                                           proxy("p2", listen: "10.0.2.62", servers: "10.0.2.61:11211")])
+        // Host scope: p2's list is compared with p2's memcached only.
+        #expect(outcomes(findings) == ["fail p2:/etc/swift/proxy-server.conf", "pass p1:/etc/swift/proxy-server.conf"])
+    }
+
+    @Test func hostScopeComparesWithinEachHostOnly() throws {
+        let yaml = """
+        rules:
+          - id: r
+            title: one ceilometer password
+            consistent: same
+            scope: host
+            guide: {chapter: 13, section: "Test"}
+            \(examples)
+            values:
+              - {file: /etc/ceilometer/ceilometer.conf, section: keystone_authtoken, key: admin_password}
+              - {file: /etc/ceilometer/ceilometer.conf, section: service_credentials, key: os_password}
+        """
+        func host(_ name: String, _ first: String, _ second: String) -> TestHost {
+            TestHost(name: name, roles: [.compute], files: ["/etc/ceilometer/ceilometer.conf":
+                "[keystone_authtoken]\nadmin_password = \(first)\n[service_credentials]\nos_password = \(second)\n"])
+        }
+        // Different passwords on different hosts are fine; a pair that disagrees is not.
+        let findings = try evaluate(yaml, [host("c1", "x", "x"), host("c2", "y", "y"), host("c3", "y", "z")])
+        #expect(findings.filter { $0.status == .pass }.map(\.host).sorted() == ["c1", "c1", "c2", "c2"])
+        #expect(findings.filter { $0.status == .fail }.map(\.host) == ["c3", "c3"])
+    }
+}
+
+@Suite struct HostRuleTests {
+    static let hostNames = """
+    rules:
+      - id: r
+        title: names resolve
+        scan: host-names
+        guide: {chapter: 2, section: "Test"}
+        \(examples)
+    """
+
+    @Test func everyHostNameMustResolveToItsManagementAddress() throws {
+        let hosts = "10.0.0.11 controller\n10.0.0.21 network\n"
+        let findings = try evaluate(Self.hostNames, [
+            TestHost(name: "controller", roles: [.controller], vars: ["management_ip": "10.0.0.11"], files: ["/etc/hosts": hosts]),
+            TestHost(name: "network", roles: [.network], vars: ["management_ip": "10.0.0.21"],
+                     files: ["/etc/hosts": "127.0.1.1 network\n" + hosts]),
+            TestHost(name: "compute1", roles: [.compute], vars: ["management_ip": "10.0.0.31"], files: ["/etc/hosts": hosts]),
+        ])
+        let failing = findings.filter { $0.status == .fail }.map { "\($0.host): \($0.message)" }
+        // network's first line for its own name wins (glibc), and nobody knows compute1.
+        #expect(failing.contains { $0.hasPrefix("network:") && $0.contains("network") && $0.contains("127.0.1.1") })
+        #expect(failing.filter { $0.contains("compute1") }.count == 3, "\(failing)")
+        #expect(!findings.contains { $0.host == "controller" && $0.status == .fail && !$0.message.contains("compute1") })
+    }
+
+    @Test func noneEqualWithAStarLooksAtEveryEntry() throws {
+        let yaml = """
+        file: /etc/hosts
+        rules:
+          - id: r
+            title: no 127.0.1.1
+            key: "*"
+            none-equal: 127.0.1.1
+            guide: {chapter: 2, section: "Test"}
+            \(examples)
+        """
+        let clean = try evaluate(yaml, [TestHost(name: "a", roles: [.compute], files: ["/etc/hosts": "127.0.0.1 localhost\n# 127.0.1.1 a\n"])])
+        #expect(clean.map(\.status) == [.pass])
+        let dirty = try evaluate(yaml, [TestHost(name: "a", roles: [.compute],
+                                                 files: ["/etc/hosts": "127.0.0.1 localhost\n127.0.1.1 a.example a\n"])])
+        #expect(dirty.map(\.status) == [.fail])
+        #expect(dirty.first?.line == 2)
+    }
+
+    static let factRule = """
+    file: /etc/nova/nova-compute.conf
+    rules:
+      - id: r
+        title: qemu without VT-x
+        section: libvirt
+        key: virt_type
+        equals: qemu
+        when: {fact: cpu-virtualization, equals: none}
+        guide: {chapter: 7, section: "Test"}
+        \(examples)
+    """
+
+    @Test(arguments: [("vmx", FindingStatus.skipped), ("svm", .skipped), ("none", .fail)])
+    func factsGateRules(_ flag: String, _ expected: FindingStatus) throws {
+        let findings = try evaluate(Self.factRule, [TestHost(
+            name: "c", roles: [.compute], files: ["/etc/nova/nova-compute.conf": "[libvirt]\nvirt_type = kvm\n"],
+            facts: [.cpuVirtualization: flag])])
+        #expect(findings.map(\.status) == [expected])
+    }
+
+    @Test func anUnknownFactIsAnErrorNotAPass() throws {
+        let findings = try evaluate(Self.factRule, [TestHost(
+            name: "c", roles: [.compute], files: ["/etc/nova/nova-compute.conf": "[libvirt]\nvirt_type = kvm\n"])])
+        #expect(findings.map(\.status) == [.error])
+        #expect(findings.first?.message.contains("/proc/cpuinfo") == true)
+    }
+
+    @Test func cpuFlagsAreReadFromEveryProcessor() {
+        #expect(HostFact.cpuVirtualization.derive(from: Array("processor : 0\nflags : fpu vme sse2 vmx\n".utf8)) == "vmx")
+        #expect(HostFact.cpuVirtualization.derive(from: Array("flags\t\t: fpu svm lm\n".utf8)) == "svm")
+        #expect(HostFact.cpuVirtualization.derive(from: Array("flags : fpu vmxnet sse2\n".utf8)) == "none", "a whole flag, not a prefix")
+        #expect(HostFact.cpuVirtualization.derive(from: []) == "none")
+    }
+}
+
+@Suite struct RuleTemplateTests {
+    @Test func eachTakesTheCrossProductOfListsAndBindsListsToWholeFields() throws {
+        let set = try rules("""
+        rules:
+          - id: ${service}.${key}
+            title: ${key} of ${service}
+            file: ${file}
+            roles: "${roles}"
+            section: DEFAULT
+            key: ${key}
+            equals: "${value}"
+            guide: {chapter: 3, section: "Test"}
+            examples:
+              pass: [{files: {"${file}": "[DEFAULT]\\n${key} = ${value}\\n"}}]
+              fail: [{files: {"${file}": "[DEFAULT]\\n${key} = other\\n"}}]
+            each:
+              - - {service: nova, file: /etc/nova/nova.conf, roles: [controller, compute], user: nova}
+                - {service: cinder, file: /etc/cinder/cinder.conf, roles: [block-storage], user: cinder}
+              - - {key: admin_user, value: "${user}"}
+                - {key: auth_port, value: "35357"}
+        """)
+        #expect(set.rules.map(\.id) == ["nova.admin_user", "nova.auth_port", "cinder.admin_user", "cinder.auth_port"])
+        #expect(set.rules[0].roles == [.controller, .compute])
+        #expect(set.rules[2].roles == [.blockStorage])
+        guard case .value(let check) = set.rules[2].check, case .equals(let template) = check.matcher else {
+            Issue.record("not an equals rule"); return
+        }
+        #expect(template.text == "cinder", "a bound value may name another binding")
+        #expect(check.file == "/etc/cinder/cinder.conf")
+        for rule in set.rules { #expect(RuleEngine.checkExamples(of: rule, in: set).isEmpty) }
+    }
+
+    @Test func eachErrorsNameTheirLine() {
+        let base = """
+        rules:
+          - id: r.${n}
+            title: "t ${n}"
+            file: /etc/nova/nova.conf
+            section: DEFAULT
+            key: k
+            present: true
+            guide: {chapter: 3, section: "Test"}
+            \(examples)
+        """
+        expectDiagnostic(.rule, file: "test.yaml", line: 3, containing: "'${m}' is not bound by 'each'") {
+            _ = try rules(base.replacingOccurrences(of: "t ${n}", with: "t ${m}") + "\n    each: [{n: a}]")
+        }
+        expectDiagnostic(.rule, file: "test.yaml", line: 2, containing: "refer to each other in a cycle") {
+            _ = try rules(base + "\n    each: [{n: \"${n}\"}]")
+        }
+        expectDiagnostic(.rule, file: "test.yaml", line: 2, containing: "can only stand for a whole field") {
+            _ = try rules(base + "\n    each: [{n: [a, b]}]")
+        }
+        expectDiagnostic(.rule, file: "test.yaml", line: 10, containing: "mixes lists and mappings") {
+            _ = try rules(base + "\n    each: [[{n: a}], {n: b}]")
+        }
+    }
+
+    @Test func pathsCompareWithoutTrailingOrRepeatedSlashes() {
+        #expect(ValueType.path.normalize("/srv/node/") == ValueType.path.normalize("/srv//node"))
+        #expect(ValueType.path.normalize("/srv/./node") == .string("/srv/node"))
+        #expect(ValueType.path.normalize("/srv/node") != ValueType.path.normalize("/srv/nodes"))
+        #expect(ValueType.path.normalize("relative/dir/") == .string("relative/dir"))
+        #expect(ValueType.path.normalize("/") == .string("/"))
+    }
+
+    @Test func placeholdersMustBeRecognisable() {
+        expectDiagnostic(.rule, file: "test.yaml", line: 1, containing: "must contain a capital letter or '%'") {
+            _ = try rules("placeholders: [changeme]")
+        }
+    }
+}
