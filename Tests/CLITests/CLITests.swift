@@ -49,7 +49,6 @@ enum CLI {
 typealias Scratch = TemporaryDirectory
 
 private let demoInventory = "Examples/demo/inventory.yaml"
-private let demoSecrets = ["7d1e5c9a3b2f", "c4e8a2f61d07", "2b6f0d8e4c1a", "9a3c7e1f5b2d", "e1d4b7a0c3f6", "6c0a4e8b2d5f", "NEUTRON_PASS"]
 
 @Suite(.serialized) struct CLITests {
     @Test func demoAuditReportsDriftStoresTheRunAndExits1() throws {
@@ -57,14 +56,14 @@ private let demoSecrets = ["7d1e5c9a3b2f", "c4e8a2f61d07", "2b6f0d8e4c1a", "9a3c
         let result = try CLI.run(["audit", "--inventory", demoInventory, "--db", scratch.path + "/a.db",
                                   "--json", scratch.path + "/report.json"])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stdout.contains("stackdrift audit of 4 hosts"))
+        #expect(result.stdout.contains("stackdrift audit of 7 hosts"))
         #expect(result.stdout.contains("compute2  /etc/nova/nova.conf:22  [DEFAULT] vncserver_proxyclient_address"))
         #expect(result.stdout.contains("expected '10.0.0.32', found '10.0.0.31'"))
-        #expect(result.stdout.contains("DRIFT: 6 failing checks on 3 hosts"))
+        #expect(result.stdout.contains("DRIFT: 12 failing checks on 4 hosts"))
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/a.db"))
         let report = try String(contentsOfFile: scratch.path + "/report.json", encoding: .utf8)
         #expect(report.contains("\"schema\": \"stackdrift-report/1\""))
-        for secret in demoSecrets {
+        for secret in DemoFleetSecrets.all {
             #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret) && !report.contains(secret),
                     "'\(secret)' leaked")
         }
