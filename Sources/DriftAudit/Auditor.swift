@@ -18,15 +18,20 @@ public struct Auditor: Sendable {
     public var collector: Collector
     public var toolVersion: String
     public var clock: @Sendable () -> Date
+    /// The key of redaction tags when the run is not stored (with a store, the store's key is
+    /// used); `nil` picks a random one. Fixed, it makes reports of one state byte-identical.
+    public var redactionKey: [UInt8]?
 
     public init(inventory: Inventory, ruleSet: RuleSet, waivers: WaiverSet = WaiverSet(), collector: Collector,
-                toolVersion: String = StackdriftVersion.current, clock: @escaping @Sendable () -> Date = { Date() }) {
+                toolVersion: String = StackdriftVersion.current, clock: @escaping @Sendable () -> Date = { Date() },
+                redactionKey: [UInt8]? = nil) {
         self.inventory = inventory
         self.ruleSet = ruleSet
         self.waivers = waivers
         self.collector = collector
         self.toolVersion = toolVersion
         self.clock = clock
+        self.redactionKey = redactionKey
     }
 
     /// The transports this build provides, keyed by the inventory's `transport:` values.
@@ -57,7 +62,8 @@ public struct Auditor: Sendable {
         var findings: [Finding] = []
         var storedHosts: [StoredRun.Host] = []
         var storedFiles: [StoredRun.File] = []
-        let redactor = store.map { Redactor(policy: ruleSet.secrets, key: $0.redactionKey) }
+        // Without a database the tags only need to be consistent within this run's reports.
+        let redactor = Redactor(policy: ruleSet.secrets, key: store?.redactionKey ?? redactionKey ?? Digest.randomBytes(32))
 
         var fleet: [HostEvidence] = []
         var collectedHosts: [(host: InventoryHost, files: [FileResult], failure: TransportError?)] = []

@@ -14,7 +14,7 @@ struct HostFiles {
     var facts: [HostFact: String] = [:]
 
     init(collection: HostCollection, requested: [String], filesRead: Set<String>, factSources: Set<String>, ruleSet: RuleSet,
-         redactor: Redactor?) {
+         redactor: Redactor) {
         let host = collection.host.name
         let resolver = CollectedFiles(collection: collection)
         var includedDocuments: [String: ConfigDocument] = [:]
@@ -43,26 +43,31 @@ struct HostFiles {
                 guard filesRead.contains(path), let format else {
                     // Collected for its presence only (a service marker): stored redacted line by line.
                     states[path] = .present
-                    results.append(FileResult(path: path, status: .present, format: format))
-                    stored.append(Self.store(bytes, document: nil, host: host, path: path, redactor: redactor))
+                    let content = Self.redact(bytes, document: nil, redactor: redactor)
+                    results.append(FileResult(path: path, status: .present, format: format, content: content))
+                    stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
                     continue
                 }
                 do {
                     let document = try DocumentParser.parse(bytes, path: path, format: format, secrets: ruleSet.secrets,
                                                             includes: resolver)
                     states[path] = .parsed(document)
-                    results.append(FileResult(path: path, status: .parsed, format: format))
-                    stored.append(Self.store(bytes, document: document, host: host, path: path, redactor: redactor))
+                    let content = Self.redact(bytes, document: document, redactor: redactor)
+                    results.append(FileResult(path: path, status: .parsed, format: format, content: content))
+                    stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
                     for included in document.includes { includedDocuments[included.path] = included }
                 } catch let diagnostic as Diagnostic {
                     states[path] = .unparseable(diagnostic)
+                    let content = Self.redact(bytes, document: nil, redactor: redactor)
                     results.append(FileResult(path: path, status: .unparseable, format: format, reason: diagnostic.message,
-                                              line: diagnostic.location.line))
-                    stored.append(Self.store(bytes, document: nil, host: host, path: path, redactor: redactor))
+                                              line: diagnostic.location.line, content: content))
+                    stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
                 } catch {
                     states[path] = .unreadable(reason: "\(error)")
-                    results.append(FileResult(path: path, status: .unparseable, format: format, reason: "\(error)"))
-                    stored.append(Self.store(bytes, document: nil, host: host, path: path, redactor: redactor))
+                    let content = Self.redact(bytes, document: nil, redactor: redactor)
+                    results.append(FileResult(path: path, status: .unparseable, format: format, reason: "\(error)",
+                                              content: content))
+                    stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
                 }
             }
         }
@@ -78,19 +83,18 @@ struct HostFiles {
                 stored.append(StoredRun.File(host: host, path: path, status: .unreadable, error: error.message))
             case .content(let bytes):
                 let document = includedDocuments[path]
-                results.append(FileResult(path: path, status: document == nil ? .present : .parsed, format: format))
-                stored.append(Self.store(bytes, document: document, host: host, path: path, redactor: redactor))
+                let content = Self.redact(bytes, document: document, redactor: redactor)
+                results.append(FileResult(path: path, status: document == nil ? .present : .parsed, format: format,
+                                          content: content))
+                stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
             }
         }
     }
 
-    /// A present file's content for the store, redacted: exactly by its document when parsed,
-    /// line by line otherwise.
-    static func store(_ bytes: [UInt8], document: ConfigDocument?, host: String, path: String, redactor: Redactor?)
-        -> StoredRun.File {
-        guard let redactor else { return StoredRun.File(host: host, path: path, status: .present) }
-        let content = document.map(redactor.redact) ?? redactor.redact(unparsed: ConfigText.sourceText(bytes, requiresUTF8: false))
-        return StoredRun.File(host: host, path: path, status: .present, content: content)
+    /// A present file's content for the store and the reports, redacted: exactly by its
+    /// document when parsed, line by line otherwise.
+    static func redact(_ bytes: [UInt8], document: ConfigDocument?, redactor: Redactor) -> [UInt8] {
+        document.map(redactor.redact) ?? redactor.redact(unparsed: ConfigText.sourceText(bytes, requiresUTF8: false))
     }
 }
 

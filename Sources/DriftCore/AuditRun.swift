@@ -12,9 +12,12 @@ public struct AuditRun: Sendable {
     /// In report order (see `Finding.reportOrder`).
     public var findings: [Finding]
     public var exitCode: Int
+    /// What changed since the previous run; `nil` without history (no database, or the first run).
+    public var changes: RunChanges?
 
     public init(id: Int64?, startedAt: Date, finishedAt: Date, toolVersion: String, inventory: String?,
-                architecture: NetworkingVariant, hosts: [HostResult], findings: [Finding], exitCode: Int) {
+                architecture: NetworkingVariant, hosts: [HostResult], findings: [Finding], exitCode: Int,
+                changes: RunChanges? = nil) {
         self.id = id
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -24,6 +27,7 @@ public struct AuditRun: Sendable {
         self.hosts = hosts
         self.findings = findings
         self.exitCode = exitCode
+        self.changes = changes
     }
 
     public func count(_ status: FindingStatus) -> Int { findings.lazy.filter { $0.status == status }.count }
@@ -79,12 +83,17 @@ public struct FileResult: Sendable, Hashable {
     public var reason: String?
     /// The offending line for unparseable files.
     public var line: Int?
+    /// The file's text with every secret replaced by a redaction tag: what the database
+    /// stores, and what reports may quote around a finding. Never the original bytes.
+    public var content: [UInt8]?
 
-    public init(path: String, status: Status, format: ConfigFormat?, reason: String? = nil, line: Int? = nil) {
+    public init(path: String, status: Status, format: ConfigFormat?, reason: String? = nil, line: Int? = nil,
+                content: [UInt8]? = nil) {
         self.path = path
         self.status = status
         self.format = format
         self.reason = reason
         self.line = line
+        self.content = content
     }
 }

@@ -24,11 +24,14 @@ public struct Finding: Hashable, Sendable {
     public var secret: Bool
     /// The accepted deviation that waives this finding, or that did until it expired.
     public var waiver: WaiverNote?
+    /// Guide drift, or an upgrade check (`--upgrade-to`); reports keep the two apart.
+    public var category: FindingCategory
 
     public init(
         rule: String, title: String, host: String, file: String, section: String?, key: String?,
         status: FindingStatus, severity: Severity, expected: String?, actual: String?, line: Int?,
-        message: String, guide: GuideReference?, fix: String? = nil, secret: Bool = false
+        message: String, guide: GuideReference?, fix: String? = nil, secret: Bool = false,
+        category: FindingCategory = .guide
     ) {
         self.rule = rule
         self.title = title
@@ -46,6 +49,7 @@ public struct Finding: Hashable, Sendable {
         self.fix = fix
         self.secret = secret
         self.waiver = nil
+        self.category = category
     }
 
     /// Report order: host, file, line (absent keys last), rule.
@@ -56,6 +60,14 @@ public struct Finding: Hashable, Sendable {
         if leftLine != rightLine { return leftLine < rightLine }
         return lhs.rule < rhs.rule
     }
+}
+
+/// Which question a finding answers.
+public enum FindingCategory: String, Sendable, Hashable, CaseIterable {
+    /// Does the host match the installation guide?
+    case guide
+    /// What must change before upgrading to the next release?
+    case upgrade
 }
 
 /// A waiver as a report shows it.

@@ -20,7 +20,8 @@ enum DemoFleet {
         let rules = try RuleSet.load(directories: [try BuiltinRules.directory()])
         let auditor = Auditor(inventory: inventory, ruleSet: rules,
                               collector: Collector(transports: Auditor.defaultTransports(), jobs: 4),
-                              toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) })
+                              toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) },
+                              redactionKey: Array(repeating: 7, count: 32))
         return try auditor.run(store: store)
     }
 }
@@ -79,8 +80,12 @@ enum DemoFleet {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).map { directory + "/" + $0 }
         var stored = Data()
         for file in files { stored += FileManager.default.contents(atPath: file) ?? Data() }
+        // The redacted texts reports may quote.
+        let quoted = outcome.run.hosts.flatMap(\.files).compactMap(\.content).map { String(decoding: $0, as: UTF8.self) }
+        #expect(quoted.count > 40)
         for secret in DemoFleetSecrets.all {
             #expect(!json.contains(secret), "'\(secret)' leaked into a report")
+            #expect(!quoted.contains { $0.contains(secret) }, "'\(secret)' is in a file's redacted text")
             #expect(stored.range(of: Data(secret.utf8)) == nil, "'\(secret)' leaked into the database")
         }
         let stats = try store.runs()

@@ -36,7 +36,8 @@ struct SSHAuditTests {
         let options = SSHOptions(configFile: .none, homeDirectory: scratch.path, environment: ["PATH": "/usr/bin:/bin"])
         let auditor = Auditor(inventory: remote, ruleSet: try RuleSet.load(directories: [try BuiltinRules.directory()]),
                               collector: Collector(transports: Auditor.defaultTransports(ssh: options), jobs: 4),
-                              toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) })
+                              toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) },
+                              redactionKey: Array(repeating: 7, count: 32))
         let overSSH = try auditor.run(store: nil).run
 
         #expect(overSSH.hosts == local.hosts)
