@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         /// OpenSSL's libcrypto for SHA-256 and HMAC (Debian: libssl-dev, pulled in by libssh2-1-dev).
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        /// zlib, to deflate stored contents and finding sets (Debian: zlib1g-dev, pulled in by libssh2-1-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Libraries
 
@@ -33,8 +35,10 @@ let package = Package(
         .target(name: "DriftRules", dependencies: ["DriftCore", "DriftParsing", .product(name: "Yams", package: "Yams")]),
         /// Moving files off hosts: the `Transport` protocol, local trees, SSH (libssh2 and the system client).
         .target(name: "DriftTransport", dependencies: ["DriftCore", "CLibSSH2"]),
-        /// SQLite snapshot store: runs, content-addressed redacted file contents, findings.
-        .target(name: "DriftStore", dependencies: ["DriftCore", "CSQLite"]),
+        /// Line diffs as unified hunks, for drift between runs.
+        .target(name: "DriftDiff", dependencies: ["DriftCore"]),
+        /// SQLite snapshot store: runs, content-addressed redacted file contents, findings, history.
+        .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CZlib"]),
         /// Pure functions from an audit run to JSON and terminal text.
         .target(name: "DriftReporting", dependencies: ["DriftCore"]),
         /// The audit pipeline: collect, parse, evaluate, store, report, exit code.
@@ -55,6 +59,10 @@ let package = Package(
         /// Parser throughput against Python's configparser and oslo.config (run with -c release).
         .executableTarget(name: "stackdrift-parser-benchmark", dependencies: ["DriftParsing"], path: "Benchmarks/ParserBenchmark"),
 
+        /// Line-diff speed and a year of nightly runs' database growth (run with -c release).
+        .executableTarget(name: "stackdrift-history-benchmark", dependencies: ["DriftAudit", "DriftDiff"],
+                          path: "Benchmarks/HistoryBenchmark"),
+
         // MARK: Tests
 
         /// Helpers shared by the test targets: temporary directories, diagnostic expectations.
@@ -63,6 +71,7 @@ let package = Package(
         .testTarget(name: "DriftParsingTests", dependencies: ["DriftParsing", "DriftTestSupport"], exclude: ["Differential"]),
         .testTarget(name: "DriftRulesTests", dependencies: ["DriftRules", "DriftTestSupport"]),
         .testTarget(name: "DriftTransportTests", dependencies: ["DriftTransport", "DriftTestSupport"]),
+        .testTarget(name: "DriftDiffTests", dependencies: ["DriftDiff", "DriftTestSupport"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTestSupport"]),
         .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"]),
         .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftTestSupport"]),

@@ -11,6 +11,9 @@ public enum AuditExitCode: Int32, Sendable {
     case incomplete = 2
     /// Usage or configuration error before anything was collected.
     case usage = 64
+    /// Another audit kept the database locked longer than `--lock-timeout` (sysexits'
+    /// EX_TEMPFAIL: nothing was collected; try again later).
+    case busy = 75
 
     /// The code a finished audit exits with.
     public static func of(hosts: [HostResult], findings: [Finding]) -> AuditExitCode {

@@ -60,8 +60,6 @@ public struct Auditor: Sendable {
 
         var hostResults: [HostResult] = []
         var findings: [Finding] = []
-        var storedHosts: [StoredRun.Host] = []
-        var storedFiles: [StoredRun.File] = []
         // Without a database the tags only need to be consistent within this run's reports.
         let redactor = Redactor(policy: ruleSet.secrets, key: store?.redactionKey ?? redactionKey ?? Digest.randomBytes(32))
 
@@ -72,13 +70,11 @@ public struct Auditor: Sendable {
             if let failure = collection.failure, collection.files.isEmpty {
                 hostResults.append(HostResult(name: host.name, roles: host.roles, services: [],
                                               error: failure.message, errorKind: failure.kind.rawValue, files: []))
-                storedHosts.append(StoredRun.Host(name: host.name, errorKind: failure.kind.rawValue, error: failure.message))
                 continue
             }
             let processed = HostFiles(collection: collection, requested: request.paths,
                                       filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
                                       factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor)
-            storedFiles += processed.stored
             fleet.append(HostEvidence(host: host, files: processed.states, facts: processed.facts))
             collectedHosts.append((host, processed.results, collection.failure))
         }
@@ -88,7 +84,6 @@ public struct Auditor: Sendable {
             let host = collected.host, failure = collected.failure
             hostResults.append(HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
                                           error: failure?.message, errorKind: failure?.kind.rawValue, files: collected.files))
-            storedHosts.append(StoredRun.Host(name: host.name, errorKind: failure?.kind.rawValue, error: failure?.message))
         }
 
         findings.sort(by: Finding.reportOrder)
@@ -100,8 +95,8 @@ public struct Auditor: Sendable {
         var storeError: StoreError?
         if let store, let runID {
             do {
-                try store.finishRun(runID, StoredRun(finishedAt: finishedAt, exitCode: run.exitCode, hosts: storedHosts,
-                                                     files: storedFiles, findings: findings))
+                try store.finishRun(runID, run)
+                run.changes = try store.changes(for: runID)
             } catch let error as StoreError {
                 storeError = error
                 run.exitCode = Int(AuditExitCode.incomplete.rawValue)

@@ -5,17 +5,15 @@ import DriftStore
 import DriftTransport
 
 /// One host's collected files turned into what the engine, the report and the store
-/// each need: parsed documents (includes resolved from what was collected), per-file
-/// results, and redacted contents.
+/// each need: parsed documents (includes resolved from what was collected), and per-file
+/// results carrying the redacted contents.
 struct HostFiles {
     var states: [String: FileState] = [:]
     var results: [FileResult] = []
-    var stored: [StoredRun.File] = []
     var facts: [HostFact: String] = [:]
 
     init(collection: HostCollection, requested: [String], filesRead: Set<String>, factSources: Set<String>, ruleSet: RuleSet,
          redactor: Redactor) {
-        let host = collection.host.name
         let resolver = CollectedFiles(collection: collection)
         var includedDocuments: [String: ConfigDocument] = [:]
         let requestedSet = Set(requested)
@@ -29,11 +27,9 @@ struct HostFiles {
             case .missing:
                 states[path] = .missing
                 results.append(FileResult(path: path, status: .missing, format: format))
-                stored.append(StoredRun.File(host: host, path: path, status: .missing))
             case .failed(let error):
                 states[path] = .unreadable(reason: error.message)
                 results.append(FileResult(path: path, status: .unreadable, format: format, reason: error.message))
-                stored.append(StoredRun.File(host: host, path: path, status: .unreadable, error: error.message))
             case .content(let bytes) where factSources.contains(path):
                 // Facts come from files such as /proc/cpuinfo: read for the fact, neither parsed nor stored.
                 for fact in HostFact.allCases where fact.source == path { facts[fact] = fact.derive(from: bytes) }
@@ -45,7 +41,6 @@ struct HostFiles {
                     states[path] = .present
                     let content = Self.redact(bytes, document: nil, redactor: redactor)
                     results.append(FileResult(path: path, status: .present, format: format, content: content))
-                    stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
                     continue
                 }
                 do {
@@ -54,20 +49,17 @@ struct HostFiles {
                     states[path] = .parsed(document)
                     let content = Self.redact(bytes, document: document, redactor: redactor)
                     results.append(FileResult(path: path, status: .parsed, format: format, content: content))
-                    stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
                     for included in document.includes { includedDocuments[included.path] = included }
                 } catch let diagnostic as Diagnostic {
                     states[path] = .unparseable(diagnostic)
                     let content = Self.redact(bytes, document: nil, redactor: redactor)
                     results.append(FileResult(path: path, status: .unparseable, format: format, reason: diagnostic.message,
                                               line: diagnostic.location.line, content: content))
-                    stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
                 } catch {
                     states[path] = .unreadable(reason: "\(error)")
                     let content = Self.redact(bytes, document: nil, redactor: redactor)
                     results.append(FileResult(path: path, status: .unparseable, format: format, reason: "\(error)",
                                               content: content))
-                    stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
                 }
             }
         }
@@ -80,13 +72,11 @@ struct HostFiles {
                 continue
             case .failed(let error):
                 results.append(FileResult(path: path, status: .unreadable, format: format, reason: error.message))
-                stored.append(StoredRun.File(host: host, path: path, status: .unreadable, error: error.message))
             case .content(let bytes):
                 let document = includedDocuments[path]
                 let content = Self.redact(bytes, document: document, redactor: redactor)
                 results.append(FileResult(path: path, status: document == nil ? .present : .parsed, format: format,
                                           content: content))
-                stored.append(StoredRun.File(host: host, path: path, status: .present, content: content))
             }
         }
     }

@@ -9,6 +9,14 @@ public protocol IncludeResolver {
     func list(_ directory: String) -> DirectoryRead
 }
 
+/// Includes that lead nowhere: for reading one file on its own (and for fuzzing, which
+/// must not touch the file system).
+public struct NoIncludes: IncludeResolver {
+    public init() {}
+    public func read(_ path: String) -> IncludeRead { .missing }
+    public func list(_ directory: String) -> DirectoryRead { .missing }
+}
+
 public enum IncludeRead: Sendable, Hashable {
     case content([UInt8])
     case missing

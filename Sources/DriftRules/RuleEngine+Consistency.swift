@@ -96,10 +96,17 @@ extension RuleEngine {
             }
             if observation.value == reference {
                 let agreeing = peers.filter { $0.value == reference }
-                return finding(rule, observation, .pass, expected: expected,
-                               message: agreeing.isEmpty ? "this is the value the others must match"
-                                   : "matches \(agreeing.count) other value\(agreeing.count == 1 ? "" : "s") (\(places(agreeing)))",
-                               labels: labels)
+                // A passing value's message names no peers or counts: it stays the same from night
+                // to night while other hosts come and go, so the history stores it once.
+                let message: String
+                if agreeing.isEmpty {
+                    message = "this is the value the others must match"
+                } else if let reference = check.reference {
+                    message = "matches \(check.sources[reference].label) of \(check.sources[reference].file)"
+                } else {
+                    message = "matches the value the others agree on"
+                }
+                return finding(rule, observation, .pass, expected: expected, message: message, labels: labels)
             }
             let holders = peers.filter { $0.value == reference }
             return finding(rule, observation, .fail, expected: expected,

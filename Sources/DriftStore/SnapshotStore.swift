@@ -61,11 +61,14 @@ public final class SnapshotStore {
             throw StoreError(.schemaTooNew, path: path, operation: "checking the schema",
                              "database schema \(version) is newer than this stackdrift understands (\(Schema.currentVersion))")
         }
-        for (index, sql) in Schema.migrations.enumerated() where index >= version {
+        for (index, migration) in Schema.migrations.enumerated() where index >= version {
             try database.transaction(operation: "migrating to schema \(index + 1)") {
                 // Another process may have migrated while this one waited for the lock.
                 guard try schemaVersion() == index else { return }
-                try database.execute(sql, operation: "migrating to schema \(index + 1)")
+                switch migration {
+                case .sql(let sql): try database.execute(sql, operation: "migrating to schema \(index + 1)")
+                case .code(let convert): try convert(database)
+                }
                 try database.execute("PRAGMA user_version = \(index + 1)", operation: "recording schema \(index + 1)")
             }
         }
@@ -86,70 +89,100 @@ public final class SnapshotStore {
         }
     }
 
-    /// Writes a run's hosts, files and findings and marks it finished, all in one transaction.
-    public func finishRun(_ id: Int64, _ run: StoredRun) throws {
-        try database.transaction(operation: "storing run \(id)") {
-            let insertContent = try database.prepare(
-                "INSERT OR IGNORE INTO contents (hash, size, data) VALUES (?, ?, ?)", operation: "storing file contents")
-            let insertFile = try database.prepare(
-                "INSERT INTO run_files (run_id, host, path, status, content_hash, error) VALUES (?, ?, ?, ?, ?, ?)",
-                operation: "storing files")
-            for file in run.files {
-                var hash: String?
-                if let content = file.content {
-                    hash = Digest.hex(Digest.sha256(content))
-                    try insertContent.run([.text(hash!), .integer(Int64(content.count)), .blob(content)])
-                }
-                try insertFile.run([.integer(id), .text(file.host), .text(file.path), .text(file.status.rawValue),
-                                    hash.sql, file.error.sql])
-            }
-            let insertHost = try database.prepare(
-                "INSERT INTO run_hosts (run_id, host, status, error_kind, error) VALUES (?, ?, ?, ?, ?)", operation: "storing hosts")
+    /// Writes a run's hosts (their files, redacted contents and findings) and marks it
+    /// finished, in one transaction: a run killed half-way leaves no trace but its
+    /// `running` row, which the next audit marks `interrupted`.
+    public func finishRun(_ id: Int64, _ run: AuditRun) throws {
+        let operation = "storing run \(id)"
+        let fault = StoreFault.fromEnvironment()
+        try database.transaction(operation: operation) {
+            let blobs = BlobWriter(database: database)
+            var written = 0
+            let findingsByHost = Dictionary(grouping: run.findings, by: \.host)
             for host in run.hosts {
-                try insertHost.run([.integer(id), .text(host.name), .text(host.errorKind == nil ? "collected" : "failed"),
-                                    host.errorKind.sql, host.error.sql])
+                var files: [HostManifest.File] = []
+                for file in host.files.sorted(by: { $0.path < $1.path }) {
+                    var hash: String?
+                    if let content = file.content {
+                        hash = Digest.hex(Digest.sha256(content))
+                        _ = try blobs.store(content, kind: .content, hash: hash, operation: operation)
+                        written += 1
+                        fault?.reached(rowsWritten: written)
+                    }
+                    files.append(HostManifest.File(path: file.path, status: file.status.rawValue, format: file.format?.rawValue,
+                                                   reason: file.reason, line: file.line, content: hash))
+                }
+                let manifest = HostManifest(roles: host.roles.map(\.rawValue), services: host.services.map(\.rawValue),
+                                            errorKind: host.errorKind, error: host.error, files: files)
+                let findings = (findingsByHost[host.name] ?? []).sorted(by: Finding.reportOrder).map(FindingRecord.init)
+                try blobs.recordHost(runID: id, host: host.name, manifest: manifest, findings: findings, operation: operation)
+                written += 1
+                fault?.reached(rowsWritten: written)
             }
-            let insertFinding = try database.prepare(
+            try database.query(
                 """
-                INSERT INTO findings (run_id, rule, host, file, section, key, status, severity, expected, actual, line, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, operation: "storing findings")
-            for finding in run.findings {
-                try insertFinding.run([
-                    .integer(id), .text(finding.rule), .text(finding.host), .text(finding.file), finding.section.sql,
-                    finding.key.sql, .text(finding.status.rawValue), .text(finding.severity.rawValue), finding.expected.sql,
-                    finding.actual.sql, finding.line.sql, .text(finding.message),
-                ])
-            }
-            try database.query("UPDATE runs SET status = 'finished', finished_at = ?, exit_code = ? WHERE id = ?",
-                               [.text(Self.timestamp(run.finishedAt)), .integer(Int64(run.exitCode)), .integer(id)],
-                               operation: "finishing run \(id)")
+                UPDATE runs SET status = 'finished', finished_at = ?, exit_code = ?, hosts = ?, hosts_failed = ?,
+                    passed = ?, failed = ?, errors = ?, waived = ?, skipped = ? WHERE id = ?
+                """,
+                [.text(Self.timestamp(run.finishedAt)), .integer(Int64(run.exitCode)), .integer(Int64(run.hosts.count)),
+                 .integer(Int64(run.hosts.filter { !$0.collected }.count)), .integer(Int64(run.count(.pass))),
+                 .integer(Int64(run.count(.fail))), .integer(Int64(run.count(.error))), .integer(Int64(run.count(.waived))),
+                 .integer(Int64(run.count(.skipped))), .integer(id)],
+                operation: "finishing run \(id)")
+        }
+    }
+
+    /// Marks runs left `running` by a process that died as `interrupted`. Call only while
+    /// holding the audit lock, when no other audit can be running.
+    @discardableResult
+    public func markInterruptedRuns() throws -> Int {
+        try database.transaction(operation: "marking interrupted runs") {
+            try database.query("UPDATE runs SET status = 'interrupted' WHERE status = 'running'", operation: "marking interrupted runs")
+            return Int(try database.query("SELECT changes()", operation: "marking interrupted runs").first?.first?.int ?? 0)
         }
     }
 
     /// Every run, newest first.
-    public func runs() throws -> [RunSummary] {
+    public func runs(limit: Int? = nil) throws -> [RunSummary] {
         try database.query(
-            "SELECT id, started_at, finished_at, tool_version, inventory, status, exit_code FROM runs ORDER BY id DESC",
-            operation: "listing runs"
+            """
+            SELECT id, started_at, finished_at, tool_version, inventory, status, exit_code, hosts, hosts_failed,
+                   passed, failed, errors, waived, skipped
+            FROM runs ORDER BY id DESC LIMIT ?
+            """, [.integer(Int64(limit ?? -1))], operation: "listing runs"
         ).map { row in
             RunSummary(id: row[0].int ?? 0, startedAt: row[1].string ?? "", finishedAt: row[2].string,
                        toolVersion: row[3].string ?? "", inventory: row[4].string, status: row[5].string ?? "",
-                       exitCode: row[6].int.map(Int.init))
+                       exitCode: row[6].int.map(Int.init), hosts: Int(row[7].int ?? 0), hostsFailed: Int(row[8].int ?? 0),
+                       passed: Int(row[9].int ?? 0), failed: Int(row[10].int ?? 0), errors: Int(row[11].int ?? 0),
+                       waived: Int(row[12].int ?? 0), skipped: Int(row[13].int ?? 0))
         }
+    }
+
+    /// The newest finished run, if any.
+    public func latestRunID() throws -> Int64? {
+        try database.query("SELECT max(id) FROM runs WHERE status = 'finished'", operation: "finding the latest run").first?.first?.int
     }
 
     /// Stored (redacted) content of a file in a run, or `nil` if it was not present.
     public func content(run: Int64, host: String, path: String) throws -> [UInt8]? {
-        try database.query(
-            "SELECT c.data FROM run_files f JOIN contents c ON c.hash = f.content_hash WHERE f.run_id = ? AND f.host = ? AND f.path = ?",
-            [.integer(run), .text(host), .text(path)], operation: "reading file content"
-        ).first?.first?.bytes
+        let operation = "reading file content"
+        guard let hash = try manifest(run: run, host: host)?.files.first(where: { $0.path == path })?.content else { return nil }
+        return try BlobReader(database: database, path: self.path).content(hash: hash, operation: operation)
+    }
+
+    /// The host's manifest in a run, or `nil` when the run did not include the host.
+    func manifest(run: Int64, host: String) throws -> HostManifest? {
+        let operation = "reading host \(host) of run \(run)"
+        guard let id = try database.query(
+            "SELECT rh.manifest_id FROM run_hosts rh JOIN hosts h ON h.id = rh.host_id WHERE rh.run_id = ? AND h.name = ?",
+            [.integer(run), .text(host)], operation: operation).first?.first?.int else { return nil }
+        return try BlobReader(database: database, path: path).manifest(id: id, operation: operation)
     }
 
     /// Distinct file contents stored.
     public func contentCount() throws -> Int {
-        Int(try database.query("SELECT count(*) FROM contents", operation: "counting contents").first?.first?.int ?? 0)
+        Int(try database.query("SELECT count(*) FROM blobs WHERE kind = 'content'", operation: "counting contents").first?.first?.int ?? 0)
     }
 
     /// A short public name for the redaction key, so runs tagged under different keys are told apart.

@@ -1,55 +1,6 @@
 import DriftCore
 import Foundation
 
-/// What the audit hands the store about one run. File contents are already
-/// redacted: the store never sees a secret.
-public struct StoredRun: Sendable {
-    public struct Host: Sendable {
-        public var name: String
-        /// `nil` when the host was collected.
-        public var errorKind: String?
-        public var error: String?
-
-        public init(name: String, errorKind: String? = nil, error: String? = nil) {
-            self.name = name
-            self.errorKind = errorKind
-            self.error = error
-        }
-    }
-
-    public struct File: Sendable {
-        public enum Status: String, Sendable { case present, missing, unreadable }
-        public var host: String
-        public var path: String
-        public var status: Status
-        /// Redacted content, for present files.
-        public var content: [UInt8]?
-        public var error: String?
-
-        public init(host: String, path: String, status: Status, content: [UInt8]? = nil, error: String? = nil) {
-            self.host = host
-            self.path = path
-            self.status = status
-            self.content = content
-            self.error = error
-        }
-    }
-
-    public var finishedAt: Date
-    public var exitCode: Int
-    public var hosts: [Host]
-    public var files: [File]
-    public var findings: [Finding]
-
-    public init(finishedAt: Date, exitCode: Int, hosts: [Host], files: [File], findings: [Finding]) {
-        self.finishedAt = finishedAt
-        self.exitCode = exitCode
-        self.hosts = hosts
-        self.files = files
-        self.findings = findings
-    }
-}
-
 /// One row of `stackdrift runs`.
 public struct RunSummary: Sendable, Hashable {
     public var id: Int64
@@ -57,6 +8,33 @@ public struct RunSummary: Sendable, Hashable {
     public var finishedAt: String?
     public var toolVersion: String
     public var inventory: String?
+    /// `running`, `finished`, or `interrupted` (the process died before finishing).
     public var status: String
     public var exitCode: Int?
+    public var hosts: Int
+    public var hostsFailed: Int
+    public var passed: Int
+    public var failed: Int
+    public var errors: Int
+    public var waived: Int
+    public var skipped: Int
+
+    public init(id: Int64, startedAt: String, finishedAt: String?, toolVersion: String, inventory: String?, status: String,
+                exitCode: Int?, hosts: Int = 0, hostsFailed: Int = 0, passed: Int = 0, failed: Int = 0, errors: Int = 0,
+                waived: Int = 0, skipped: Int = 0) {
+        self.id = id
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.toolVersion = toolVersion
+        self.inventory = inventory
+        self.status = status
+        self.exitCode = exitCode
+        self.hosts = hosts
+        self.hostsFailed = hostsFailed
+        self.passed = passed
+        self.failed = failed
+        self.errors = errors
+        self.waived = waived
+        self.skipped = skipped
+    }
 }

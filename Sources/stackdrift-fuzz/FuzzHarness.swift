@@ -45,12 +45,6 @@ enum FuzzHarness {
     }
 }
 
-/// Includes lead nowhere while fuzzing: no file system access.
-struct NoIncludes: IncludeResolver {
-    func read(_ path: String) -> IncludeRead { .missing }
-    func list(_ directory: String) -> DirectoryRead { .missing }
-}
-
 #if FUZZING
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(

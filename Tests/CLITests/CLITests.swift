@@ -23,6 +23,8 @@ enum CLI {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// The process was killed by a signal (`status` is then the signal's number).
+        var signaled = false
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
@@ -41,7 +43,7 @@ enum CLI {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+                      stderr: String(decoding: stderr, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
     }
 }
 

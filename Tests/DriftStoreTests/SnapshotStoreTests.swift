@@ -12,9 +12,34 @@ final class TemporaryDatabase {
     init() throws { directory = try TemporaryDirectory(prefix: "stackdrift-db") }
 }
 
-private func finding(_ rule: String, host: String, status: FindingStatus) -> Finding {
-    Finding(rule: rule, title: "t", host: host, file: "/etc/nova/nova.conf", section: "DEFAULT", key: "my_ip",
-            status: status, severity: .high, expected: "10.0.0.31", actual: "10.0.0.32", line: 4, message: "m", guide: nil)
+func finding(_ rule: String, host: String, status: FindingStatus, key: String = "my_ip") -> Finding {
+    var finding = Finding(rule: rule, title: "t", host: host, file: "/etc/nova/nova.conf", section: "DEFAULT", key: key,
+                          status: status, severity: .high, expected: "10.0.0.31", actual: "10.0.0.32", line: 4, message: "m",
+                          guide: GuideReference(chapter: 7, section: "Configure a compute node", step: "3"), fix: "set it",
+                          secret: false)
+    if status == .waived {
+        finding.waiver = WaiverNote(reason: "CHG-1", expires: "2099-01-01", expired: false,
+                                    definedAt: SourceLocation(file: "w.yaml", line: 2, column: 5))
+    }
+    return finding
+}
+
+/// A finished run as the auditor hands it over.
+func sampleRun(hosts: [HostResult], findings: [Finding], startedAt: Date = Date(timeIntervalSince1970: 1_764_000_000)) -> AuditRun {
+    AuditRun(id: nil, startedAt: startedAt, finishedAt: startedAt.addingTimeInterval(2), toolVersion: "test",
+             inventory: "inv.yaml", architecture: .neutron, hosts: hosts, findings: findings.sorted(by: Finding.reportOrder),
+             exitCode: findings.contains { $0.status == .fail } ? 1 : 0)
+}
+
+extension SnapshotStore {
+    /// Begins and finishes a run, as an audit does.
+    @discardableResult
+    func record(_ run: AuditRun) throws -> Int64 {
+        let id = try beginRun(startedAt: run.startedAt, toolVersion: run.toolVersion, inventory: run.inventory,
+                              architecture: run.architecture.rawValue)
+        try finishRun(id, run)
+        return id
+    }
 }
 
 private func mode(_ path: String) throws -> Int {
@@ -45,22 +70,34 @@ private func mode(_ path: String) throws -> Int {
     @Test func storesARunWithFilesAndFindingsAndSharesIdenticalContent() throws {
         let temporary = try TemporaryDatabase()
         let store = try SnapshotStore(path: temporary.path)
-        let id = try store.beginRun(startedAt: Date(), toolVersion: "test", inventory: nil, architecture: "neutron")
         let content = Array("[DEFAULT]\nmy_ip = <redacted:abc>\n".utf8)
-        try store.finishRun(id, StoredRun(
-            finishedAt: Date(), exitCode: 1,
-            hosts: [StoredRun.Host(name: "c1"), StoredRun.Host(name: "c2"),
-                    StoredRun.Host(name: "c3", errorKind: "refused", error: "connection refused")],
-            files: [StoredRun.File(host: "c1", path: "/etc/nova/nova.conf", status: .present, content: content),
-                    StoredRun.File(host: "c2", path: "/etc/nova/nova.conf", status: .present, content: content),
-                    StoredRun.File(host: "c2", path: "/etc/hosts", status: .missing)],
-            findings: [finding("a", host: "c1", status: .pass), finding("a", host: "c2", status: .fail)]))
-        let run = try #require(try store.runs().first)
-        #expect(run.status == "finished")
-        #expect(run.exitCode == 1)
+        let run = sampleRun(hosts: [
+            HostResult(name: "c1", roles: [.compute], services: [.telemetry], files: [
+                FileResult(path: "/etc/nova/nova.conf", status: .parsed, format: .osloINI, content: content)]),
+            HostResult(name: "c2", roles: [.compute], services: [], files: [
+                FileResult(path: "/etc/nova/nova.conf", status: .parsed, format: .osloINI, content: content),
+                FileResult(path: "/etc/hosts", status: .missing, format: .hosts)]),
+            HostResult(name: "c3", roles: [.compute], services: [], error: "connection refused", errorKind: "refused", files: []),
+        ], findings: [finding("a", host: "c1", status: .pass), finding("a", host: "c2", status: .fail)])
+        let id = try store.record(run)
+        let summary = try #require(try store.runs().first)
+        #expect(summary.status == "finished" && summary.exitCode == 1)
+        #expect(summary.hosts == 3 && summary.hostsFailed == 1 && summary.passed == 1 && summary.failed == 1)
         #expect(try store.content(run: id, host: "c2", path: "/etc/nova/nova.conf") == content)
         #expect(try store.content(run: id, host: "c2", path: "/etc/hosts") == nil)
         #expect(try store.contentCount() == 1, "identical content is stored once")
+
+        // The stored run renders again as it was: hosts, files with contents, findings.
+        let loaded = try store.loadRun(id)
+        // Hosts by name and files by path, as stored.
+        #expect(loaded.hosts == run.hosts.sorted { $0.name < $1.name }.map { host in
+            var sorted = host
+            sorted.files.sort { $0.path < $1.path }
+            return sorted
+        })
+        #expect(loaded.findings == run.findings)
+        #expect(loaded.exitCode == 1 && loaded.toolVersion == "test" && loaded.architecture == .neutron)
+        #expect(loaded.changes == nil, "the first run has nothing to compare with")
     }
 
     @Test func refusesADatabaseFromANewerStackdrift() throws {

@@ -37,7 +37,9 @@ struct Audit: ParsableCommand {
         from the command line. A progress line is drawn on stderr when stdout and stderr are terminals.
 
         Exit codes: 0 no failing check; 1 failing checks (drift); 2 audit incomplete (a host or file \
-        could not be collected, a check could not be evaluated; wins over 1); 64 usage or configuration error.
+        could not be collected, a check could not be evaluated; wins over 1); 64 usage or configuration error;         75 another audit kept the database busy past --lock-timeout (nothing was collected; try again).
+
+        The terminal summary and the report say what changed since the previous run of each host         (files new, changed or vanished; failures new, fixed or still failing); 'stackdrift diff'         shows the lines.
         """
     )
 
@@ -56,6 +58,11 @@ struct Audit: ParsableCommand {
         "SQLite database for the run history (default: $XDG_DATA_HOME/stackdrift/stackdrift.db, "
             + "else ~/.local/share/stackdrift/stackdrift.db).", valueName: "file"))
     var db: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Seconds to wait for another audit using the same database before giving up with exit code 75.",
+        valueName: "seconds"))
+    var lockTimeout: Double = 600
 
     @Option(name: .long, help: ArgumentHelp("Write the JSON report to this file ('-' for stdout).", valueName: "file"))
     var json: String?
@@ -86,6 +93,7 @@ struct Audit: ParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
         guard hostTimeout > 0 else { throw ValidationError("--host-timeout must be a positive number of seconds") }
+        guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout must be zero or more seconds") }
     }
 
     func run() throws {
@@ -94,15 +102,35 @@ struct Audit: ParsableCommand {
         let ruleSet: RuleSet
         let waiverSet: WaiverSet
         let store: SnapshotStore
+        let lock: AuditLock
+        let databasePath = db ?? SnapshotStore.defaultPath()
         do {
             loadedInventory = try Inventory.load(path: inventory)
             ruleSet = try RuleSet.load(directories: [try BuiltinRules.directory()] + rules)
             waiverSet = try waivers.map { try WaiverSet.load(path: $0, rules: ruleSet) } ?? WaiverSet()
-            store = try SnapshotStore(path: db ?? SnapshotStore.defaultPath())
+            store = try SnapshotStore(path: databasePath)
         } catch {
             console.error("\(error)")
             throw ExitCode(AuditExitCode.usage.rawValue)
         }
+        // One audit writes a database at a time, so "since the previous run" means one run.
+        do {
+            lock = try AuditLock(database: databasePath, wait: lockTimeout) { message in
+                if !quiet { console.error(message) }
+            }
+            let interrupted = try store.markInterruptedRuns()
+            if interrupted > 0, !quiet {
+                console.error("note: \(interrupted) earlier run\(interrupted == 1 ? " was" : "s were") killed before finishing; "
+                              + "marked interrupted (earlier runs are intact)")
+            }
+        } catch let error as StoreError where error.kind == .busy {
+            console.error("\(error)")
+            throw ExitCode(AuditExitCode.busy.rawValue)
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(AuditExitCode.incomplete.rawValue)
+        }
+        defer { withExtendedLifetime(lock) {} }
 
         let ssh = SSHOptions(acceptNewHostKeys: acceptNew, hostTimeout: hostTimeout)
         let collector = Collector(transports: Auditor.defaultTransports(ssh: ssh), jobs: jobs, maxFileSize: maxFileSize)

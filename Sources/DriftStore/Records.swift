@@ -1,0 +1,105 @@
+import DriftCore
+import Foundation
+
+/// One host's part of a run as stored: its roles, services, collection error and files.
+/// Stored once per distinct value (an unchanged host on an unchanged night is a reference),
+/// so it holds no timestamps and lists files in path order.
+struct HostManifest: Codable, Hashable {
+    struct File: Codable, Hashable {
+        var path: String
+        var status: String
+        var format: String?
+        var reason: String?
+        var line: Int?
+        /// SHA-256 (hex) of the redacted content, for present files.
+        var content: String?
+    }
+
+    var roles: [String]
+    var services: [String]
+    var errorKind: String?
+    var error: String?
+    var files: [File]
+
+    var collected: Bool { error == nil }
+}
+
+/// A finding as stored in a host's finding set. Everything a report shows is kept, so a
+/// stored run renders again exactly as it was reported.
+struct FindingRecord: Codable, Hashable {
+    struct Waiver: Codable, Hashable {
+        var reason: String
+        var expires: String
+        var expired: Bool
+        var file: String
+        var line: Int
+        var column: Int?
+    }
+
+    var rule: String
+    var title: String
+    var file: String
+    var section: String?
+    var key: String?
+    var status: String
+    var severity: String
+    var expected: String?
+    var actual: String?
+    var line: Int?
+    var message: String
+    var guide: GuideReference?
+    var fix: String?
+    var secret: Bool
+    var waiver: Waiver?
+    var category: String
+
+    init(_ finding: Finding) {
+        rule = finding.rule
+        title = finding.title
+        file = finding.file
+        section = finding.section
+        key = finding.key
+        status = finding.status.rawValue
+        severity = finding.severity.rawValue
+        expected = finding.expected
+        actual = finding.actual
+        line = finding.line
+        message = finding.message
+        guide = finding.guide
+        fix = finding.fix
+        secret = finding.secret
+        waiver = finding.waiver.map {
+            Waiver(reason: $0.reason, expires: $0.expires, expired: $0.expired, file: $0.definedAt.file,
+                   line: $0.definedAt.line, column: $0.definedAt.column)
+        }
+        category = finding.category.rawValue
+    }
+
+    func finding(host: String) -> Finding {
+        var finding = Finding(
+            rule: rule, title: title, host: host, file: file, section: section, key: key,
+            status: FindingStatus(rawValue: status) ?? .error, severity: Severity(rawValue: severity) ?? .medium,
+            expected: expected, actual: actual, line: line, message: message,
+            guide: guide, fix: fix,
+            secret: secret, category: FindingCategory(rawValue: category) ?? .guide)
+        finding.waiver = waiver.map {
+            WaiverNote(reason: $0.reason, expires: $0.expires, expired: $0.expired,
+                       definedAt: SourceLocation(file: $0.file, line: $0.line, column: $0.column))
+        }
+        return finding
+    }
+}
+
+/// Canonical JSON: sorted keys, so one value always encodes to the same bytes and hash.
+enum CanonicalJSON {
+    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding these plain records cannot fail.
+        return Array((try? encoder.encode(value)) ?? Data())
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> T? {
+        try? JSONDecoder().decode(type, from: Data(bytes))
+    }
+}
