@@ -91,7 +91,7 @@ public struct Auditor: Sendable {
         let finishedAt = clock()
         var run = AuditRun(id: runID, startedAt: startedAt, finishedAt: finishedAt, toolVersion: toolVersion,
                            inventory: inventory.sourceFile, architecture: inventory.architecture, hosts: hostResults,
-                           findings: findings, exitCode: Int(exitCode.rawValue))
+                           findings: findings, exitCode: Int(exitCode.rawValue), upgrade: ruleSet.upgrades.first?.target)
         var storeError: StoreError?
         if let store, let runID {
             do {

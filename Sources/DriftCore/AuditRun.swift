@@ -14,10 +14,12 @@ public struct AuditRun: Sendable {
     public var exitCode: Int
     /// What changed since the previous run; `nil` without history (no database, or the first run).
     public var changes: RunChanges?
+    /// The upgrade checked for (`--upgrade-to`); `nil` when the run checked the guide only.
+    public var upgrade: UpgradeTarget?
 
     public init(id: Int64?, startedAt: Date, finishedAt: Date, toolVersion: String, inventory: String?,
                 architecture: NetworkingVariant, hosts: [HostResult], findings: [Finding], exitCode: Int,
-                changes: RunChanges? = nil) {
+                changes: RunChanges? = nil, upgrade: UpgradeTarget? = nil) {
         self.id = id
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -28,9 +30,15 @@ public struct AuditRun: Sendable {
         self.findings = findings
         self.exitCode = exitCode
         self.changes = changes
+        self.upgrade = upgrade
     }
 
     public func count(_ status: FindingStatus) -> Int { findings.lazy.filter { $0.status == status }.count }
+
+    /// Findings of one category (guide drift, or upgrade checks) with this status.
+    public func count(_ status: FindingStatus, in category: FindingCategory) -> Int {
+        findings.lazy.filter { $0.status == status && $0.category == category }.count
+    }
 
     /// Failing findings by severity, most severe first.
     public var failingBySeverity: [(Severity, Int)] {

@@ -33,9 +33,14 @@ public enum JSONReport {
         ])
     }
 
+    /// Counts: hosts and files, then guide checks; upgrade checks (`--upgrade-to`) are counted
+    /// apart under `upgrade`, null when the run had none.
     static func summary(_ run: AuditRun) -> JSONValue {
         let allFiles = run.hosts.flatMap(\.files)
         func files(_ status: FileResult.Status) -> JSONValue { .int(Int64(allFiles.filter { $0.status == status }.count)) }
+        let upgrade: JSONValue = run.upgrade.map { target in
+            .object([("from", .string(target.from)), ("to", .string(target.to))] + checks(run, .upgrade))
+        } ?? .null
         return .object([
             ("hosts", .int(Int64(run.hosts.count))),
             ("hosts_failed", .int(Int64(run.hosts.filter { !$0.collected }.count))),
@@ -44,16 +49,24 @@ public enum JSONReport {
             ("files_missing", files(.missing)),
             ("files_unreadable", files(.unreadable)),
             ("files_unparseable", files(.unparseable)),
-            ("checks", .int(Int64(run.findings.count))),
-            ("pass", .int(Int64(run.count(.pass)))),
-            ("fail", .int(Int64(run.count(.fail)))),
-            ("error", .int(Int64(run.count(.error)))),
-            ("waived", .int(Int64(run.count(.waived)))),
-            ("skipped", .int(Int64(run.count(.skipped)))),
+        ] + checks(run, .guide) + [("upgrade", upgrade)])
+    }
+
+    /// Check counts of one category of findings.
+    static func checks(_ run: AuditRun, _ category: FindingCategory) -> [(String, JSONValue)] {
+        let findings = run.findings.filter { $0.category == category }
+        func count(_ status: FindingStatus) -> JSONValue { .int(Int64(run.count(status, in: category))) }
+        return [
+            ("checks", .int(Int64(findings.count))),
+            ("pass", count(.pass)),
+            ("fail", count(.fail)),
+            ("error", count(.error)),
+            ("waived", count(.waived)),
+            ("skipped", count(.skipped)),
             ("failing_by_severity", .object(Severity.allCases.reversed().map { severity in
-                (severity.rawValue, .int(Int64(run.findings.filter { $0.status == .fail && $0.severity == severity }.count)))
+                (severity.rawValue, .int(Int64(findings.filter { $0.status == .fail && $0.severity == severity }.count)))
             })),
-        ])
+        ]
     }
 
     static func host(_ host: HostResult) -> JSONValue {
@@ -79,6 +92,7 @@ public enum JSONReport {
     static func finding(_ finding: Finding) -> JSONValue {
         .object([
             ("rule", .string(finding.rule)),
+            ("category", .string(finding.category.rawValue)),
             ("title", .string(finding.title)),
             ("host", .string(finding.host)),
             ("file", .string(finding.file)),

@@ -23,10 +23,18 @@ public enum Matcher: Hashable, Sendable {
     /// No occurrence of the key equals this; with key `*`, no entry of the file (or section) does
     /// (/etc/hosts must not map a name to 127.0.1.1).
     case noneEqual(Template)
+    /// The key is not set here because the next release reads it elsewhere (an upgrade check): a set
+    /// key fails, naming where to write it instead.
+    case movedTo(MovedOption)
 
     /// The YAML spelling of each matcher, for the loader and error messages.
     public static let names = ["equals", "one-of", "present", "absent", "regex", "any-match", "contains",
-                               "ordered-subsequence", "ends-with", "not-placeholder", "none-equal"]
+                               "ordered-subsequence", "ends-with", "not-placeholder", "none-equal", "moved-to"]
+
+    var isMovedTo: Bool {
+        if case .movedTo = self { return true }
+        return false
+    }
 
     /// Texts that decide how values are typed when the rule names no type.
     var literalTexts: [String] {
@@ -41,7 +49,38 @@ public enum Matcher: Hashable, Sendable {
         switch self {
         case .equals(let template), .contains(let template), .noneEqual(let template): return [template]
         case .oneOf(let templates), .orderedSubsequence(let templates), .endsWith(let templates): return templates
+        case .movedTo(let moved): return moved.value.map { [$0] } ?? []
         default: return []
         }
+    }
+}
+
+/// Where the next release reads an option the checked key sets, and whether it still reads the old one.
+public struct MovedOption: Hashable, Sendable {
+    /// Whether the next release still reads the old key.
+    public enum OldKey: String, Hashable, Sendable, CaseIterable {
+        /// Still read, as a deprecated name of the new option (oslo's `deprecated_name`/`deprecated_group`).
+        case deprecated
+        /// No longer read: the value silently stops applying.
+        case ignored
+    }
+
+    /// The new section; `nil` keeps the checked key's section.
+    public var section: String?
+    public var key: String
+    /// The new value, from the old one (`{{value}}`, the default) or from several keys
+    /// (`{{value:auth_protocol|https}}://{{value}}:{{value:auth_port|35357}}`).
+    public var value: Template?
+    public var oldKey: OldKey
+    /// All the old keys the new one replaces together, when it is more than the checked key
+    /// (`identity_uri` replaces `auth_host`, `auth_port` and `auth_protocol`).
+    public var replaces: [String]
+
+    public init(section: String?, key: String, value: Template? = nil, oldKey: OldKey, replaces: [String] = []) {
+        self.section = section
+        self.key = key
+        self.value = value
+        self.oldKey = oldKey
+        self.replaces = replaces
     }
 }

@@ -28,7 +28,11 @@ extension Rule {
         case .hostNames(let file):
             lines.append("  checks:     \(file) resolves every host of the fleet to its management address")
         }
-        lines.append("  guide:      \(guide)")
+        if let upgrade { lines.append("  upgrade:    \(upgrade.from) → \(upgrade.to): what to change before running \(upgrade.to)") }
+        if let guide { lines.append("  guide:      \(guide)") }
+        for (index, citation) in source.enumerated() {
+            lines.append((index == 0 ? "  source:     " : "              ") + citation)
+        }
         if let quote {
             lines.append("  the guide says:")
             lines += quote.split(separator: "\n", omittingEmptySubsequences: false).map { "    | " + $0 }
@@ -57,6 +61,12 @@ extension Matcher {
         case .endsWith(let templates): return "ends with " + templates.map { "'\($0.text)'" }.joined(separator: ", ")
         case .notPlaceholder: return "a real value, not a guide placeholder"
         case .noneEqual(let template): return "no value equals '\(template.text)'"
+        case .movedTo(let moved):
+            let place = (moved.section.map { "[\($0)] " } ?? "") + moved.key
+            let value = moved.value.map { " = \($0.text)" } ?? ""
+            return moved.oldKey == .deprecated
+                ? "not set: the next release reads it as \(place)\(value) (this name is deprecated there)"
+                : "not set: the next release ignores it and reads \(place)\(value)"
         }
     }
 }

@@ -18,7 +18,8 @@ public struct Rule: Sendable, Identifiable {
     public var when: FactCondition?
     public var severity: Severity
     public var rationale: String
-    public var guide: GuideReference
+    /// The guide's step the rule checks; upgrade checks may have none.
+    public var guide: GuideReference?
     /// The guide's own words for what the rule checks.
     public var quote: String?
     public var fix: Template?
@@ -26,11 +27,17 @@ public struct Rule: Sendable, Identifiable {
     public var reading: String?
     public var examples: RuleExamples
     public var definedAt: SourceLocation
+    /// Where the expectation comes from beyond the guide: the option's definition in the service's
+    /// code at a release (`repo@ref:path:line`), or release notes. Required of upgrade checks.
+    public var source: [String]
+    /// Set on upgrade checks (rules of a pack file with `upgrade: {from, to}`).
+    public var upgrade: UpgradeTarget?
 
     public init(id: String, title: String, check: RuleCheck, roles: Set<Role> = [], networking: NetworkingVariant? = nil,
                 services: Set<GuideService> = [], when: FactCondition? = nil, severity: Severity = .medium,
-                rationale: String = "", guide: GuideReference, quote: String? = nil, fix: Template? = nil,
-                reading: String? = nil, examples: RuleExamples = RuleExamples(), definedAt: SourceLocation) {
+                rationale: String = "", guide: GuideReference?, quote: String? = nil, fix: Template? = nil,
+                reading: String? = nil, examples: RuleExamples = RuleExamples(), definedAt: SourceLocation,
+                source: [String] = [], upgrade: UpgradeTarget? = nil) {
         self.id = id
         self.title = title
         self.check = check
@@ -46,7 +53,12 @@ public struct Rule: Sendable, Identifiable {
         self.reading = reading
         self.examples = examples
         self.definedAt = definedAt
+        self.source = source
+        self.upgrade = upgrade
     }
+
+    /// Which question the rule's findings answer: guide drift, or what to change before an upgrade.
+    public var category: FindingCategory { upgrade == nil ? .guide : .upgrade }
 
     /// Whether the rule concerns this host's roles and the cloud's networking variant.
     public func applies(to host: InventoryHost, architecture: NetworkingVariant) -> Bool {

@@ -50,11 +50,14 @@ public struct RuleEngine: Sendable {
         var findings: [Finding] = []
         for evidence in fleet { findings += evaluateHost(evidence) }
         for rule in ruleSet.rules {
+            var ruleFindings: [Finding]
             switch rule.check {
-            case .consistency(let check): findings += evaluateConsistency(rule, check, fleet: fleet)
-            case .hostNames(let file): findings += checkHostNames(rule, file: file, fleet: fleet)
+            case .consistency(let check): ruleFindings = evaluateConsistency(rule, check, fleet: fleet)
+            case .hostNames(let file): ruleFindings = checkHostNames(rule, file: file, fleet: fleet)
             default: continue
             }
+            for index in ruleFindings.indices { ruleFindings[index].category = rule.category }
+            findings += ruleFindings
         }
         return findings
     }
@@ -72,7 +75,11 @@ public struct RuleEngine: Sendable {
             case .value(let check):
                 findings.append(evaluate(rule, check, on: evidence, services: services))
             case .placeholderScan:
-                findings += scanPlaceholders(rule, on: evidence)
+                findings += scanPlaceholders(rule, on: evidence).map { finding in
+                    var finding = finding
+                    finding.category = rule.category
+                    return finding
+                }
             case .consistency, .hostNames:
                 continue
             }
@@ -119,7 +126,7 @@ public struct RuleEngine: Sendable {
         var finding = Finding(
             rule: rule.id, title: rule.title, host: host.name, file: check.file, section: check.section, key: check.key,
             status: .error, severity: rule.severity, expected: nil, actual: nil, line: nil, message: "",
-            guide: rule.guide, fix: try? rule.fix?.render(host.vars))
+            guide: rule.guide, fix: try? rule.fix?.render(host.vars), category: rule.category)
 
         switch gate(rule, on: evidence, services: services) {
         case .skip(let message):
@@ -150,6 +157,7 @@ public struct RuleEngine: Sendable {
         finding.line = outcome.entry?.line ?? outcome.line
         finding.message = outcome.message
         finding.secret = outcome.masked
+        if let fix = outcome.fix { finding.fix = fix }
         // A value may come from an included file (MySQL's !includedir): name the file it came from.
         if let file = outcome.entry?.span.file { finding.file = file }
         return finding
@@ -171,9 +179,11 @@ struct Outcome {
     var line: Int?
     var message: String
     var masked = false
+    /// What to write instead, with values from the file; replaces the rule's own rendering when set.
+    var fix: String?
 
     init(status: FindingStatus, expected: String?, actual: String? = nil, entry: Entry? = nil, line: Int? = nil,
-         message: String, masked: Bool = false) {
+         message: String, masked: Bool = false, fix: String? = nil) {
         self.status = status
         self.expected = expected
         self.actual = actual
@@ -181,5 +191,6 @@ struct Outcome {
         self.line = line
         self.message = message
         self.masked = masked
+        self.fix = fix
     }
 }

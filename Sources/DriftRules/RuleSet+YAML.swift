@@ -4,14 +4,16 @@ import Foundation
 import Yams
 
 extension RuleSet {
-    static let fileFields = ["description", "file", "format", "defaults", "rules", "secrets", "placeholders", "services"]
+    static let fileFields = ["description", "file", "format", "defaults", "rules", "secrets", "placeholders", "services",
+                             "upgrade"]
     static let defaultFields = ["section", "roles", "networking", "services", "severity", "guide", "example-vars"]
     static let commonRuleFields = ["id", "title", "roles", "networking", "services", "when", "severity", "rationale", "guide",
-                                   "quote", "fix", "reading", "examples", "each"]
+                                   "quote", "fix", "reading", "examples", "each", "source"]
     static let valueRuleFields = ["file", "format", "section", "key", "type"] + Matcher.names
     static let consistencyFields = ["consistent", "scope", "values", "reference", "owner", "type"]
     static let sourceFields = ["file", "format", "section", "key", "roles", "transform"]
     static let guideFields = ["chapter", "section", "step"]
+    static let movedFields = ["section", "key", "value", "old-key", "replaces"]
     static let exampleFields = ["pass", "fail", "vars"]
     static let exampleHostFields = ["roles", "vars", "files", "facts"]
 
@@ -34,13 +36,20 @@ extension RuleSet {
 
     public static func load(files: [String]) throws -> RuleSet {
         var set = RuleSet()
-        for file in files {
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                throw Diagnostic(.rule, at: SourceLocation(file: file, line: 1), "cannot read rule file '\(file)'")
-            }
-            try set.merge(yaml: text, file: file)
-        }
+        for file in files { try set.merge(contentsOf: file) }
         return set
+    }
+
+    /// Adds the contents of one rule file.
+    public mutating func merge(contentsOf file: String) throws {
+        try merge(yaml: try Self.text(ofRuleFile: file), file: file)
+    }
+
+    static func text(ofRuleFile file: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw Diagnostic(.rule, at: SourceLocation(file: file, line: 1), "cannot read rule file '\(file)'")
+        }
+        return text
     }
 
     /// Adds the contents of one rule file, checking ids are unique and formats agree across files.
@@ -73,9 +82,16 @@ extension RuleSet {
                 serviceMarkers[service, default: []] += try pair.value.stringList()
             }
         }
+        var upgrade: UpgradeTarget?
+        if let field = top["upgrade"] {
+            let target = try Self.readUpgrade(field)
+            upgrade = target
+            upgrades.append(UpgradePack(target: target, file: file))
+        }
         guard let rulesField = top["rules"] else { return }
 
-        let context = try FileContext(top: top)
+        var context = try FileContext(top: top)
+        context.upgrade = upgrade
         for ruleField in try rulesField.list() {
             for expanded in try Self.expand(ruleField) {
                 let rule = try readRule(expanded, context: context)
@@ -91,6 +107,21 @@ extension RuleSet {
                 rules.append(rule)
             }
         }
+    }
+
+    /// `upgrade: {from: icehouse, to: juno}`: the file is a pack of upgrade checks.
+    static func readUpgrade(_ field: YAMLField) throws -> UpgradeTarget {
+        let map = try field.mapping()
+        try map.rejectUnknownKeys(allowed: ["from", "to"])
+        func release(_ name: String) throws -> String {
+            let value = try map.require(name)
+            let text = try value.string()
+            guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) else {
+                throw value.error("upgrade \(name) '\(text)' must be one release name (letters, digits, '-', '.')")
+            }
+            return text.lowercased()
+        }
+        return UpgradeTarget(from: try release("from"), to: try release("to"))
     }
 
     /// `neutron`, `nova-network`, or `any` (both: the same as leaving the field out, for `each` bindings).
@@ -199,6 +230,8 @@ extension RuleSet {
         var severity: Severity?
         var guide: YAMLMapping?
         var exampleVars: [String: String] = [:]
+        /// Set in upgrade packs: their rules are upgrade checks.
+        var upgrade: UpgradeTarget?
 
         init(top: YAMLMapping) throws {
             if let field = top["file"] { file = try RuleSet.readPath(field) }
@@ -263,6 +296,13 @@ extension RuleSet {
             check = .value(value)
             ruleFile = value.file
         }
+        let source = try map["source"].map { field in
+            field.node.scalar != nil ? [try field.string()] : try field.stringList()
+        } ?? []
+        if context.upgrade != nil, source.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw field.error("upgrade check '\(id)' needs a 'source': where the change is defined (the option's "
+                + "definition in the service's code at the release, as repo@ref:path:line or a URL, or the release notes)")
+        }
 
         var examples = RuleExamples(vars: context.exampleVars)
         if let examplesField = map["examples"] {
@@ -295,12 +335,14 @@ extension RuleSet {
             when: when,
             severity: try map["severity"]?.choice(Severity.self, noun: "severity") ?? context.severity ?? .medium,
             rationale: try map["rationale"]?.string() ?? "",
-            guide: try readGuide(map["guide"], defaults: context.guide, ruleField: field),
+            guide: try readGuide(map["guide"], defaults: context.guide, ruleField: field, optional: context.upgrade != nil),
             quote: try map["quote"]?.string(),
             fix: try map["fix"].map(Self.readTemplate),
             reading: try map["reading"]?.string(),
             examples: examples,
-            definedAt: field.location)
+            definedAt: field.location,
+            source: source,
+            upgrade: context.upgrade)
     }
 
     private func readValueCheck(_ map: YAMLMapping, field: YAMLField, context: FileContext) throws -> ValueCheck {
@@ -319,7 +361,8 @@ extension RuleSet {
             throw sectionField.error("'\(format.rawValue)' files have no sections; remove 'section'")
         }
         return ValueCheck(file: file, format: format, section: format.hasSections ? section : nil,
-                          key: try map.require("key").string(), matcher: try readMatcher(map, field: field),
+                          key: try map.require("key").string(),
+                          matcher: try readMatcher(map, field: field, upgrade: context.upgrade != nil),
                           valueType: try map["type"]?.choice(ValueType.self, noun: "type"))
     }
 
@@ -376,13 +419,21 @@ extension RuleSet {
             facts: try map["facts"]?.stringMap() ?? [:])
     }
 
-    private func readMatcher(_ map: YAMLMapping, field: YAMLField) throws -> Matcher {
+    private func readMatcher(_ map: YAMLMapping, field: YAMLField, upgrade: Bool) throws -> Matcher {
         let present = Matcher.names.filter { map.contains($0) }
         guard present.count == 1, let name = present.first else {
             let found = present.isEmpty ? "none" : present.joined(separator: ", ")
             throw field.error("a rule needs exactly one matcher (valid: \(Matcher.names.joined(separator: ", "))); found \(found)")
         }
         guard let value = map[name] else { throw field.error("matcher '\(name)' has no value") }
+        let matcher = try readMatcher(name, value, upgrade: upgrade)
+        if name != "moved-to", matcher.templates.contains(where: \.refersToFoundValues) {
+            throw value.error("'{{value}}' and '{{value:KEY}}' stand for values found in the file; use them in 'fix' or 'moved-to', not in '\(name)'")
+        }
+        return matcher
+    }
+
+    private func readMatcher(_ name: String, _ value: YAMLField, upgrade: Bool) throws -> Matcher {
         switch name {
         case "equals": return .equals(try Self.readTemplate(value))
         case "none-equal": return .noneEqual(try Self.readTemplate(value))
@@ -406,12 +457,25 @@ extension RuleSet {
         case "present", "absent", "not-placeholder":
             guard try value.bool() else { throw value.error("'\(name)' takes 'true'; remove it to disable") }
             return name == "present" ? .present : name == "absent" ? .absent : .notPlaceholder
+        case "moved-to":
+            guard upgrade else {
+                throw value.error("'moved-to' is an upgrade check: use it in a pack file with 'upgrade: {from, to}'")
+            }
+            let moved = try value.mapping()
+            try moved.rejectUnknownKeys(allowed: Self.movedFields)
+            return .movedTo(MovedOption(
+                section: try moved["section"]?.string(), key: try moved.require("key").string(),
+                value: try moved["value"].map(Self.readTemplate),
+                oldKey: try moved.require("old-key").choice(MovedOption.OldKey.self, noun: "old-key"),
+                replaces: try moved["replaces"]?.stringList() ?? []))
         default:
             throw value.error("unknown matcher '\(name)'")
         }
     }
 
-    private func readGuide(_ field: YAMLField?, defaults: YAMLMapping?, ruleField: YAMLField) throws -> GuideReference {
+    private func readGuide(_ field: YAMLField?, defaults: YAMLMapping?, ruleField: YAMLField, optional: Bool) throws
+        -> GuideReference? {
+        if optional, field == nil, defaults == nil { return nil }
         var chapter: Int?, section: String?, step: String?
         for mapping in [defaults, try field?.mapping()].compactMap({ $0 }) {
             try mapping.rejectUnknownKeys(allowed: Self.guideFields)

@@ -12,6 +12,8 @@ public struct RuleSet: Sendable {
     public var serviceMarkers: [GuideService: [String]]
     /// Rule files read, in order.
     public var sources: [String]
+    /// The upgrade packs among them (files with `upgrade: {from, to}`).
+    public var upgrades: [UpgradePack] = []
 
     public init(rules: [Rule] = [], placeholders: [String] = [], secrets: SecretPolicy = SecretPolicy(keyPatterns: []),
                 serviceMarkers: [GuideService: [String]] = [:], sources: [String] = []) {

@@ -8,12 +8,24 @@ struct ValueMatching {
     let vars: [String: String]
 
     func check(_ file: FileState) throws -> Outcome {
+        var outcome = try match(file)
+        // What to write instead, with the values found in the file (masked when secret).
+        if let fix = rule.fix {
+            var document: ConfigDocument?
+            if case .parsed(let parsed) = file { document = parsed }
+            let entry = document?.effectiveEntry(section: check.section, key: check.key)
+            outcome.fix = try render(fix, in: document, entry: entry).shown
+        }
+        return outcome
+    }
+
+    private func match(_ file: FileState) throws -> Outcome {
         let expected = try expectedText()
         let document: ConfigDocument
         switch file {
         case .parsed(let parsed): document = parsed
         case .missing:
-            if check.matcher == .absent {
+            if check.matcher == .absent || check.matcher.isMovedTo {
                 return Outcome(status: .pass, expected: expected,
                                message: "file '\(check.file)' does not exist, so '\(check.key)' is not set")
             }
@@ -136,6 +148,12 @@ struct ValueMatching {
             return Outcome(status: .pass, expected: expected,
                            message: key == "*" ? "no value is '\(unwanted)'" : "no '\(key)' is '\(unwanted)'")
 
+        case .movedTo(let moved):
+            guard let entry = effective else {
+                return Outcome(status: .pass, expected: expected, message: "'\(key)' is not set\(place)")
+            }
+            return try matchMoved(moved, entry: entry, in: document)
+
         case .notPlaceholder:
             guard let last = effective ?? occurrences.last else { return notSet }
             for entry in occurrences {
@@ -151,6 +169,78 @@ struct ValueMatching {
             return Outcome(status: .pass, expected: expected, actual: shown.text, entry: last,
                            message: "'\(key)' is set and is not a guide placeholder", masked: shown.masked)
         }
+    }
+
+    /// An option the next release reads elsewhere is set here: say where it goes, with its value.
+    private func matchMoved(_ moved: MovedOption, entry: Entry, in document: ConfigDocument) throws -> Outcome {
+        let release = rule.upgrade?.toTitle ?? "The next release"
+        let old = (check.section.map { "[\($0)] " } ?? "") + check.key
+        let newSection = moved.section ?? check.section
+        let new = (newSection.map { "[\($0)] " } ?? "") + moved.key
+        let newValue = try render(moved.value ?? Template("{{value}}"), in: document, entry: entry)
+        // The new key may itself be secret (a password moving to another section).
+        let newShown = engine.show(newValue.shown, key: moved.key)
+        let shownValue = newValue.masked ? SecretPolicy.maskText : newShown.text
+        let masked = show(entry).masked || newValue.masked || newShown.masked
+        let expected = "\(new) = \(shownValue)"
+        let actual = show(entry).text
+        let oldPlace = check.section.map { " from [\($0)]" } ?? ""
+        let newPlace = newSection.map { " in [\($0)]" } ?? ""
+        let removed = Self.sentenceList(moved.replaces.isEmpty ? [check.key] : moved.replaces)
+
+        if let existing = document.effectiveEntry(section: newSection, key: moved.key) {
+            let type = check.effectiveType
+            let same = type.normalize(existing.value) == type.normalize(newValue.raw)
+            let message: String
+            let fix: String
+            if same {
+                message = "\(new) is already set to the same value; \(old) is left over"
+                fix = "remove \(removed)\(oldPlace): \(new) already holds the value"
+            } else if moved.oldKey == .ignored {
+                message = "\(release) ignores \(old) and uses \(new) (line \(existing.line)) instead"
+                fix = "remove \(removed)\(oldPlace) once \(new) holds the value you want"
+            } else {
+                message = "\(old) and \(new) (line \(existing.line)) are both set, to different values"
+                fix = "keep one value: set \(new) to the value you want and remove \(removed)\(oldPlace)"
+            }
+            return Outcome(status: .fail, expected: expected, actual: actual, entry: entry, message: message,
+                           masked: masked, fix: fix)
+        }
+        let message = moved.oldKey == .deprecated
+            ? "\(release) still reads \(old) but deprecates it for \(new)"
+            : "\(release) ignores \(old): it reads \(new)"
+        let fix = masked
+            ? "move the value of \(check.key)\(oldPlace) to \(moved.key)\(newPlace) (not shown: it is secret)"
+            : "write \(moved.key) = \(shownValue)\(newPlace) and remove \(removed)\(oldPlace)"
+        return Outcome(status: .fail, expected: expected, actual: actual, entry: entry, message: message,
+                       masked: masked, fix: fix)
+    }
+
+    /// `a`, `a and b`, `a, b and c`.
+    static func sentenceList(_ items: [String]) -> String {
+        guard let last = items.last else { return "" }
+        return items.count == 1 ? last : items.dropLast().joined(separator: ", ") + " and " + last
+    }
+
+    /// Renders a template with the values found in the file: `{{value}}` is the checked key's
+    /// (its `entry`), `{{value:KEY}}` another key's in the same section. `raw` is for comparing;
+    /// `shown` may be printed (secret values masked, and passwords inside URLs), `masked` says whether it was.
+    private func render(_ template: Template, in document: ConfigDocument?, entry: Entry?) throws
+        -> (raw: String, shown: String, masked: Bool) {
+        func lookup(_ key: String?) -> Entry? {
+            guard let key else { return entry }
+            return document?.effectiveEntry(section: check.section, key: key)
+        }
+        let raw = try template.render(vars) { lookup($0)?.value.text }
+        var masked = false
+        let shown = try template.render(vars) { key in
+            guard let found = lookup(key) else { return nil }
+            let display = engine.show(found.value.text, key: key ?? check.key)
+            if display.masked { masked = true }
+            return display.text
+        }
+        let safe = SecretPolicy.maskingURLCredentials(in: shown)
+        return (raw, safe, masked || safe != shown)
     }
 
     /// Compares the value the program uses with the accepted values, typed as the rule says.
@@ -198,6 +288,7 @@ struct ValueMatching {
             return "ending with " + (try templates.map { "'\(try $0.render(vars))'" }).joined(separator: ", ")
         case .notPlaceholder: return "a real value, not a guide placeholder"
         case .noneEqual(let template): return "no value '\(masked(try template.render(vars)))'"
+        case .movedTo(let moved): return ((moved.section ?? check.section).map { "[\($0)] " } ?? "") + moved.key
         }
     }
 

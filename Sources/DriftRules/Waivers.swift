@@ -42,14 +42,17 @@ public struct WaiverSet: Sendable {
 
     /// Reads a waivers file; an unknown rule id, a missing reason or expiry, or a malformed date
     /// is an error naming file:line.
-    public static func load(path: String, rules: RuleSet) throws -> WaiverSet {
+    ///
+    /// `dormantRuleIDs` are rules that exist but are not loaded for this audit (upgrade packs
+    /// without `--upgrade-to`): a waiver may name them and then has nothing to waive.
+    public static func load(path: String, rules: RuleSet, dormantRuleIDs: Set<String> = []) throws -> WaiverSet {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw Diagnostic(.rule, at: SourceLocation(file: path, line: 1), "cannot read waivers file '\(path)'")
         }
-        return try parse(text, file: path, rules: rules)
+        return try parse(text, file: path, rules: rules, dormantRuleIDs: dormantRuleIDs)
     }
 
-    public static func parse(_ text: String, file: String, rules: RuleSet) throws -> WaiverSet {
+    public static func parse(_ text: String, file: String, rules: RuleSet, dormantRuleIDs: Set<String> = []) throws -> WaiverSet {
         guard let root = try YAMLField.parse(text, file: file, kind: .rule) else { return WaiverSet() }
         let top = try root.mapping()
         try top.rejectUnknownKeys(allowed: ["waivers"])
@@ -59,7 +62,8 @@ public struct WaiverSet: Sendable {
             try map.rejectUnknownKeys(allowed: fields)
             let ruleField = try map.require("rule")
             let rule = try ruleField.string()
-            if !rules.rules.contains(where: { Glob.matches(pattern: rule, $0.id) }) {
+            if !rules.rules.contains(where: { Glob.matches(pattern: rule, $0.id) }),
+               !dormantRuleIDs.contains(where: { Glob.matches(pattern: rule, $0) }) {
                 throw ruleField.error("no rule matches '\(rule)'")
             }
             let reason = try map.require("reason").string()

@@ -155,8 +155,12 @@ extension SnapshotStore {
         return (changes, unchanged)
     }
 
-    /// Findings compared by what they are about: rule, file, section and key.
-    static func compare(_ then: [Finding], _ now: [Finding]) -> [FindingChange] {
+    /// Findings compared by what they are about: rule, file, section and key. Only categories
+    /// both runs checked are compared: upgrade checks of a run with `--upgrade-to` are not
+    /// "fixed" by a run without it.
+    static func compare(_ allThen: [Finding], _ allNow: [Finding]) -> [FindingChange] {
+        let common = Set(allThen.map(\.category)).intersection(allNow.map(\.category)).union([.guide])
+        let then = allThen.filter { common.contains($0.category) }, now = allNow.filter { common.contains($0.category) }
         func identity(_ finding: Finding) -> String {
             [finding.category.rawValue, finding.rule, finding.file, finding.section ?? "", finding.key ?? ""].joined(separator: "\u{0}")
         }

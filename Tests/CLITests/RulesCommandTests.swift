@@ -104,6 +104,14 @@ import Testing
         #expect((finding["waiver"] as? [String: Any])?["expired"] as? Bool == true)
     }
 
+    @Test func aWaiverMayNameAnUpgradeCheckTheAuditDoesNotRun() throws {
+        let (result, _) = try audit(waivers: """
+        waivers:
+          - {rule: juno.nova.default.glance_host, reason: moved after the upgrade window, expires: 2099-01-01}
+        """)
+        #expect(result.status == 1, "accepted; nothing to waive without --upgrade-to: \(result.stderr)")
+    }
+
     @Test func aBrokenWaiversFileStopsTheAuditBeforeCollecting() throws {
         let (result, _) = try audit(waivers: "waivers:\n  - {rule: lvm.devices.filter.reject-rst, reason: x, expires: 2099-01-01}\n")
         #expect(result.status == 64)

@@ -15,9 +15,9 @@ enum DemoFleet {
     static let inventory = root + "/inventory.yaml"
 
 
-    static func audit(store: SnapshotStore?) throws -> Auditor.Outcome {
+    static func audit(store: SnapshotStore?, upgradeTo: String? = nil) throws -> Auditor.Outcome {
         let inventory = try Inventory.load(path: inventory)
-        let rules = try RuleSet.load(directories: [try BuiltinRules.directory()])
+        let rules = try RuleSet.load(directories: [try BuiltinRules.directory()], upgradeTo: upgradeTo)
         let auditor = Auditor(inventory: inventory, ruleSet: rules,
                               collector: Collector(transports: Auditor.defaultTransports(), jobs: 4),
                               toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) },

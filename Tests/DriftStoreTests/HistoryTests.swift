@@ -59,6 +59,17 @@ private func tableCount(_ store: SnapshotStore, _ table: String) throws -> Int64
         #expect(try store.loadRun(second).changes == changes)
     }
 
+    @Test func upgradeChecksAreNotFixedByARunThatDidNotMakeThem() throws {
+        let temporary = try TemporaryDatabase()
+        let store = try SnapshotStore(path: temporary.path)
+        var upgrade = finding("juno.x", host: "c1", status: .fail, key: "glance_host")
+        upgrade.category = .upgrade
+        let files = host("c1", ["/etc/nova/nova.conf": novaV1])
+        try store.record(sampleRun(hosts: [files], findings: [finding("a", host: "c1", status: .fail), upgrade]))
+        let second = try store.record(sampleRun(hosts: [files], findings: [finding("a", host: "c1", status: .pass)]))
+        #expect(try store.changes(for: second)?.findings.map { "\($0.kind.rawValue) \($0.finding.rule)" } == ["fixed a"])
+    }
+
     @Test func anUnchangedHostCostsOneRowOfReferences() throws {
         let temporary = try TemporaryDatabase()
         let store = try SnapshotStore(path: temporary.path)

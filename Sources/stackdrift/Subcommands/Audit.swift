@@ -25,6 +25,10 @@ struct Audit: ParsableCommand {
           Accept known deviations until they expire:
             stackdrift audit -i fleet.yaml --waivers /etc/stackdrift/waivers.yaml
 
+          Before an upgrade, also list what the Icehouse cloud must change for Juno (options moved, \
+        renamed, deprecated or ignored there), each with what to write instead:
+            stackdrift audit -i fleet.yaml --upgrade-to juno
+
           Print the JSON report on stdout for a pipeline (the summary then goes to stderr):
             stackdrift audit -i fleet.yaml --json - | jq '.summary'
 
@@ -37,9 +41,14 @@ struct Audit: ParsableCommand {
         from the command line. A progress line is drawn on stderr when stdout and stderr are terminals.
 
         Exit codes: 0 no failing check; 1 failing checks (drift); 2 audit incomplete (a host or file \
-        could not be collected, a check could not be evaluated; wins over 1); 64 usage or configuration error;         75 another audit kept the database busy past --lock-timeout (nothing was collected; try again).
+        could not be collected, a check could not be evaluated; wins over 1); 64 usage or configuration error \
+        (an unknown --upgrade-to release among them); 75 another audit kept the database busy past \
+        --lock-timeout (nothing was collected; try again). With --upgrade-to, a failing upgrade check counts \
+        as a failing check (exit 1), reported apart from guide drift; without it there are none.
 
-        The terminal summary and the report say what changed since the previous run of each host         (files new, changed or vanished; failures new, fixed or still failing); 'stackdrift diff'         shows the lines.
+        The terminal summary and the report say what changed since the previous run of each host \
+        (files new, changed or vanished; failures new, fixed or still failing); 'stackdrift diff' \
+        shows the lines.
         """
     )
 
@@ -49,6 +58,11 @@ struct Audit: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Extra rule directory, in addition to the built-in Rules/ (repeatable).", valueName: "dir"))
     var rules: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Also check what must change before upgrading to this release, from the pack in Rules/upgrade/ "
+            + "(juno); failing upgrade checks are reported apart and count as failing checks.", valueName: "release"))
+    var upgradeTo: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "YAML file of accepted deviations (rule, optional host/role/file/key, reason, expires).", valueName: "file"))
@@ -106,8 +120,12 @@ struct Audit: ParsableCommand {
         let databasePath = db ?? SnapshotStore.defaultPath()
         do {
             loadedInventory = try Inventory.load(path: inventory)
-            ruleSet = try RuleSet.load(directories: [try BuiltinRules.directory()] + rules)
-            waiverSet = try waivers.map { try WaiverSet.load(path: $0, rules: ruleSet) } ?? WaiverSet()
+            ruleSet = try RuleSet.load(directories: [try BuiltinRules.directory()] + rules, upgradeTo: upgradeTo)
+            let ruleDirectories = [try BuiltinRules.directory()] + rules
+            waiverSet = try waivers.map {
+                try WaiverSet.load(path: $0, rules: ruleSet,
+                                   dormantRuleIDs: UpgradePacks.dormantRuleIDs(inRuleDirectories: ruleDirectories, loaded: ruleSet))
+            } ?? WaiverSet()
             store = try SnapshotStore(path: databasePath)
         } catch {
             console.error("\(error)")

@@ -8,11 +8,13 @@ struct Rules: ParsableCommand {
         abstract: "List, show and check the rules audits are made of.",
         discussion: """
         The guide's rules live in Rules/ (see Rules/README.md for the format); site rules in \
-        directories given with --rules.
+        directories given with --rules; upgrade checks in the packs of Rules/upgrade/.
 
         Examples:
           stackdrift rules list --file /etc/nova/nova.conf --role compute
+          stackdrift rules list --upgrade-to juno
           stackdrift rules show nova.default.my_ip
+          stackdrift rules show juno.nova.default.neutron_url
           stackdrift rules lint /etc/stackdrift/rules
         """,
         subcommands: [List.self, Show.self, Lint.self]
@@ -22,13 +24,32 @@ struct Rules: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Extra rule directory (repeatable).", valueName: "dir"))
         var rules: [String] = []
 
+        @Option(name: .long, help: ArgumentHelp("Include the upgrade checks for this release (juno).", valueName: "release"))
+        var upgradeTo: String?
+
         func load(console: Console) throws -> RuleSet {
             do {
-                return try RuleSet.load(directories: [try BuiltinRules.directory()] + rules)
+                return try RuleSet.load(directories: [try BuiltinRules.directory()] + rules, upgradeTo: upgradeTo)
+            } catch {
+                console.error("\(error)", prefixed: error is UnknownUpgradeTarget)
+                throw ExitCode(64)
+            }
+        }
+
+        /// Every upgrade pack's rules as well, for finding one rule by its id.
+        func loadWithEveryPack(console: Console) throws -> RuleSet {
+            var set = try load(console: console)
+            do {
+                let directories = [try BuiltinRules.directory()] + rules
+                for pack in try directories.flatMap({ try UpgradePacks.available(in: UpgradePacks.directory(in: $0)) })
+                where !set.sources.contains(pack.file) {
+                    try set.merge(contentsOf: pack.file)
+                }
             } catch {
                 console.error("\(error)", prefixed: false)
                 throw ExitCode(64)
             }
+            return set
         }
     }
 
@@ -104,7 +125,7 @@ struct Rules: ParsableCommand {
 
         func run() throws {
             let console = Console(noColor: true)
-            let set = try options.load(console: console)
+            let set = try options.loadWithEveryPack(console: console)
             guard let rule = set.rule(id: id) else {
                 let close = set.rules.map(\.id).filter { $0.contains(id) || id.contains($0) }.prefix(5)
                 console.error("no rule '\(id)'" + (close.isEmpty ? "" : " (did you mean \(close.joined(separator: ", "))?)"))
@@ -118,8 +139,9 @@ struct Rules: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check rule files: schema, unknown keys, and examples that do not behave as declared.",
             discussion: """
-            Without a directory, checks the built-in Rules/. Site rules may rely on the built-in \
-            secrets, placeholders and services. Problems print as file:line errors.
+            Without a directory, checks the built-in Rules/ and its upgrade packs (Rules/upgrade/). Site \
+            rules may rely on the built-in secrets, placeholders and services. Problems print as file:line \
+            errors; an upgrade check without a source is one.
 
             Examples:
               stackdrift rules lint
@@ -140,7 +162,9 @@ struct Rules: ParsableCommand {
             } else {
                 shared = (try? RuleSet.load(directories: [builtin])) ?? RuleSet()
             }
-            let problems = RuleLint.lint(directories: directories.isEmpty ? [builtin] : directories, shared: shared)
+            let packs = UpgradePacks.directory(in: builtin)
+            let defaults = FileManager.default.fileExists(atPath: packs) ? [builtin, packs] : [builtin]
+            let problems = RuleLint.lint(directories: directories.isEmpty ? defaults : directories, shared: shared)
             for problem in problems { console.error(problem, prefixed: false) }
             if !problems.isEmpty { throw ExitCode(1) }
             console.out("rules are clean\n")
