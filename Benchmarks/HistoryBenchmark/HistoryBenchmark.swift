@@ -17,7 +17,7 @@ import Foundation
 //    a value changed). Prints the database size, the growth per night, and the growth of a
 //    night where nothing changed, per host.
 //
-//   swift run -c release stackdrift-history-benchmark [--hosts 100] [--nights 365] [--seed 1]
+//   swift run -c release stackdrift-history-benchmark [--hosts 100] [--nights 365] [--seed 1] [--keep]
 
 @main
 enum HistoryBenchmark {
@@ -31,8 +31,9 @@ enum HistoryBenchmark {
             return value
         }
         let hosts = option("--hosts", 100), nights = option("--nights", 365), seed = option("--seed", 1)
+        let keep = arguments.contains("--keep")
         diffBenchmark()
-        try historyBenchmark(hosts: hosts, nights: nights, seed: UInt64(seed))
+        try historyBenchmark(hosts: hosts, nights: nights, seed: UInt64(seed), keep: keep)
     }
 
     static func seconds(_ body: () -> Void) -> Double {
@@ -60,13 +61,15 @@ enum HistoryBenchmark {
 
     // MARK: 2. A year of nights
 
-    static func historyBenchmark(hosts: Int, nights: Int, seed: UInt64) throws {
+    static func historyBenchmark(hosts: Int, nights: Int, seed: UInt64, keep: Bool) throws {
         print("== \(nights) nightly audits of \(hosts) hosts, 1% of files changing each night")
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("stackdrift-history-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: work) }
+        defer {
+            if keep { print("  kept the fleet and database in \(work)") } else { try? FileManager.default.removeItem(atPath: work) }
+        }
         let fleet = try Fleet(demo: packageRoot + "/Examples/demo", into: work, hosts: hosts)
         let ruleSet = try RuleSet.load(directories: [packageRoot + "/Rules"])
         let store = try SnapshotStore(path: work + "/history.db")

@@ -110,7 +110,7 @@ extension RuleEngine {
             }
             let holders = peers.filter { $0.value == reference }
             return finding(rule, observation, .fail, expected: expected,
-                           message: "differs from \(holders.count) other value\(holders.count == 1 ? "" : "s") (\(places(holders)))",
+                           message: "differs from the value of \(places(holders))",
                            labels: labels)
         }
     }
@@ -165,7 +165,15 @@ extension RuleEngine {
     /// Secrets are shown as "secret A", "secret B": which ones match, never the values.
     private func secretLabels(_ group: [Observation]) -> [ValueType.Normalized: String] {
         let secret = group.filter(\.secret)
-        let ordered = Dictionary(grouping: secret, by: \.value).sorted { $0.value.count > $1.value.count }
+        // Most frequent first; a tie goes to the value seen first (fleet order), never to hash
+        // order, so the same state gives the same labels in every run.
+        var firstSeen: [ValueType.Normalized: Int] = [:]
+        for (index, observation) in secret.enumerated() where firstSeen[observation.value] == nil {
+            firstSeen[observation.value] = index
+        }
+        let ordered = Dictionary(grouping: secret, by: \.value).sorted {
+            $0.value.count != $1.value.count ? $0.value.count > $1.value.count : firstSeen[$0.key]! < firstSeen[$1.key]!
+        }
         var labels: [ValueType.Normalized: String] = [:]
         for (index, element) in ordered.enumerated() {
             let letter = index < 26 ? String(UnicodeScalar(UInt8(65 + index))) : "\(index + 1)"
@@ -185,9 +193,12 @@ extension RuleEngine {
     }
 
     /// "compute1:/etc/nova/nova.conf, network:/etc/neutron/neutron.conf and 3 more".
+    /// "compute1:/etc/nova/nova.conf, network:/etc/neutron/neutron.conf and others": the first
+    /// three in fleet order, without a count, so the text stays the same while the fleet grows
+    /// or shrinks elsewhere (the history stores an unchanged finding once).
     private func places(_ observations: [Observation]) -> String {
         let places = observations.map { "\($0.host.name):\($0.file)" }
-        return places.count <= 3 ? places.joined(separator: ", ") : places.prefix(3).joined(separator: ", ") + " and \(places.count - 3) more"
+        return places.count <= 3 ? places.joined(separator: ", ") : places.prefix(3).joined(separator: ", ") + " and others"
     }
 
     private func names(_ observations: [Observation]) -> String {

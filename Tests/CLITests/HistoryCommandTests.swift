@@ -122,3 +122,22 @@ private final class LockedResults: @unchecked Sendable {
 
     var statuses: [Int32] { results.map { $0?.status ?? -1 } }
 }
+
+@Suite struct DeterminismTests {
+    /// Two processes (two hash seeds) auditing one state write the same report but for the run's
+    /// own metadata: what the history stores for an unchanged host is then the same blob.
+    @Test func twoAuditsOfOneStateReportTheSame() throws {
+        let scratch = try Scratch(prefix: "stackdrift-determinism")
+        var reports: [[String: Any]] = []
+        for index in 0..<2 {
+            let result = try CLI.run(["audit", "-i", "Examples/demo/inventory.yaml", "--db", scratch.path + "/\(index).db",
+                                      "--json", "-", "--quiet"])
+            var report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            report["run"] = nil
+            reports.append(report)
+        }
+        let encoded = try reports.map { try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+        #expect(encoded[0] == encoded[1])
+        #expect(encoded[0].count > 100_000)
+    }
+}
