@@ -16,8 +16,9 @@ extension RuleEngine {
             }
             switch evidence.files[file] ?? .missing {
             case .parsed(let document):
+                let lookup = NameLookup(document)
                 for (name, address) in named {
-                    guard let entry = document.effectiveEntry(section: nil, key: name) else {
+                    guard let entry = lookup.entry(for: name) else {
                         findings.append(finding(.fail, key: name, expected: address, actual: nil, line: nil,
                                                 "'\(name)' is not in \(file), so this host cannot reach it by name"))
                         continue
@@ -41,5 +42,29 @@ extension RuleEngine {
             }
         }
         return findings
+    }
+}
+
+/// `effectiveEntry(section: nil, key:)` for every fleet name: /etc/hosts maps a name to its first
+/// line, found here through an index built once per file rather than a scan per name (which made
+/// the check cubic in the fleet's size: every host's file lists every host).
+private struct NameLookup {
+    let document: ConfigDocument
+    private let first: [String: Entry]?
+
+    init(_ document: ConfigDocument) {
+        self.document = document
+        guard document.format == .hosts else { first = nil; return }
+        var first: [String: Entry] = [:]
+        for entry in document.entries {
+            let key = document.format.normalizedKey(entry.key)
+            if first[key] == nil { first[key] = entry }
+        }
+        self.first = first
+    }
+
+    func entry(for name: String) -> Entry? {
+        guard let first else { return document.effectiveEntry(section: nil, key: name) }
+        return first[document.format.normalizedKey(name)]
     }
 }
