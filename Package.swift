@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "DriftRulesTests", dependencies: ["DriftRules", "DriftTestSupport"]),
         .testTarget(name: "DriftTransportTests", dependencies: ["DriftTransport", "DriftTestSupport"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTestSupport"]),
-        .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"]),
+        .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]

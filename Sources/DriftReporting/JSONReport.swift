@@ -4,9 +4,10 @@ import Foundation
 /// The machine-readable report: the contract CI jobs and dashboards parse.
 ///
 /// Layout (see `Reports/report.schema.json`): `schema`, `run`, `summary`,
-/// `hosts`, `findings`. Keys keep this order, absent values are `null`, and
+/// `hosts`, `findings`, `changes`. Keys keep this order, absent values are `null`, and
 /// findings and files are sorted, so two reports of the same state differ
-/// only in run metadata.
+/// only in run metadata. Files' contents are never included; `changes` holds line
+/// diffs of their redacted text.
 public enum JSONReport {
     /// Bumped on any incompatible change to the layout.
     public static let schemaVersion = "stackdrift-report/1"
@@ -30,13 +31,15 @@ public enum JSONReport {
             ("summary", summary(run)),
             ("hosts", .array(run.hosts.sorted { $0.name < $1.name }.map(host))),
             ("findings", .array(run.findings.sorted(by: Finding.reportOrder).map(finding))),
+            ("changes", run.changes.map(changes) ?? .null),
         ])
     }
 
+    /// Counts over every finding, then the same counts for each category (guide, upgrade).
     static func summary(_ run: AuditRun) -> JSONValue {
         let allFiles = run.hosts.flatMap(\.files)
         func files(_ status: FileResult.Status) -> JSONValue { .int(Int64(allFiles.filter { $0.status == status }.count)) }
-        return .object([
+        let hostCounts: [(String, JSONValue)] = [
             ("hosts", .int(Int64(run.hosts.count))),
             ("hosts_failed", .int(Int64(run.hosts.filter { !$0.collected }.count))),
             ("files", .int(Int64(allFiles.count))),
@@ -44,16 +47,17 @@ public enum JSONReport {
             ("files_missing", files(.missing)),
             ("files_unreadable", files(.unreadable)),
             ("files_unparseable", files(.unparseable)),
-            ("checks", .int(Int64(run.findings.count))),
-            ("pass", .int(Int64(run.count(.pass)))),
-            ("fail", .int(Int64(run.count(.fail)))),
-            ("error", .int(Int64(run.count(.error)))),
-            ("waived", .int(Int64(run.count(.waived)))),
-            ("skipped", .int(Int64(run.count(.skipped)))),
-            ("failing_by_severity", .object(Severity.allCases.reversed().map { severity in
-                (severity.rawValue, .int(Int64(run.findings.filter { $0.status == .fail && $0.severity == severity }.count)))
-            })),
-        ])
+        ]
+        let categories: [(String, JSONValue)] = FindingCategory.allCases.map { category in
+            (category.rawValue, .object(checkCounts(FindingTally(run.findings.filter { $0.category == category }))))
+        }
+        return .object(hostCounts + checkCounts(FindingTally(run.findings)) + [("categories", .object(categories))])
+    }
+
+    static func checkCounts(_ tally: FindingTally) -> [(String, JSONValue)] {
+        [("checks", .int(Int64(tally.total)))]
+            + FindingStatus.allCases.map { ($0.rawValue, .int(Int64(tally[$0]))) }
+            + [("failing_by_severity", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(Int64(tally.failing($0)))) }))]
     }
 
     static func host(_ host: HostResult) -> JSONValue {
@@ -104,8 +108,57 @@ public enum JSONReport {
                     ("reason", .string(waiver.reason)),
                     ("expires", .string(waiver.expires)),
                     ("expired", .bool(waiver.expired)),
+                    ("defined_at", .string(waiver.definedAt.description)),
                 ])
             } ?? .null),
+            ("category", .string(finding.category.rawValue)),
+        ])
+    }
+
+    /// What changed since the previous run: counts, changed files with their diffs, and the
+    /// findings newly failing, fixed and still failing (identified, not repeated in full).
+    static func changes(_ changes: RunChanges) -> JSONValue {
+        .object([
+            ("previous_run", .object([
+                ("id", .int(changes.previousRunID)),
+                ("started", .string(timestamp(changes.previousStartedAt))),
+            ])),
+            ("summary", .object(
+                FindingChange.Kind.allCases.map { ("findings_" + $0.rawValue.replacingOccurrences(of: "-", with: "_"),
+                                                    .int(Int64(changes.count($0)))) }
+                + FileChange.Kind.allCases.map { ("files_" + $0.rawValue, .int(Int64(changes.count($0)))) }
+                + [("files_unchanged", .int(Int64(changes.unchangedFiles)))]
+            )),
+            ("files", .array(changes.files.sorted { ($0.host, $0.path) < ($1.host, $1.path) }.map { file in
+                .object([
+                    ("host", .string(file.host)),
+                    ("path", .string(file.path)),
+                    ("change", .string(file.kind.rawValue)),
+                    ("hunks", .array(file.hunks.map { hunk in
+                        .object([
+                            ("header", .string(hunk.header)),
+                            ("lines", .array(hunk.lines.map { .string(String($0.kind.marker) + $0.text) })),
+                        ])
+                    })),
+                ])
+            })),
+            ("findings", .array(changes.findings.sorted { lhs, rhs in
+                lhs.kind == rhs.kind ? Finding.reportOrder(lhs.finding, rhs.finding)
+                    : FindingChange.Kind.allCases.firstIndex(of: lhs.kind)! < FindingChange.Kind.allCases.firstIndex(of: rhs.kind)!
+            }.map { change in
+                .object([
+                    ("change", .string(change.kind.rawValue)),
+                    ("rule", .string(change.finding.rule)),
+                    ("host", .string(change.finding.host)),
+                    ("file", .string(change.finding.file)),
+                    ("section", .string(change.finding.section)),
+                    ("key", .string(change.finding.key)),
+                    ("status", .string(change.finding.status.rawValue)),
+                    ("severity", .string(change.finding.severity.rawValue)),
+                    ("line", .int(change.finding.line)),
+                    ("category", .string(change.finding.category.rawValue)),
+                ])
+            })),
         ])
     }
 

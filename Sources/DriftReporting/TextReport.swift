@@ -1,7 +1,9 @@
 import DriftCore
 
-/// The terminal summary an operator reads first: counts, then each failing or
-/// erroring check with host, file:line and expected versus actual.
+/// The terminal summary an operator reads first: counts, what changed since the previous
+/// run, then each failing or erroring check with host, file:line and expected versus
+/// actual; upgrade checks in a block of their own. Values from hosts and rules are shown
+/// with control characters made visible, so a config value cannot drive the terminal.
 public struct TextReport: Sendable {
     /// Use ANSI colours (only on a terminal, never with `NO_COLOR`).
     public var color: Bool
@@ -25,52 +27,65 @@ public struct TextReport: Sendable {
                      + "\(files.filter { $0.status == .missing }.count) missing, "
                      + "\(files.filter { $0.status == .unreadable }.count) unreadable, "
                      + "\(files.filter { $0.status == .unparseable }.count) unparseable")
-        lines.append("  checks: \(paint("\(run.count(.pass)) pass", .green)), \(paint("\(run.count(.fail)) fail", .red)), "
-                     + "\(paint("\(run.count(.error)) error", .yellow)), \(run.count(.waived)) waived, "
-                     + "\(run.count(.skipped)) skipped")
+        let guide = FindingTally(run.findings.filter { $0.category == .guide })
+        let upgrade = run.findings.filter { $0.category == .upgrade }
+        lines.append("  checks: " + counts(guide))
+        if !upgrade.isEmpty { lines.append("  upgrade checks: " + counts(FindingTally(upgrade))) }
+        if let changes = run.changes {
+            lines.append("  since run \(changes.previousRunID) (\(ReportTime.text(changes.previousStartedAt))): "
+                         + "\(changes.count(FindingChange.Kind.new)) newly failing, \(changes.count(.fixed)) fixed, "
+                         + "\(changes.count(.stillFailing)) still failing; \(changes.count(FileChange.Kind.changed)) "
+                         + "file\(plural(changes.count(FileChange.Kind.changed))) changed, "
+                         + "\(changes.count(FileChange.Kind.new)) new, \(changes.count(.vanished)) vanished")
+        }
 
         for host in failedHosts {
             lines.append("")
-            lines.append(paint("HOST FAILED", .yellow) + "  \(host.name): \(host.error ?? "unknown error")")
+            lines.append(paint("HOST FAILED", .yellow) + "  \(visible(host.name)): \(visible(host.error ?? "unknown error"))")
         }
 
-        let shown = run.findings
-            .filter { $0.status == .fail || $0.status == .error }
-            .sorted { lhs, rhs in
-                if lhs.status != rhs.status { return lhs.status == .fail }
-                if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
-                return Finding.reportOrder(lhs, rhs)
-            }
-        if !shown.isEmpty { lines.append("") }
-        for finding in shown.prefix(maxFindings) {
-            let label = finding.status == .fail ? paint("FAIL ", .red) : paint("ERROR", .yellow)
-            let place = finding.line.map { "\(finding.file):\($0)" } ?? finding.file
-            let what = [finding.section.map { "[\($0)]" }, finding.key].compactMap { $0 }.joined(separator: " ")
-            lines.append("\(label) \(pad(finding.severity.rawValue, 8)) \(finding.host)  \(place)  \(what)")
-            lines.append("      \(finding.message)  " + dim("(\(finding.rule))"))
-        }
-        if shown.count > maxFindings {
-            lines.append("      … and \(shown.count - maxFindings) more; the JSON report lists them all")
-        }
-
+        var budget = maxFindings
+        list(run.findings.filter { $0.category == .guide }, heading: nil, budget: &budget, into: &lines)
+        list(upgrade, heading: "Upgrade checks (what must change before upgrading):", budget: &budget, into: &lines)
         lines.append("")
         lines.append(verdict(run))
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func verdict(_ run: AuditRun) -> String {
-        let failing = run.count(.fail)
-        let incomplete = run.count(.error) > 0 || run.hosts.contains { !$0.collected }
-            || run.hosts.contains { $0.files.contains { $0.status == .unreadable } }
-        var parts: [String] = []
-        if failing > 0 {
-            let hosts = Set(run.findings.filter { $0.status == .fail }.map(\.host)).count
-            parts.append(paint("DRIFT", .red) + ": \(failing) failing check\(plural(failing)) on \(hosts) host\(plural(hosts))")
-        }
-        if incomplete { parts.append(paint("INCOMPLETE", .yellow) + ": some hosts, files or checks could not be evaluated") }
-        if parts.isEmpty { parts.append(paint("OK", .green) + ": no drift from the guide") }
-        return parts.joined(separator: "\n")
+    private func counts(_ tally: FindingTally) -> String {
+        "\(paint("\(tally[.pass]) pass", .green)), \(paint("\(tally[.fail]) fail", .red)), "
+            + "\(paint("\(tally[.error]) error", .yellow)), \(tally[.waived]) waived, \(tally[.skipped]) skipped"
     }
+
+    /// The failing, then erroring, findings, most severe first, up to the remaining budget.
+    private func list(_ findings: [Finding], heading: String?, budget: inout Int, into lines: inout [String]) {
+        let shown = findings.filter(\.needsAttention).sorted(by: Finding.attentionOrder)
+        guard !shown.isEmpty else { return }
+        lines.append("")
+        if let heading { lines.append(bold(heading)) }
+        for finding in shown.prefix(max(0, budget)) {
+            let label = finding.status == .fail ? paint("FAIL ", .red) : paint("ERROR", .yellow)
+            let place = finding.line.map { "\(finding.file):\($0)" } ?? finding.file
+            let what = [finding.section.map { "[\($0)]" }, finding.key].compactMap { $0 }.joined(separator: " ")
+            lines.append("\(label) \(pad(finding.severity.rawValue, 8)) \(visible(finding.host))  \(visible(place))  \(visible(what))")
+            lines.append("      \(visible(finding.message))  " + dim("(\(visible(finding.rule)))"))
+        }
+        if shown.count > budget {
+            lines.append("      … and \(shown.count - max(0, budget)) more; the JSON report lists them all")
+        }
+        budget -= shown.count
+    }
+
+    private func verdict(_ run: AuditRun) -> String {
+        Verdict(run).parts.map { part in
+            let colour: Colour = part.part == .ok ? .green : part.part == .incomplete ? .yellow : .red
+            return paint(part.part.label, colour) + ": " + part.text
+        }.joined(separator: "\n")
+    }
+
+    /// Host and rule text with control characters shown, not obeyed; the report's own
+    /// colour codes are added around it afterwards.
+    private func visible(_ text: String) -> String { VisibleText.make(text) }
 
     private enum Colour: String {
         case red = "31", green = "32", yellow = "33"
@@ -84,4 +99,16 @@ public struct TextReport: Sendable {
     private func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
     private func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
     private func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
+}
+
+extension Finding {
+    /// Failing or erroring: what a reader must act on.
+    var needsAttention: Bool { status == .fail || status == .error }
+
+    /// Failing before erroring, most severe first, then report order.
+    static func attentionOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
+        if lhs.status != rhs.status { return lhs.status == .fail }
+        if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
+        return reportOrder(lhs, rhs)
+    }
 }
