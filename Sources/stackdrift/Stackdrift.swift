@@ -14,10 +14,11 @@ struct Stackdrift: ParsableCommand {
         Examples:
           stackdrift audit --inventory inventory.yaml
           stackdrift audit --inventory inventory.yaml --json report.json --db /var/lib/stackdrift/audit.db
+          stackdrift report latest --format html -o report.html
 
         Exit codes: 0 no drift, 1 drift found, 2 audit incomplete, 64 usage or configuration error.
         """,
         version: StackdriftVersion.current,
-        subcommands: [Audit.self, Parse.self, Rules.self]
+        subcommands: [Audit.self, Report.self, Parse.self, Rules.self]
     )
 }
