@@ -105,7 +105,7 @@ extension HTMLReport {
     table.checks td:first-child { width: 5.5rem; }
     table.diff { font-family: var(--mono); font-size: .8rem; border: 1px solid var(--line); }
     table.diff td { border: 0; padding: 0 .5rem; white-space: pre-wrap; word-break: break-all; }
-    table.diff td.ln { width: 1%; text-align: right; color: var(--muted); user-select: none; }
+    table.diff td.ln { width: 1%; text-align: right; color: var(--muted); user-select: none; white-space: nowrap; word-break: normal; }
     table.diff tr.hunk td { background: #ddf4ff; color: var(--muted); }
     table.diff tr.added td { background: var(--add); }
     table.diff tr.removed td { background: var(--del); }

@@ -349,7 +349,13 @@ enum ReportTime {
 
     /// `2 s`, `3 min 5 s`.
     static func duration(from start: Date, to end: Date) -> String {
-        let seconds = max(0, Int(end.timeIntervalSince(start).rounded()))
+        let seconds = self.seconds(from: start, to: end)
         return seconds < 60 ? "\(seconds) s" : "\(seconds / 60) min \(seconds % 60) s"
+    }
+
+    /// Whole seconds between two times as reports print them (to the second, as the JSON
+    /// report and the database keep them), so a stored run's report matches the audit's.
+    static func seconds(from start: Date, to end: Date) -> Int {
+        max(0, Int(end.timeIntervalSince1970.rounded(.down) - start.timeIntervalSince1970.rounded(.down)))
     }
 }

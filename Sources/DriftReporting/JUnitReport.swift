@@ -148,7 +148,7 @@ public enum JUnitReport {
     static func totals(_ cases: [Case], _ run: AuditRun) -> [(String, String?)] {
         [("tests", String(cases.count)), ("failures", String(cases.count { $0.outcome.isFailure })),
          ("errors", String(cases.count { $0.outcome.isError })), ("skipped", String(cases.count { $0.outcome.isSkipped })),
-         ("time", String(format: "%.3f", max(0, run.finishedAt.timeIntervalSince(run.startedAt)))),
+         ("time", String(ReportTime.seconds(from: run.startedAt, to: run.finishedAt))),
          ("timestamp", JSONReport.timestamp(run.startedAt))]
     }
 }
