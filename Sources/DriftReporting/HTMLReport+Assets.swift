@@ -28,6 +28,7 @@ extension HTMLReport {
     .page-head { padding: 1.4rem 0 1.2rem; border-bottom: 4px solid var(--pass); background: var(--pass-wash); }
     .page-head.drift { border-color: var(--fail); background: var(--fail-wash); }
     .page-head.incomplete { border-color: var(--error); background: var(--error-wash); }
+    .page-head.upgrade { border-color: var(--waived); background: var(--waived-wash); }
     .eyebrow { margin: 0; font-size: .8rem; letter-spacing: .06em; text-transform: uppercase; color: var(--muted); }
     .verdict-line { margin: .1em 0; font-size: 1.15rem; }
     .verdict-line strong { letter-spacing: .03em; }

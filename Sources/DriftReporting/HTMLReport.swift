@@ -110,7 +110,7 @@ struct Page {
     // MARK: Header and summary
 
     private mutating func writeHeader() {
-        let tone = verdict.failing > 0 ? "drift" : verdict.incomplete ? "incomplete" : "ok"
+        let tone = verdict.failing > 0 ? "drift" : verdict.incomplete ? "incomplete" : verdict.upgradeFailing > 0 ? "upgrade" : "ok"
         html.open("header", [("class", "page-head " + tone)])
         html.raw("<div>")
         html.element("p", [("class", "eyebrow")], "stackdrift audit" + (run.id.map { " · run \($0)" } ?? ""))

@@ -128,6 +128,21 @@ import Testing
         #expect(diffs.contains("The file is gone from the host."))
     }
 
+    @Test func theHeaderSaysWhatKindOfTroubleThereIs() {
+        var upgradeOnly = ReportFixture.run(changes: nil)
+        upgradeOnly.hosts = upgradeOnly.hosts.filter { $0.name == "compute1" }
+        upgradeOnly.findings = [ReportFixture.rabbitPassword, ReportFixture.upgradeFail]
+        let upgrade = HTMLReport().render(upgradeOnly)
+        #expect(upgrade.contains("<header class=\"page-head upgrade\">"))
+        #expect(upgrade.contains("<title>stackdrift: UPGRADE: 1 upgrade check failing on 1 host (run 7)</title>"))
+        var clean = upgradeOnly
+        clean.findings = [ReportFixture.rabbitPassword]
+        let ok = HTMLReport().render(clean)
+        #expect(ok.contains("<header class=\"page-head ok\">"))
+        #expect(ok.contains("<title>stackdrift: OK: no drift from the guide (run 7)</title>"))
+        #expect(html.contains("<header class=\"page-head drift\">"))
+    }
+
     @Test func withoutHistoryThereIsNoChangesSection() {
         let plain = HTMLReport().render(ReportFixture.run(changes: nil))
         #expect(!plain.contains("id=\"changes\"") && !plain.contains("Since run"))

@@ -61,7 +61,7 @@ struct Report: ParsableCommand {
         let console = Console(noColor: noColor)
         let path = db ?? SnapshotStore.defaultPath()
         guard FileManager.default.fileExists(atPath: path) else {
-            console.error("no database at '\(path)'; audit with --db, or name it with --db")
+            console.error("no database at '\(path)' (audits store their runs there; name another with --db)")
             throw ExitCode(64)
         }
         let ruleSet: RuleSet
