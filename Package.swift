@@ -53,6 +53,11 @@ let package = Package(
             "DriftAudit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        /// The sample reports in Reports/: the demo fleet audited with a fixed clock, version and key.
+        .target(name: "DriftSamples", dependencies: ["DriftAudit"]),
+        /// Writes the sample reports (swift run stackdrift-samples); a test fails when they are stale.
+        .executableTarget(name: "stackdrift-samples", dependencies: ["DriftSamples"]),
+
         /// Replays files through every parser's checks; with -DFUZZING a libFuzzer target (see .ci/fuzz).
         .executableTarget(name: "stackdrift-fuzz", dependencies: ["DriftParsing"]),
 
@@ -73,8 +78,8 @@ let package = Package(
         .testTarget(name: "DriftTransportTests", dependencies: ["DriftTransport", "DriftTestSupport"]),
         .testTarget(name: "DriftDiffTests", dependencies: ["DriftDiff", "DriftTestSupport"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTestSupport"]),
-        .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"]),
-        .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftTestSupport"]),
+        .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftSamples", "DriftTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]
 )

@@ -4,9 +4,10 @@ import Foundation
 /// The machine-readable report: the contract CI jobs and dashboards parse.
 ///
 /// Layout (see `Reports/report.schema.json`): `schema`, `run`, `summary`,
-/// `hosts`, `findings`. Keys keep this order, absent values are `null`, and
+/// `hosts`, `findings`, `changes`. Keys keep this order, absent values are `null`, and
 /// findings and files are sorted, so two reports of the same state differ
-/// only in run metadata.
+/// only in run metadata. Files' contents are never included; `changes` holds line
+/// diffs of their redacted text.
 public enum JSONReport {
     /// Bumped on any incompatible change to the layout.
     public static let schemaVersion = "stackdrift-report/1"
@@ -30,6 +31,7 @@ public enum JSONReport {
             ("summary", summary(run)),
             ("hosts", .array(run.hosts.sorted { $0.name < $1.name }.map(host))),
             ("findings", .array(run.findings.sorted(by: Finding.reportOrder).map(finding))),
+            ("changes", run.changes.map(changes) ?? .null),
         ])
     }
 
@@ -118,8 +120,56 @@ public enum JSONReport {
                     ("reason", .string(waiver.reason)),
                     ("expires", .string(waiver.expires)),
                     ("expired", .bool(waiver.expired)),
+                    ("defined_at", .string(waiver.definedAt.description)),
                 ])
             } ?? .null),
+        ])
+    }
+
+    /// What changed since the previous run: counts, changed files with their diffs, and the
+    /// findings newly failing, fixed and still failing (identified, not repeated in full).
+    static func changes(_ changes: RunChanges) -> JSONValue {
+        .object([
+            ("previous_run", .object([
+                ("id", .int(changes.previousRunID)),
+                ("started", .string(timestamp(changes.previousStartedAt))),
+            ])),
+            ("summary", .object(
+                FindingChange.Kind.allCases.map { ("findings_" + $0.rawValue.replacingOccurrences(of: "-", with: "_"),
+                                                    .int(Int64(changes.count($0)))) }
+                + FileChange.Kind.allCases.map { ("files_" + $0.rawValue, .int(Int64(changes.count($0)))) }
+                + [("files_unchanged", .int(Int64(changes.unchangedFiles)))]
+            )),
+            ("files", .array(changes.files.sorted { ($0.host, $0.path) < ($1.host, $1.path) }.map { file in
+                .object([
+                    ("host", .string(file.host)),
+                    ("path", .string(file.path)),
+                    ("change", .string(file.kind.rawValue)),
+                    ("hunks", .array(file.hunks.map { hunk in
+                        .object([
+                            ("header", .string(hunk.header)),
+                            ("lines", .array(hunk.lines.map { .string(String($0.kind.marker) + $0.text) })),
+                        ])
+                    })),
+                ])
+            })),
+            ("findings", .array(changes.findings.sorted { lhs, rhs in
+                lhs.kind == rhs.kind ? Finding.reportOrder(lhs.finding, rhs.finding)
+                    : FindingChange.Kind.allCases.firstIndex(of: lhs.kind)! < FindingChange.Kind.allCases.firstIndex(of: rhs.kind)!
+            }.map { change in
+                .object([
+                    ("change", .string(change.kind.rawValue)),
+                    ("rule", .string(change.finding.rule)),
+                    ("host", .string(change.finding.host)),
+                    ("file", .string(change.finding.file)),
+                    ("section", .string(change.finding.section)),
+                    ("key", .string(change.finding.key)),
+                    ("status", .string(change.finding.status.rawValue)),
+                    ("severity", .string(change.finding.severity.rawValue)),
+                    ("line", .int(change.finding.line)),
+                    ("category", .string(change.finding.category.rawValue)),
+                ])
+            })),
         ])
     }
 

@@ -1,7 +1,8 @@
 import DriftCore
 
 /// The upgrade checks of a run with `--upgrade-to`, apart from guide drift: a count line, a
-/// "before upgrading" block listing each change with what to write instead, and a verdict line.
+/// "before upgrading" block listing each change with what to write instead (the verdict line
+/// is `Verdict`'s).
 extension TextReport {
     /// `  upgrade: 70 to change before juno, 520 pass, 0 error, 0 waived, 3 skipped`; `nil` without upgrade checks.
     func upgradeCounts(_ run: AuditRun) -> String? {
@@ -15,28 +16,18 @@ extension TextReport {
     /// Each failing or erroring upgrade check with the fix, under a header naming the release.
     func upgradeBlock(_ run: AuditRun) -> [String] {
         guard let target = run.upgrade else { return [] }
-        let shown = Self.failingFirst(run.findings.filter { $0.category == .upgrade })
+        let shown = run.findings.filter { $0.category == .upgrade && $0.needsAttention }.sorted(by: Finding.attentionOrder)
         guard !shown.isEmpty else { return [] }
         let hosts = Set(shown.map(\.host)).count
-        var lines = ["", bold("Before upgrading to \(target.to)") + " (from \(target.from)): "
+        var lines = ["", bold("Before upgrading to \(visible(target.to))") + " (from \(visible(target.from))): "
                      + "\(shown.count) change\(plural(shown.count)) on \(hosts) host\(plural(hosts))"]
         for finding in shown.prefix(maxFindings) {
             lines += describe(finding, failLabel: paint("CHANGE", .magenta))
-            if let fix = finding.fix, finding.status == .fail { lines.append("      fix: \(fix)") }
+            if let fix = finding.fix, finding.status == .fail { lines.append("      fix: \(visible(fix))") }
         }
         if shown.count > maxFindings {
             lines.append("      … and \(shown.count - maxFindings) more; the JSON report lists them all")
         }
         return lines
-    }
-
-    /// `UPGRADE: 70 changes before juno on 6 hosts`, or that none is needed; `nil` without upgrade checks.
-    func upgradeVerdict(_ run: AuditRun) -> String? {
-        guard let target = run.upgrade else { return nil }
-        let failing = run.findings.filter { $0.category == .upgrade && $0.status == .fail }
-        guard !failing.isEmpty else { return paint("UPGRADE", .green) + ": nothing to change before \(target.to)" }
-        let hosts = Set(failing.map(\.host)).count
-        return paint("UPGRADE", .magenta) + ": \(failing.count) change\(plural(failing.count)) before \(target.to) "
-            + "on \(hosts) host\(plural(hosts))"
     }
 }

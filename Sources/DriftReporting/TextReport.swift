@@ -1,8 +1,10 @@
 import DriftCore
 
-/// The terminal summary an operator reads first: counts, then each failing or
-/// erroring check with host, file:line and expected versus actual; with `--upgrade-to`, the
-/// upgrade checks follow in a block of their own, each with what to write instead.
+/// The terminal summary an operator reads first: counts, what changed since the previous
+/// run, then each failing or erroring check with host, file:line and expected versus
+/// actual; with `--upgrade-to`, the upgrade checks follow in a block of their own, each with
+/// what to write instead. Values from hosts and rules are shown with control characters made
+/// visible, so a config value cannot drive the terminal.
 public struct TextReport: Sendable {
     /// Use ANSI colours (only on a terminal, never with `NO_COLOR`).
     public var color: Bool
@@ -26,18 +28,23 @@ public struct TextReport: Sendable {
                      + "\(files.filter { $0.status == .missing }.count) missing, "
                      + "\(files.filter { $0.status == .unreadable }.count) unreadable, "
                      + "\(files.filter { $0.status == .unparseable }.count) unparseable")
-        let guide = { (status: FindingStatus) in run.count(status, in: .guide) }
-        lines.append("  checks: \(paint("\(guide(.pass)) pass", .green)), \(paint("\(guide(.fail)) fail", .red)), "
-                     + "\(paint("\(guide(.error)) error", .yellow)), \(guide(.waived)) waived, "
-                     + "\(guide(.skipped)) skipped")
+        let guide = FindingTally(run.findings.filter { $0.category == .guide })
+        lines.append("  checks: " + counts(guide))
         if let counts = upgradeCounts(run) { lines.append(counts) }
+        if let changes = run.changes {
+            lines.append("  since run \(changes.previousRunID) (\(ReportTime.text(changes.previousStartedAt))): "
+                         + "\(changes.count(FindingChange.Kind.new)) newly failing, \(changes.count(.fixed)) fixed, "
+                         + "\(changes.count(.stillFailing)) still failing; \(changes.count(FileChange.Kind.changed)) "
+                         + "file\(plural(changes.count(FileChange.Kind.changed))) changed, "
+                         + "\(changes.count(FileChange.Kind.new)) new, \(changes.count(.vanished)) vanished")
+        }
 
         for host in failedHosts {
             lines.append("")
-            lines.append(paint("HOST FAILED", .yellow) + "  \(host.name): \(host.error ?? "unknown error")")
+            lines.append(paint("HOST FAILED", .yellow) + "  \(visible(host.name)): \(visible(host.error ?? "unknown error"))")
         }
 
-        let shown = Self.failingFirst(run.findings.filter { $0.category == .guide })
+        let shown = run.findings.filter { $0.category == .guide && $0.needsAttention }.sorted(by: Finding.attentionOrder)
         if !shown.isEmpty { lines.append("") }
         for finding in shown.prefix(maxFindings) {
             lines += describe(finding, failLabel: paint("FAIL ", .red))
@@ -49,19 +56,12 @@ public struct TextReport: Sendable {
 
         lines.append("")
         lines.append(verdict(run))
-        if let upgrade = upgradeVerdict(run) { lines.append(upgrade) }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Failing and erroring findings, failures first, most severe first, then in report order.
-    static func failingFirst(_ findings: [Finding]) -> [Finding] {
-        findings
-            .filter { $0.status == .fail || $0.status == .error }
-            .sorted { lhs, rhs in
-                if lhs.status != rhs.status { return lhs.status == .fail }
-                if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
-                return Finding.reportOrder(lhs, rhs)
-            }
+    private func counts(_ tally: FindingTally) -> String {
+        "\(paint("\(tally[.pass]) pass", .green)), \(paint("\(tally[.fail]) fail", .red)), "
+            + "\(paint("\(tally[.error]) error", .yellow)), \(tally[.waived]) waived, \(tally[.skipped]) skipped"
     }
 
     /// One failing or erroring finding: where, what, and why.
@@ -69,23 +69,25 @@ public struct TextReport: Sendable {
         let label = finding.status == .fail ? failLabel : paint("ERROR", .yellow)
         let place = finding.line.map { "\(finding.file):\($0)" } ?? finding.file
         let what = [finding.section.map { "[\($0)]" }, finding.key].compactMap { $0 }.joined(separator: " ")
-        return ["\(label) \(pad(finding.severity.rawValue, 8)) \(finding.host)  \(place)  \(what)",
-                "      \(finding.message)  " + dim("(\(finding.rule))")]
+        return ["\(label) \(pad(finding.severity.rawValue, 8)) \(visible(finding.host))  \(visible(place))  \(visible(what))",
+                "      \(visible(finding.message))  " + dim("(\(visible(finding.rule)))")]
     }
 
     private func verdict(_ run: AuditRun) -> String {
-        let failing = run.count(.fail, in: .guide)
-        let incomplete = run.count(.error) > 0 || run.hosts.contains { !$0.collected }
-            || run.hosts.contains { $0.files.contains { $0.status == .unreadable } }
-        var parts: [String] = []
-        if failing > 0 {
-            let hosts = Set(run.findings.filter { $0.status == .fail && $0.category == .guide }.map(\.host)).count
-            parts.append(paint("DRIFT", .red) + ": \(failing) failing check\(plural(failing)) on \(hosts) host\(plural(hosts))")
-        }
-        if incomplete { parts.append(paint("INCOMPLETE", .yellow) + ": some hosts, files or checks could not be evaluated") }
-        if parts.isEmpty { parts.append(paint("OK", .green) + ": no drift from the guide") }
-        return parts.joined(separator: "\n")
+        Verdict(run).parts.map { part in
+            let colour: Colour = switch part.part {
+            case .ok, .upgradeReady: .green
+            case .incomplete: .yellow
+            case .upgrade: .magenta
+            case .drift: .red
+            }
+            return paint(part.part.label, colour) + ": " + part.text
+        }.joined(separator: "\n")
     }
+
+    /// Host and rule text with control characters shown, not obeyed; the report's own
+    /// colour codes are added around it afterwards.
+    func visible(_ text: String) -> String { VisibleText.make(text) }
 
     enum Colour: String {
         case red = "31", green = "32", yellow = "33", magenta = "35"
@@ -99,4 +101,16 @@ public struct TextReport: Sendable {
     func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
     private func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
     func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
+}
+
+extension Finding {
+    /// Failing or erroring: what a reader must act on.
+    var needsAttention: Bool { status == .fail || status == .error }
+
+    /// Failing before erroring, most severe first, then report order.
+    static func attentionOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
+        if lhs.status != rhs.status { return lhs.status == .fail }
+        if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
+        return reportOrder(lhs, rhs)
+    }
 }

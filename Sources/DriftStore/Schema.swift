@@ -67,6 +67,11 @@ enum Schema {
         // blobs like file contents, so an unchanged host on an unchanged night costs one row of
         // four integers; blobs are deflated; runs keep their counts; interrupted runs are marked.
         .code(migrateToContentAddressedHosts),
+        // 3: the upgrade a run checked for (`audit --upgrade-to`), so a stored run reports as it ran.
+        .sql("""
+        ALTER TABLE runs ADD COLUMN upgrade_from TEXT;
+        ALTER TABLE runs ADD COLUMN upgrade_to TEXT;
+        """),
     ]
 
     static var currentVersion: Int { migrations.count }

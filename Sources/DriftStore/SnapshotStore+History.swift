@@ -48,7 +48,10 @@ extension SnapshotStore {
 
     func runRow(_ id: Int64, operation: String) throws -> [SQLValue] {
         guard let row = try database.query(
-            "SELECT started_at, finished_at, tool_version, inventory, architecture, exit_code, status FROM runs WHERE id = ?",
+            """
+            SELECT started_at, finished_at, tool_version, inventory, architecture, exit_code, status, upgrade_from, upgrade_to
+            FROM runs WHERE id = ?
+            """,
             [.integer(id)], operation: operation).first else {
             throw StoreError(.notFound, path: path, operation: operation, "there is no run \(id) (see 'stackdrift runs')")
         }
@@ -88,7 +91,8 @@ extension SnapshotStore {
                         toolVersion: row[2].string ?? "", inventory: row[3].string,
                         architecture: row[4].string.flatMap(NetworkingVariant.init(rawValue:)) ?? .neutron,
                         hosts: hosts, findings: findings.sorted(by: Finding.reportOrder), exitCode: Int(row[5].int ?? 0),
-                        changes: try changes(for: id))
+                        changes: try changes(for: id),
+                        upgrade: row[7].string.flatMap { from in row[8].string.map { UpgradeTarget(from: from, to: $0) } })
     }
 
     // MARK: Changes between runs

@@ -119,15 +119,16 @@ public final class SnapshotStore {
                 written += 1
                 fault?.reached(rowsWritten: written)
             }
+            let counts: [SQLValue] = [FindingStatus.pass, .fail, .error, .waived, .skipped].map { .integer(Int64(run.count($0))) }
+            let upgrade: [SQLValue] = [run.upgrade.map(\.from).sql, run.upgrade.map(\.to).sql]
+            let head: [SQLValue] = [.text(Self.timestamp(run.finishedAt)), .integer(Int64(run.exitCode)),
+                                    .integer(Int64(run.hosts.count)), .integer(Int64(run.hosts.filter { !$0.collected }.count))]
             try database.query(
                 """
                 UPDATE runs SET status = 'finished', finished_at = ?, exit_code = ?, hosts = ?, hosts_failed = ?,
-                    passed = ?, failed = ?, errors = ?, waived = ?, skipped = ? WHERE id = ?
+                    passed = ?, failed = ?, errors = ?, waived = ?, skipped = ?, upgrade_from = ?, upgrade_to = ? WHERE id = ?
                 """,
-                [.text(Self.timestamp(run.finishedAt)), .integer(Int64(run.exitCode)), .integer(Int64(run.hosts.count)),
-                 .integer(Int64(run.hosts.filter { !$0.collected }.count)), .integer(Int64(run.count(.pass))),
-                 .integer(Int64(run.count(.fail))), .integer(Int64(run.count(.error))), .integer(Int64(run.count(.waived))),
-                 .integer(Int64(run.count(.skipped))), .integer(id)],
+                head + counts + upgrade + [.integer(id)],
                 operation: "finishing run \(id)")
         }
     }

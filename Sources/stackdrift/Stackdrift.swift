@@ -16,11 +16,12 @@ struct Stackdrift: ParsableCommand {
           stackdrift audit --inventory inventory.yaml --json report.json --db /var/lib/stackdrift/audit.db
           stackdrift diff compute1
           stackdrift history compute1 /etc/nova/nova.conf DEFAULT.my_ip
+          stackdrift report latest --format html -o report.html
 
         Exit codes of audit: 0 no drift, 1 drift found, 2 audit incomplete, 64 usage or configuration \
         error, 75 another audit holds the database.
         """,
         version: StackdriftVersion.current,
-        subcommands: [Audit.self, Runs.self, Diff.self, History.self, Prune.self, DB.self, Parse.self, Rules.self]
+        subcommands: [Audit.self, Report.self, Runs.self, Diff.self, History.self, Prune.self, DB.self, Parse.self, Rules.self]
     )
 }

@@ -15,8 +15,8 @@ enum DemoFleet {
     static let inventory = root + "/inventory.yaml"
 
 
-    static func audit(store: SnapshotStore?, upgradeTo: String? = nil) throws -> Auditor.Outcome {
-        let inventory = try Inventory.load(path: inventory)
+    static func audit(store: SnapshotStore?, inventory path: String = inventory, upgradeTo: String? = nil) throws -> Auditor.Outcome {
+        let inventory = try Inventory.load(path: path)
         let rules = try RuleSet.load(directories: [try BuiltinRules.directory()], upgradeTo: upgradeTo)
         let auditor = Auditor(inventory: inventory, ruleSet: rules,
                               collector: Collector(transports: Auditor.defaultTransports(), jobs: 4),

@@ -32,6 +32,9 @@ struct Audit: ParsableCommand {
           Print the JSON report on stdout for a pipeline (the summary then goes to stderr):
             stackdrift audit -i fleet.yaml --json - | jq '.summary'
 
+          Write the HTML report for people and JUnit XML for a CI job:
+            stackdrift audit -i fleet.yaml --html report.html --junit junit.xml
+
           First audit of new nodes over SSH: record their host keys in known_hosts (a changed key is \
         still refused), 16 hosts at once:
             stackdrift audit -i fleet.yaml --accept-new --jobs 16
@@ -81,6 +84,13 @@ struct Audit: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the JSON report to this file ('-' for stdout).", valueName: "file"))
     var json: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Write the HTML report (one self-contained page) to this file ('-' for stdout).", valueName: "file"))
+    var html: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write JUnit XML for CI to this file ('-' for stdout).", valueName: "file"))
+    var junit: String?
+
     @Option(name: [.short, .long], help: ArgumentHelp("Hosts collected at once.", valueName: "n"))
     var jobs: Int = 8
 
@@ -108,6 +118,14 @@ struct Audit: ParsableCommand {
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
         guard hostTimeout > 0 else { throw ValidationError("--host-timeout must be a positive number of seconds") }
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout must be zero or more seconds") }
+        try ReportDestination.validate(reports)
+    }
+
+    /// The reports asked for, in the order they are written.
+    var reports: [ReportDestination] {
+        [(ReportFormat.json, json), (.html, html), (.junit, junit)].compactMap { format, path in
+            path.map { ReportDestination(format: format, path: $0) }
+        }
     }
 
     func run() throws {
@@ -172,24 +190,21 @@ struct Audit: ParsableCommand {
             console.error("the run could not be stored: \(storeError)")
         }
 
-        let summaryToStderr = json == "-"
-        if let json {
-            let report = JSONReport.render(outcome.run)
-            if json == "-" {
-                FileHandle.standardOutput.write(Data(report.utf8))
-            } else {
-                do {
-                    try Data(report.utf8).write(to: URL(fileURLWithPath: json), options: .atomic)
-                } catch {
-                    console.error("cannot write the JSON report to '\(json)': \(error.localizedDescription)")
-                    throw ExitCode(AuditExitCode.incomplete.rawValue)
-                }
+        let summaryToStderr = reports.contains(where: \.isStandardOutput)
+        let options = ReportFormat.Options(rationales: ruleSet.rationales)
+        for report in reports {
+            do {
+                try report.write(report.format.render(outcome.run, options: options), console: console)
+            } catch {
+                throw ExitCode(AuditExitCode.incomplete.rawValue)
             }
         }
         if !quiet {
             let text = TextReport(color: console.colorAllowed(forStderr: summaryToStderr)).render(outcome.run)
             if summaryToStderr { console.error(text, prefixed: false) } else { console.out(text) }
-            if let json, json != "-" { console.note("report: \(json)", toStderr: summaryToStderr) }
+            for report in reports where !report.isStandardOutput {
+                console.note("\(report.format.rawValue) report: \(report.path)", toStderr: summaryToStderr)
+            }
             console.note("database: \(store.path) (run \(outcome.run.id.map(String.init) ?? "?"))", toStderr: summaryToStderr)
         }
         throw ExitCode(Int32(outcome.run.exitCode))

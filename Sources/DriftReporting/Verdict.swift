@@ -1,0 +1,63 @@
+import DriftCore
+
+/// The one-line answer every report leads with: drift or not, and whether the audit saw everything.
+struct Verdict {
+    /// Failing guide checks (upgrade checks are reported apart).
+    var failing: Int
+    var failingHosts: Int
+    /// A host, file or check could not be evaluated.
+    var incomplete: Bool
+    /// Failing upgrade checks.
+    var upgradeFailing: Int
+    var upgradeHosts: Int
+    /// The release the run checked an upgrade to (`--upgrade-to`), if any.
+    var upgradeTarget: String?
+
+    init(_ run: AuditRun) {
+        let failingGuide = run.findings.filter { $0.status == .fail && $0.category == .guide }
+        let failingUpgrade = run.findings.filter { $0.status == .fail && $0.category == .upgrade }
+        failing = failingGuide.count
+        failingHosts = Set(failingGuide.map(\.host)).count
+        upgradeFailing = failingUpgrade.count
+        upgradeHosts = Set(failingUpgrade.map(\.host)).count
+        upgradeTarget = run.upgrade?.to
+        incomplete = run.count(.error) > 0 || run.hosts.contains { !$0.collected }
+            || run.hosts.contains { $0.files.contains { $0.status == .unreadable } }
+    }
+
+    enum Part: String {
+        case drift, upgrade, incomplete, ok
+        /// Upgrade checks ran and none fails.
+        case upgradeReady = "upgrade-ready"
+
+        var label: String {
+            switch self {
+            case .upgradeReady: "UPGRADE"
+            default: rawValue.uppercased()
+            }
+        }
+    }
+
+    /// Each applicable statement with its label and explanation, most important first: guide
+    /// drift, pending upgrade changes, an incomplete audit, then the all-clear of each.
+    var parts: [(part: Part, text: String)] {
+        var parts: [(Part, String)] = []
+        if failing > 0 {
+            parts.append((.drift, "\(failing) failing check\(plural(failing)) on \(failingHosts) host\(plural(failingHosts))"))
+        }
+        if upgradeFailing > 0 {
+            let what = upgradeTarget.map { "\(upgradeFailing) change\(plural(upgradeFailing)) before \($0)" }
+                ?? "\(upgradeFailing) upgrade check\(plural(upgradeFailing)) failing"
+            parts.append((.upgrade, what + " on \(upgradeHosts) host\(plural(upgradeHosts))"))
+        }
+        if incomplete { parts.append((.incomplete, "some hosts, files or checks could not be evaluated")) }
+        if failing == 0, !incomplete { parts.append((.ok, "no drift from the guide")) }
+        if upgradeFailing == 0, let upgradeTarget { parts.append((.upgradeReady, "nothing to change before \(upgradeTarget)")) }
+        return parts
+    }
+
+    /// `DRIFT: 12 failing checks on 4 hosts`, one statement per line.
+    var headline: String { parts.map { "\($0.part.label): \($0.text)" }.joined(separator: "\n") }
+
+    private func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
+}

@@ -1,0 +1,71 @@
+import DriftAudit
+import DriftCore
+import DriftReporting
+import DriftRules
+import DriftStore
+import DriftTransport
+import Foundation
+
+/// The sample reports committed in `Reports/`: the demo fleet (`Examples/demo`) audited with a
+/// fixed clock, tool version and redaction key, so the same trees and rules give the same bytes.
+/// `swift run stackdrift-samples` writes them; a test fails when the committed ones are stale.
+///
+/// The demo is audited twice into a scratch database: first a copy with one line different
+/// (compute2's console address still correct), then the demo as it is, so the sample shows
+/// what changed since the previous run as soon as the store computes it (issue 6).
+public enum SampleReports {
+    /// Each sample's path in the repository and its format.
+    public static let samples: [(path: String, format: ReportFormat)] = [
+        ("Reports/sample-report.html", .html),
+        ("Reports/sample-report.json", .json),
+    ]
+
+    /// 2025-11-24 16:00:00 UTC; the previous run a day earlier.
+    public static let clock = Date(timeIntervalSince1970: 1_764_000_000)
+    public static let toolVersion = "sample"
+    public static let redactionKey = [UInt8](repeating: 7, count: 32)
+    /// The inventory as the samples name it: relative to the repository, not the scratch copy.
+    public static let inventory = "Examples/demo/inventory.yaml"
+
+    /// The line that differs in the previous run.
+    static let previousState = (host: "compute2", path: "/etc/nova/nova.conf",
+                                line: "vncserver_proxyclient_address = 10.0.0.31",
+                                before: "vncserver_proxyclient_address = 10.0.0.32")
+
+    /// The demo's latest run, with the previous one in the same store.
+    public static func run(packageRoot: String) throws -> AuditRun {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stackdrift-samples-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // The store keeps its key beside the database; placed first, it is the one used.
+        try Data(redactionKey).write(to: URL(fileURLWithPath: scratch + "/stackdrift.db.key"))
+        let store = try SnapshotStore(path: scratch + "/stackdrift.db")
+        let rules = try RuleSet.load(directories: [packageRoot + "/Rules"])
+
+        let previous = try DemoFleetCopy(from: packageRoot + "/Examples/demo")
+        try previous.replaceLine(host: previousState.host, path: previousState.path, previousState.line, with: previousState.before)
+        _ = try audit(inventory: previous.inventory, rules: rules, store: store, at: clock.addingTimeInterval(-86_400))
+
+        let current = try DemoFleetCopy(from: packageRoot + "/Examples/demo")
+        var run = try audit(inventory: current.inventory, rules: rules, store: store, at: clock)
+        run.inventory = inventory
+        return run
+    }
+
+    /// Every sample's path (relative to the repository) and text.
+    public static func render(packageRoot: String) throws -> [(path: String, text: String)] {
+        let run = try run(packageRoot: packageRoot)
+        let rules = try RuleSet.load(directories: [packageRoot + "/Rules"])
+        let options = ReportFormat.Options(rationales: rules.rationales)
+        return samples.map { ($0.path, $0.format.render(run, options: options)) }
+    }
+
+    static func audit(inventory path: String, rules: RuleSet, store: SnapshotStore, at date: Date) throws -> AuditRun {
+        let auditor = Auditor(inventory: try Inventory.load(path: path), ruleSet: rules,
+                              collector: Collector(transports: Auditor.defaultTransports(), jobs: 4),
+                              toolVersion: toolVersion, clock: { date }, redactionKey: redactionKey)
+        let outcome = try auditor.run(store: store)
+        if let error = outcome.storeError { throw error }
+        return outcome.run
+    }
+}
