@@ -87,3 +87,21 @@ public struct WaiverNote: Hashable, Sendable {
         self.definedAt = definedAt
     }
 }
+
+extension Finding {
+    /// What a finding is about (category, rule, host, file, section, key), without its outcome:
+    /// the same check in two runs has the same identity, so history and reports can tell
+    /// a newly failing check from one still failing.
+    public struct Identity: Sendable, Hashable {
+        public var category: FindingCategory
+        public var rule: String
+        public var host: String
+        public var file: String
+        public var section: String?
+        public var key: String?
+    }
+
+    public var identity: Identity {
+        Identity(category: category, rule: rule, host: host, file: file, section: section, key: key)
+    }
+}

@@ -95,7 +95,7 @@ extension Page {
         html.raw("<div class=\"finding-head\">")
         Self.statusBadge(finding.status, &html)
         html.element("span", [("class", "badge sev-" + finding.severity.rawValue)], finding.severity.rawValue)
-        if newlyFailing.contains(FindingIdentity(finding)), let changes = run.changes {
+        if newlyFailing.contains(finding.identity), let changes = run.changes {
             html.element("span", [("class", "badge st-new")], "new since run \(changes.previousRunID)")
         }
         html.element("span", [("class", "title")], finding.title)

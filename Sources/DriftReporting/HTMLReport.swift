@@ -35,7 +35,7 @@ struct Page {
     let guide: [Finding]
     let upgrade: [Finding]
     /// Findings failing now that did not fail in the previous run, by identity.
-    let newlyFailing: Set<FindingIdentity>
+    let newlyFailing: Set<Finding.Identity>
     var html = HTMLWriter()
     /// Anchors of file articles, for links from the summary.
     let fileAnchors: [FileKey: String]
@@ -52,7 +52,7 @@ struct Page {
         let findings = run.findings.sorted(by: Finding.reportOrder)
         guide = findings.filter { $0.category == .guide }
         upgrade = findings.filter { $0.category == .upgrade }
-        newlyFailing = Set(run.changes?.findings.filter { $0.kind == .new }.map { FindingIdentity($0.finding) } ?? [])
+        newlyFailing = Set(run.changes?.findings.filter { $0.kind == .new }.map(\.finding.identity) ?? [])
         // Numbered before writing, so the summary can link to articles written after it.
         var fileAnchors: [FileKey: String] = [:]
         for finding in guide + upgrade {
@@ -307,23 +307,6 @@ struct Page {
                      + "(equal letters, <secret A>, mean equal values across files), and quoted lines show "
                      + "<redacted:…> tags, equal for equal secrets.")
         html.raw("</footer>\n")
-    }
-}
-
-/// What identifies a finding across runs.
-struct FindingIdentity: Hashable {
-    var rule: String
-    var host: String
-    var file: String
-    var section: String?
-    var key: String?
-
-    init(_ finding: Finding) {
-        rule = finding.rule
-        host = finding.host
-        file = finding.file
-        section = finding.section
-        key = finding.key
     }
 }
 

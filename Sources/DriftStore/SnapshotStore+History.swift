@@ -159,24 +159,21 @@ extension SnapshotStore {
         return (changes, unchanged)
     }
 
-    /// Findings compared by what they are about: rule, file, section and key. Only categories
+    /// Findings compared by what they are about (`Finding.Identity`). Only categories
     /// both runs checked are compared: upgrade checks of a run with `--upgrade-to` are not
     /// "fixed" by a run without it.
     static func compare(_ allThen: [Finding], _ allNow: [Finding]) -> [FindingChange] {
         let common = Set(allThen.map(\.category)).intersection(allNow.map(\.category)).union([.guide])
         let then = allThen.filter { common.contains($0.category) }, now = allNow.filter { common.contains($0.category) }
-        func identity(_ finding: Finding) -> String {
-            [finding.category.rawValue, finding.rule, finding.file, finding.section ?? "", finding.key ?? ""].joined(separator: "\u{0}")
-        }
-        let failingThen = Dictionary(then.filter { $0.status == .fail }.map { (identity($0), $0) }, uniquingKeysWith: { a, _ in a })
-        var seen = Set<String>()
+        let failingThen = Dictionary(then.filter { $0.status == .fail }.map { ($0.identity, $0) }, uniquingKeysWith: { a, _ in a })
+        var seen = Set<Finding.Identity>()
         var changes: [FindingChange] = []
         for finding in now where finding.status == .fail {
-            let id = identity(finding)
+            let id = finding.identity
             guard seen.insert(id).inserted else { continue }
             changes.append(FindingChange(kind: failingThen[id] == nil ? .new : .stillFailing, finding: finding))
         }
-        let failingNow = Set(now.filter { $0.status == .fail }.map(identity))
+        let failingNow = Set(now.filter { $0.status == .fail }.map(\.identity))
         for (id, finding) in failingThen where !failingNow.contains(id) {
             changes.append(FindingChange(kind: .fixed, finding: finding))
         }
