@@ -13,25 +13,27 @@ public enum JSONReport {
     public static let schemaVersion = "stackdrift-report/1"
 
     public static func render(_ run: AuditRun) -> String {
-        document(run).rendered()
+        let hosts = run.hosts.sorted { $0.name < $1.name }
+        let findings = run.findings.sorted(by: Finding.reportOrder)
+        return JSONValue.renderStreamed([
+            ("schema", .value(.string(schemaVersion))),
+            ("run", .value(runObject(run))),
+            ("summary", .value(summary(run))),
+            ("hosts", .elements(count: hosts.count) { host(hosts[$0]) }),
+            ("findings", .elements(count: findings.count) { finding(findings[$0]) }),
+            ("changes", .value(run.changes.map(changes) ?? .null)),
+        ])
     }
 
-    public static func document(_ run: AuditRun) -> JSONValue {
+    static func runObject(_ run: AuditRun) -> JSONValue {
         .object([
-            ("schema", .string(schemaVersion)),
-            ("run", .object([
-                ("id", run.id.map { .int($0) } ?? .null),
-                ("started", .string(timestamp(run.startedAt))),
-                ("finished", .string(timestamp(run.finishedAt))),
-                ("tool_version", .string(run.toolVersion)),
-                ("inventory", .string(run.inventory)),
-                ("architecture", .string(run.architecture.rawValue)),
-                ("exit_code", .int(Int64(run.exitCode))),
-            ])),
-            ("summary", summary(run)),
-            ("hosts", .array(run.hosts.sorted { $0.name < $1.name }.map(host))),
-            ("findings", .array(run.findings.sorted(by: Finding.reportOrder).map(finding))),
-            ("changes", run.changes.map(changes) ?? .null),
+            ("id", run.id.map { .int($0) } ?? .null),
+            ("started", .string(timestamp(run.startedAt))),
+            ("finished", .string(timestamp(run.finishedAt))),
+            ("tool_version", .string(run.toolVersion)),
+            ("inventory", .string(run.inventory)),
+            ("architecture", .string(run.architecture.rawValue)),
+            ("exit_code", .int(Int64(run.exitCode))),
         ])
     }
 

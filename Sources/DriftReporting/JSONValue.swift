@@ -40,6 +40,42 @@ public indirect enum JSONValue: Hashable, Sendable {
         return output
     }
 
+    /// An object's members written one by one, an array member's elements made only as each
+    /// is written: a 200-host report (20,000 findings) is then never a whole tree in memory,
+    /// only its text. Prints exactly as `.object(...).rendered()` would.
+    public enum StreamedMember {
+        case value(JSONValue)
+        case elements(count: Int, element: (Int) -> JSONValue)
+    }
+
+    public static func renderStreamed(_ members: [(String, StreamedMember)]) -> String {
+        var output = ""
+        output += "{"
+        for (index, (key, member)) in members.enumerated() {
+            if index > 0 { output += "," }
+            newline(&output, 1)
+            writeString(key, to: &output)
+            output += ": "
+            switch member {
+            case .value(let value):
+                value.write(to: &output, indent: 1)
+            case .elements(let count, let element):
+                guard count > 0 else { output += "[]"; continue }
+                output += "["
+                for position in 0..<count {
+                    if position > 0 { output += "," }
+                    newline(&output, 2)
+                    element(position).write(to: &output, indent: 2)
+                }
+                newline(&output, 1)
+                output += "]"
+            }
+        }
+        newline(&output, 0)
+        output += "}\n"
+        return output
+    }
+
     private func write(to output: inout String, indent: Int?) {
         switch self {
         case .null: output += "null"

@@ -3,7 +3,8 @@ import DriftCore
 extension RuleEngine {
     /// The guide: "each node must resolve the other nodes by name". On every host the rule
     /// applies to, each fleet host's name must resolve, through the file (the resolver takes a
-    /// name's first line), to that host's `management_ip`.
+    /// name's first line), to that host's `management_ip`: a failing finding per name that
+    /// does not, one passing finding for all that do.
     func checkHostNames(_ rule: Rule, file: String, fleet: [HostEvidence]) -> [Finding] {
         let named = fleet.compactMap { evidence in evidence.host.vars["management_ip"].map { (evidence.host.name, $0) } }
         var findings: [Finding] = []
@@ -17,6 +18,10 @@ extension RuleEngine {
             switch evidence.files[file] ?? .missing {
             case .parsed(let document):
                 let lookup = NameLookup(document)
+                // A failing name is a finding of its own; the names that resolve make one passing
+                // finding, not one each: every host's file lists every host, so a finding per
+                // pair would grow with the square of the fleet (40,000 at 200 hosts) and say nothing.
+                var resolving = 0
                 for (name, address) in named {
                     guard let entry = lookup.entry(for: name) else {
                         findings.append(finding(.fail, key: name, expected: address, actual: nil, line: nil,
@@ -24,11 +29,19 @@ extension RuleEngine {
                         continue
                     }
                     let resolved = entry.value.text
-                    findings.append(resolved == address
-                        ? finding(.pass, key: name, expected: address, actual: resolved, line: entry.line,
-                                  "'\(name)' resolves to \(address)")
-                        : finding(.fail, key: name, expected: address, actual: resolved, line: entry.line,
-                                  "'\(name)' resolves to '\(resolved)' (its first line), not to its management address \(address)"))
+                    if resolved == address {
+                        resolving += 1
+                    } else {
+                        findings.append(finding(.fail, key: name, expected: address, actual: resolved, line: entry.line,
+                                                "'\(name)' resolves to '\(resolved)' (its first line), not to its management address \(address)"))
+                    }
+                }
+                if resolving > 0 {
+                    let every = resolving == named.count
+                    findings.append(finding(.pass, key: nil, expected: every ? "every fleet host's management address" : nil,
+                                            actual: nil, line: nil,
+                                            every ? "every host of the fleet resolves to its management address"
+                                                : "the other hosts of the fleet resolve to their management addresses"))
                 }
             case .missing:
                 findings.append(finding(.fail, key: nil, expected: nil, actual: nil, line: nil, "file '\(file)' does not exist"))

@@ -24,7 +24,7 @@ struct ReportDestination {
             return
         }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try Self.writeAtomically(text, to: path)
         } catch {
             console.error("cannot write the \(format.rawValue) report to '\(path)': \(error.localizedDescription)")
             throw WriteFailed()
@@ -32,4 +32,30 @@ struct ReportDestination {
     }
 
     struct WriteFailed: Error {}
+
+    /// Writes the string's UTF-8 bytes as they are (no second copy of a large report, as
+    /// `Data(text.utf8)` would make) to a temporary file beside `path`, then renames it over
+    /// `path`: a reader never sees half a report.
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            defer { try? handle.close() }
+            var text = text
+            try text.withUTF8 { bytes in try handle.write(contentsOf: UnsafeRawBufferPointer(bytes)) }
+            try handle.synchronize()
+            if rename(temporary.path, url.path) != 0 {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path,
+                                 NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)])
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
 }

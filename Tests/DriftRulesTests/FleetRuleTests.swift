@@ -226,6 +226,18 @@ private let examples = "examples: {pass: [{files: {/etc/unused: x}}], fail: [{fi
         #expect(failing.contains { $0.hasPrefix("network:") && $0.contains("network") && $0.contains("127.0.1.1") })
         #expect(failing.filter { $0.contains("compute1") }.count == 3, "\(failing)")
         #expect(!findings.contains { $0.host == "controller" && $0.status == .fail && !$0.message.contains("compute1") })
+        // The names that resolve are one passing finding per host, not one per name.
+        let passing = findings.filter { $0.status == .pass }
+        #expect(passing.map(\.host).sorted() == ["compute1", "controller", "network"])
+        #expect(passing.allSatisfy { $0.key == nil && $0.message == "the other hosts of the fleet resolve to their management addresses" })
+    }
+
+    @Test func aFleetWhereEveryNameResolvesHasOnePassingFindingPerHost() throws {
+        let hosts = (1...30).map { "10.0.0.\($0) node\($0)" }.joined(separator: "\n") + "\n"
+        let fleet = (1...30).map { TestHost(name: "node\($0)", roles: [.compute], vars: ["management_ip": "10.0.0.\($0)"],
+                                             files: ["/etc/hosts": hosts]) }
+        let findings = try evaluate(Self.hostNames, fleet)
+        #expect(findings.count == 30 && findings.allSatisfy { $0.status == .pass && $0.expected == "every fleet host's management address" })
     }
 
     @Test func noneEqualWithAStarLooksAtEveryEntry() throws {
