@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Times `stackdrift audit` of the loopback fleet (fleet.sh) over both SSH transports at
+# several --jobs values: what parallelism buys, and what the transport costs.
+#
+#   sudo bash Benchmarks/fleet/jobs.sh [hosts] [jobs...]     default: 20 hosts, jobs 1 4 8 16
+#
+# RUNS (default 3) runs per cell, median wall seconds shown, with the median CPU seconds of
+# stackdrift and of everything it started (the ssh processes of transport openssh).
+# Needs root; builds stackdrift in release mode if needed. Only 127.77.0.0/16 is contacted.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+here=Benchmarks/fleet
+
+hosts=${1:-20}
+shift || true
+jobs=("$@")
+[ ${#jobs[@]} -gt 0 ] || jobs=(1 4 8 16)
+runs=${RUNS:-3}
+stackdrift=.build/release/stackdrift
+
+if [ "$(id -u)" -ne 0 ]; then echo "run as root: each sshd gets a mount namespace, on port 22" >&2; exit 1; fi
+swift build -c release --product stackdrift >/dev/null
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+source "$here/fleet.sh"
+trap fleet_down EXIT
+trap 'exit 130' INT TERM
+fleet_up "$hosts"
+
+printf "%d loopback hosts, %s cores, load %s, median of %d runs\n" "$hosts" "$(nproc)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$runs"
+printf "%-9s %5s %9s %9s  %s\n" transport jobs wall_s cpu_s exit
+for transport in ssh openssh; do
+    sed -i "s/^defaults: {transport: [a-z]*, /defaults: {transport: $transport, /" "$FLEET_DIR/inventory.yaml"
+    for j in "${jobs[@]}"; do
+        results=()
+        for _ in $(seq 1 "$runs"); do
+            rm -f "$FLEET_DIR/audit.db" "$FLEET_DIR/audit.db.key"
+            results+=("$(python3 "$here/measure.py" -- "$stackdrift" audit -i "$FLEET_DIR/inventory.yaml" \
+                --rules "$here/rules" --db "$FLEET_DIR/audit.db" --jobs "$j" --quiet)")
+        done
+        printf "%s\n" "${results[@]}" | python3 -c '
+import json, statistics, sys
+runs = [json.loads(line) for line in sys.stdin]
+print("%-9s %5s %9.3f %9.3f  %s" % (sys.argv[1], sys.argv[2], statistics.median(r["wall"] for r in runs),
+      statistics.median(r["user"] + r["sys"] for r in runs), ",".join(sorted({str(r["status"]) for r in runs}))))' \
+            "$transport" "$j"
+    done
+done
