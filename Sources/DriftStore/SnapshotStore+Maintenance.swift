@@ -142,20 +142,35 @@ extension SnapshotStore {
                             + "secrets of those runs no longer compare with new ones")
         }
         if deep {
-            let statement = try database.prepare("SELECT id, kind, hash, size, encoding, data FROM blobs", operation: operation)
-            try statement.bind([])
-            while let row = try statement.step() {
-                let id = row[0].int ?? 0
-                do {
-                    let bytes = try BlobReader.inflate([row[3], row[4], row[5]], path: path, operation: operation, what: "blob \(id)")
-                    if Digest.hex(Digest.sha256(bytes)) != row[2].string {
-                        problems.append("blob \(id) (\(row[1].string ?? "")) does not match its hash")
-                    }
-                } catch {
+            try forEachBlob { id, kind, hash, bytes in
+                switch bytes {
+                case .success(let bytes):
+                    if Digest.hex(Digest.sha256(bytes)) != hash { problems.append("blob \(id) (\(kind)) does not match its hash") }
+                case .failure(let error):
                     problems.append("\(error)")
                 }
             }
         }
         return (problems, notes)
+    }
+
+    /// Every blob the database holds (file contents, host manifests, host findings), inflated:
+    /// what `db check --deep` verifies and what an audit of the database for secrets must read,
+    /// since deflated bytes hide their text from a plain search of the file.
+    public func forEachBlob(_ body: (_ id: Int64, _ kind: String, _ hash: String,
+                                     _ bytes: Result<[UInt8], StoreError>) throws -> Void) throws {
+        let operation = "reading every blob"
+        let statement = try database.prepare("SELECT id, kind, hash, size, encoding, data FROM blobs ORDER BY id", operation: operation)
+        try statement.bind([])
+        while let row = try statement.step() {
+            let id = row[0].int ?? 0
+            let bytes: Result<[UInt8], StoreError>
+            do {
+                bytes = .success(try BlobReader.inflate([row[3], row[4], row[5]], path: path, operation: operation, what: "blob \(id)"))
+            } catch let error as StoreError {
+                bytes = .failure(error)
+            }
+            try body(id, row[1].string ?? "", row[2].string ?? "", bytes)
+        }
     }
 }

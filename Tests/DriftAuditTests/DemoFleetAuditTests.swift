@@ -83,7 +83,13 @@ enum DemoFleet {
         // The redacted texts reports may quote.
         let quoted = outcome.run.hosts.flatMap(\.files).compactMap(\.content).map { String(decoding: $0, as: UTF8.self) }
         #expect(quoted.count > 40)
+        // And every blob inflated: contents, manifests and findings are deflated in the file,
+        // where a plain search could not see a secret.
+        var blobs: [String] = []
+        try store.forEachBlob { _, _, _, bytes in blobs.append(String(decoding: try bytes.get(), as: UTF8.self)) }
+        #expect(blobs.count > 50 && blobs.contains { $0.contains("<redacted:") })
         for secret in DemoFleetSecrets.all {
+            #expect(!blobs.contains { $0.contains(secret) }, "'\(secret)' is in a stored blob")
             #expect(!json.contains(secret), "'\(secret)' leaked into a report")
             #expect(!quoted.contains { $0.contains(secret) }, "'\(secret)' is in a file's redacted text")
             #expect(stored.range(of: Data(secret.utf8)) == nil, "'\(secret)' leaked into the database")
