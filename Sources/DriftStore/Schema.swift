@@ -67,10 +67,12 @@ enum Schema {
         // blobs like file contents, so an unchanged host on an unchanged night costs one row of
         // four integers; blobs are deflated; runs keep their counts; interrupted runs are marked.
         .code(migrateToContentAddressedHosts),
-        // 3: the upgrade a run checked for (`audit --upgrade-to`), so a stored run reports as it ran.
+        // 3: the upgrade a run checked for (`audit --upgrade-to`), so a stored run reports as it
+        // ran, and its failing upgrade checks (the other counts are the guide's).
         .sql("""
         ALTER TABLE runs ADD COLUMN upgrade_from TEXT;
         ALTER TABLE runs ADD COLUMN upgrade_to TEXT;
+        ALTER TABLE runs ADD COLUMN upgrade_failed INTEGER NOT NULL DEFAULT 0;
         """),
     ]
 

@@ -119,14 +119,19 @@ public final class SnapshotStore {
                 written += 1
                 fault?.reached(rowsWritten: written)
             }
-            let counts: [SQLValue] = [FindingStatus.pass, .fail, .error, .waived, .skipped].map { .integer(Int64(run.count($0))) }
-            let upgrade: [SQLValue] = [run.upgrade.map(\.from).sql, run.upgrade.map(\.to).sql]
+            // The run's counts are the guide's; upgrade checks (`--upgrade-to`) are counted apart.
+            let counts: [SQLValue] = [FindingStatus.pass, .fail, .error, .waived, .skipped].map {
+                .integer(Int64(run.count($0, in: .guide)))
+            }
+            let upgrade: [SQLValue] = [run.upgrade.map(\.from).sql, run.upgrade.map(\.to).sql,
+                                       .integer(Int64(run.count(.fail, in: .upgrade)))]
             let head: [SQLValue] = [.text(Self.timestamp(run.finishedAt)), .integer(Int64(run.exitCode)),
                                     .integer(Int64(run.hosts.count)), .integer(Int64(run.hosts.filter { !$0.collected }.count))]
             try database.query(
                 """
                 UPDATE runs SET status = 'finished', finished_at = ?, exit_code = ?, hosts = ?, hosts_failed = ?,
-                    passed = ?, failed = ?, errors = ?, waived = ?, skipped = ?, upgrade_from = ?, upgrade_to = ? WHERE id = ?
+                    passed = ?, failed = ?, errors = ?, waived = ?, skipped = ?, upgrade_from = ?, upgrade_to = ?,
+                    upgrade_failed = ? WHERE id = ?
                 """,
                 head + counts + upgrade + [.integer(id)],
                 operation: "finishing run \(id)")
@@ -148,7 +153,7 @@ public final class SnapshotStore {
         try database.query(
             """
             SELECT id, started_at, finished_at, tool_version, inventory, status, exit_code, hosts, hosts_failed,
-                   passed, failed, errors, waived, skipped
+                   passed, failed, errors, waived, skipped, upgrade_to, upgrade_failed
             FROM runs ORDER BY id DESC LIMIT ?
             """, [.integer(Int64(limit ?? -1))], operation: "listing runs"
         ).map { row in
@@ -156,7 +161,8 @@ public final class SnapshotStore {
                        toolVersion: row[3].string ?? "", inventory: row[4].string, status: row[5].string ?? "",
                        exitCode: row[6].int.map(Int.init), hosts: Int(row[7].int ?? 0), hostsFailed: Int(row[8].int ?? 0),
                        passed: Int(row[9].int ?? 0), failed: Int(row[10].int ?? 0), errors: Int(row[11].int ?? 0),
-                       waived: Int(row[12].int ?? 0), skipped: Int(row[13].int ?? 0))
+                       waived: Int(row[12].int ?? 0), skipped: Int(row[13].int ?? 0),
+                       upgradeTo: row[14].string, upgradeFailed: Int(row[15].int ?? 0))
         }
     }
 

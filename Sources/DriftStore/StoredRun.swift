@@ -18,10 +18,16 @@ public struct RunSummary: Sendable, Hashable {
     public var errors: Int
     public var waived: Int
     public var skipped: Int
+    /// With `--upgrade-to`, the release checked for; `nil` for a run of the guide only.
+    public var upgradeTo: String?
+    /// Failing upgrade checks (the counts above are the guide's checks only).
+    public var upgradeFailed: Int
 
     public init(id: Int64, startedAt: String, finishedAt: String?, toolVersion: String, inventory: String?, status: String,
                 exitCode: Int?, hosts: Int = 0, hostsFailed: Int = 0, passed: Int = 0, failed: Int = 0, errors: Int = 0,
-                waived: Int = 0, skipped: Int = 0) {
+                waived: Int = 0, skipped: Int = 0, upgradeTo: String? = nil, upgradeFailed: Int = 0) {
+        self.upgradeTo = upgradeTo
+        self.upgradeFailed = upgradeFailed
         self.id = id
         self.startedAt = startedAt
         self.finishedAt = finishedAt
