@@ -39,14 +39,6 @@ public struct AuditRun: Sendable {
     public func count(_ status: FindingStatus, in category: FindingCategory) -> Int {
         findings.lazy.filter { $0.status == status && $0.category == category }.count
     }
-
-    /// Failing findings by severity, most severe first.
-    public var failingBySeverity: [(Severity, Int)] {
-        Severity.allCases.reversed().compactMap { severity in
-            let count = findings.lazy.filter { $0.status == .fail && $0.severity == severity }.count
-            return count > 0 ? (severity, count) : nil
-        }
-    }
 }
 
 /// One host's part of a run: whether it was reached and what became of each file.

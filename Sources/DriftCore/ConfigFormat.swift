@@ -42,6 +42,16 @@ public enum ConfigFormat: String, Sendable, Codable, CaseIterable, Hashable {
         }
     }
 
+    /// How the consuming program splits the file into lines: Python reads with universal
+    /// newlines (a lone CR ends a line), C programs split at line feeds only. Parsers number
+    /// lines this way, so anything that quotes a line by number must split the same way.
+    public var lineBreaks: LineBreaks {
+        switch self {
+        case .osloINI, .pasteINI, .djangoSettings: return .universal
+        case .mysql, .lvm, .rsyncd, .mongodb, .sysctl, .hosts, .memcached, .shellVars, .ntp, .crontab: return .lineFeed
+        }
+    }
+
     /// The section name as the consuming program compares it.
     public func normalizedSection(_ section: String) -> String {
         switch self {

@@ -58,7 +58,12 @@ public struct Finding: Hashable, Sendable {
         if lhs.file != rhs.file { return lhs.file < rhs.file }
         let leftLine = lhs.line ?? Int.max, rightLine = rhs.line ?? Int.max
         if leftLine != rightLine { return leftLine < rightLine }
-        return lhs.rule < rhs.rule
+        if lhs.rule != rhs.rule { return lhs.rule < rhs.rule }
+        // Ties (one rule, one line, several keys or categories) in a fixed order too, so reports
+        // never depend on the order findings were made in.
+        if lhs.category != rhs.category { return lhs.category.rawValue < rhs.category.rawValue }
+        if lhs.section != rhs.section { return (lhs.section ?? "") < (rhs.section ?? "") }
+        return (lhs.key ?? "") < (rhs.key ?? "")
     }
 }
 

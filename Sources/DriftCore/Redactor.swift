@@ -34,11 +34,13 @@ public struct Redactor: Sendable {
     }
 
     /// Redacts a file that could not be parsed: any `key = value` or `key: value` line whose key
-    /// is secret, then URL credentials anywhere.
+    /// is secret, then URL credentials anywhere. Lines end at a line feed and at a lone carriage
+    /// return too, whatever the format: a file that cannot be parsed is read the widest way, so
+    /// a `password = …` after a bare CR is redacted as well.
     public func redact(unparsed source: SourceText) -> [UInt8] {
         var replacements: [(Range<Int>, String)] = []
         let bytes = source.bytes
-        for line in LineBreaks.lineFeed.lines(bytes) {
+        for line in LineBreaks.universal.lines(bytes) {
             guard let separator = bytes[line.content].firstIndex(where: { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ":") })
             else { continue }
             var key = source.string(line.start..<separator).trimmingCharacters(in: .whitespaces)

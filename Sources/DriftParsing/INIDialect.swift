@@ -100,7 +100,7 @@ public struct INIDialect: Sendable {
     /// separates, matching quotes stripped, indented lines continue, blank lines end a
     /// value, assignments need a section.
     public static let oslo = INIDialect(
-        format: .osloINI, lineBreaks: .universal, maxLineLength: nil, whitespace: .python,
+        format: .osloINI, lineBreaks: ConfigFormat.osloINI.lineBreaks, maxLineLength: nil, whitespace: .python,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: false, inlineComments: .none,
         continuation: .indentedLines, sectionHeader: .oslo,
         orphans: .error("assignment before any [section] header"),
@@ -111,7 +111,7 @@ public struct INIDialect: Sendable {
     /// Python's `configparser.ConfigParser` as Paste Deploy configures it (keys keep their case,
     /// strict mode, no inline comments, `%` interpolation applied by the Paste reader).
     public static let configparser = INIDialect(
-        format: .pasteINI, lineBreaks: .universal, maxLineLength: nil, whitespace: .python,
+        format: .pasteINI, lineBreaks: ConfigFormat.pasteINI.lineBreaks, maxLineLength: nil, whitespace: .python,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true, inlineComments: .none,
         continuation: .deeperIndentation, sectionHeader: .configparser,
         orphans: .error("option before any [section] header (configparser: MissingSectionHeaderError)"),
@@ -122,7 +122,7 @@ public struct INIDialect: Sendable {
 
     /// MariaDB/MySQL's `my_default.c` (`search_default_file_with_ext`), as `my_print_defaults` reads.
     public static let mysql = INIDialect(
-        format: .mysql, lineBreaks: .lineFeed, maxLineLength: MySQLOptionReader.fgetsLimit, whitespace: .mysql,
+        format: .mysql, lineBreaks: ConfigFormat.mysql.lineBreaks, maxLineLength: MySQLOptionReader.fgetsLimit, whitespace: .mysql,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true,
         inlineComments: .hashOutsideQuotes, continuation: .none, sectionHeader: .mysql,
         orphans: .error("option without a preceding [group]"), separators: [UInt8(ascii: "=")], valueless: .bareKey,
@@ -132,7 +132,7 @@ public struct INIDialect: Sendable {
     /// rsync's rsyncd.conf reader: global parameters before the first `[module]`, backslash
     /// continuation, badly formed lines ignored with a warning.
     public static let rsyncd = INIDialect(
-        format: .rsyncd, lineBreaks: .lineFeed, maxLineLength: nil, whitespace: .c,
+        format: .rsyncd, lineBreaks: ConfigFormat.rsyncd.lineBreaks, maxLineLength: nil, whitespace: .c,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true, inlineComments: .none,
         continuation: .trailingBackslash, sectionHeader: .trimmed, orphans: .implicitSection("global"),
         separators: [UInt8(ascii: "=")], valueless: .warn("badly formed line ignored (no '=')"), unquoting: .none,
@@ -142,7 +142,7 @@ public struct INIDialect: Sendable {
     /// boost::program_options config files, as MongoDB 2.x reads `/etc/mongodb.conf`:
     /// `key = value`, `#` comments anywhere, `[section]` prefixing keys as `section.key`.
     public static let boost = INIDialect(
-        format: .mongodb, lineBreaks: .lineFeed, maxLineLength: nil, whitespace: .c,
+        format: .mongodb, lineBreaks: ConfigFormat.mongodb.lineBreaks, maxLineLength: nil, whitespace: .c,
         commentPrefixes: [UInt8(ascii: "#")], indentedComments: true, inlineComments: .hash, continuation: .none,
         sectionHeader: .trimmed, orphans: .sectionless, separators: [UInt8(ascii: "=")],
         valueless: .error("expected '=' after option name"), unquoting: .none, strictDuplicates: false,

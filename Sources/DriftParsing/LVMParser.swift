@@ -149,7 +149,7 @@ public struct LVMParser: Sendable {
                                 "the file holds no section or setting, only comments or white space (LVM refuses to load it)")
         }
         triviaUpTo(bytes.count)
-        return ConfigDocument(path: context.path, format: .lvm, source: source, lineBreaks: .lineFeed,
+        return ConfigDocument(path: context.path, format: .lvm, source: source, lineBreaks: ConfigFormat.lvm.lineBreaks,
                               entries: entries, segments: segments)
     }
 

@@ -35,7 +35,7 @@ public struct LineFormatParser: Sendable {
 
     public func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
         let context = ParseContext(path: path, source: source, secrets: secrets)
-        let lines = LineBreaks.lineFeed.lines(source.bytes)
+        let lines = format.lineBreaks.lines(source.bytes)
         var entries: [Entry] = []
         var segments: [ConfigDocument.Segment] = []
         var warnings: [Diagnostic] = []
@@ -82,7 +82,7 @@ public struct LineFormatParser: Sendable {
             }
         }
         closeTrivia()
-        return ConfigDocument(path: path, format: format, source: source, lineBreaks: .lineFeed, entries: entries,
+        return ConfigDocument(path: path, format: format, source: source, lineBreaks: format.lineBreaks, entries: entries,
                               segments: segments, warnings: warnings)
     }
 

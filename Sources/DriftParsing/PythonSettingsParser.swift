@@ -19,7 +19,7 @@ public struct PythonSettingsParser: Sendable {
 
     public func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
         let context = ParseContext(path: path, source: source, secrets: secrets)
-        var lexer = PythonLexer(bytes: source.bytes, lines: LineBreaks.universal.lines(source.bytes), context: context)
+        var lexer = PythonLexer(bytes: source.bytes, lines: ConfigFormat.djangoSettings.lineBreaks.lines(source.bytes), context: context)
         var entries: [Entry] = []
         var segments: [ConfigDocument.Segment] = []
         var cursor = 0
@@ -55,7 +55,7 @@ public struct PythonSettingsParser: Sendable {
         if source.bytes.count > cursor {
             segments.append(.init(kind: .trivia, range: cursor..<source.bytes.count, line: lexer.lineNumber(of: cursor)))
         }
-        return ConfigDocument(path: path, format: .djangoSettings, source: source, lineBreaks: .universal,
+        return ConfigDocument(path: path, format: .djangoSettings, source: source, lineBreaks: ConfigFormat.djangoSettings.lineBreaks,
                               entries: entries, segments: segments)
     }
 

@@ -27,19 +27,22 @@ struct FileExcerpt: Hashable {
             for host in run.hosts {
                 for file in host.files {
                     guard let content = file.content else { continue }
-                    contents[host.name, default: [:]][file.path] = Self.lines(of: content)
+                    contents[host.name, default: [:]][file.path] = Self.lines(of: content, lineBreaks: file.format?.lineBreaks ?? .lineFeed)
                 }
             }
         }
 
         func lines(host: String, path: String) -> [String]? { contents[host]?[path] }
 
-        /// Lines without their breaks; a final line break does not start another line.
-        static func lines(of content: [UInt8]) -> [String] {
-            var lines = String(decoding: content, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-                .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-            if lines.last == "" { lines.removeLast() }
-            return lines
+        /// Lines without their breaks, split as the file's parser splits them (so a finding's
+        /// line number quotes the right line in CRLF and bare-CR files too); a final line break
+        /// does not start another line.
+        static func lines(of content: [UInt8], lineBreaks: LineBreaks) -> [String] {
+            lineBreaks.lines(content).map { line in
+                var text = String(decoding: content[line.content], as: UTF8.self)
+                if lineBreaks == .lineFeed, text.hasSuffix("\r") { text.removeLast() }   // shown without the CR of a CRLF
+                return text
+            }
         }
 
         /// What to quote for a finding: its line with context, or, for a key that is not set,
@@ -58,13 +61,17 @@ struct FileExcerpt: Hashable {
             return nil
         }
 
-        /// The line, highlighted, with `FileExcerpt.context` lines either side.
-        static func excerpt(_ lines: [String], around line: Int) -> FileExcerpt {
-            FileExcerpt(lines: window(lines, from: line - FileExcerpt.context, to: line + FileExcerpt.context, highlight: line))
+        /// The line, highlighted, with `FileExcerpt.context` lines either side; `nil` for a line
+        /// the text does not have.
+        static func excerpt(_ lines: [String], around line: Int) -> FileExcerpt? {
+            guard (1...max(1, lines.count)).contains(line), !lines.isEmpty else { return nil }
+            return FileExcerpt(lines: window(lines, from: line - FileExcerpt.context, to: line + FileExcerpt.context, highlight: line))
         }
 
         private static func window(_ lines: [String], from first: Int, to last: Int, highlight: Int?) -> [Line] {
-            (max(1, first)...min(lines.count, last)).map { number in
+            let first = max(1, first), last = min(lines.count, last)
+            guard first <= last else { return [] }
+            return (first...last).map { number in
                 Line(number: number, text: lines[number - 1], highlighted: number == highlight)
             }
         }

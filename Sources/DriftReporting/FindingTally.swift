@@ -24,7 +24,4 @@ public struct FindingTally: Sendable, Hashable {
 
     /// The most severe failing finding's severity, `nil` when nothing fails.
     public var worstFailing: Severity? { Severity.allCases.last { failing($0) > 0 } }
-
-    /// Failing or erroring: what a reader must look at.
-    public var needsAttention: Int { self[.fail] + self[.error] }
 }

@@ -162,7 +162,9 @@ extension HTMLReport {
         }
       }
       function restore() {
-        var params = new URLSearchParams(location.hash.replace(/^#/, ''));
+        var fragment = location.hash.replace(/^#/, '');
+        if (fragment && fragment.indexOf('=') < 0) { return; }   // a link to a finding, not a filter
+        var params = new URLSearchParams(fragment);
         var host = params.get('host');
         hostSelect.value = '';
         Array.prototype.forEach.call(hostSelect.options, function (option) { if (option.value === host) { hostSelect.value = host; } });

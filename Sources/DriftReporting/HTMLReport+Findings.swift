@@ -85,8 +85,9 @@ extension Page {
             html.text(result.reason ?? "no reason given")
         }
         html.newline()
-        if let line = result.line, let lines = excerpts.lines(host: host, path: result.path) {
-            writeExcerpt(FileExcerpt.Source.excerpt(lines, around: line))
+        if let line = result.line, let lines = excerpts.lines(host: host, path: result.path),
+           let excerpt = FileExcerpt.Source.excerpt(lines, around: line) {
+            writeExcerpt(excerpt)
         }
     }
 

@@ -8,7 +8,7 @@ extension TextReport {
     func upgradeCounts(_ run: AuditRun) -> String? {
         guard let target = run.upgrade else { return nil }
         let count = { (status: FindingStatus) in run.count(status, in: .upgrade) }
-        return "  upgrade: \(paint("\(count(.fail)) to change", .magenta)) before \(target.to), "
+        return "  upgrade: \(paint("\(count(.fail)) to change", .magenta)) before \(visible(target.to)), "
             + "\(paint("\(count(.pass)) pass", .green)), \(paint("\(count(.error)) error", .yellow)), "
             + "\(count(.waived)) waived, \(count(.skipped)) skipped"
     }

@@ -81,7 +81,7 @@ public struct TextReport: Sendable {
             case .upgrade: .magenta
             case .drift: .red
             }
-            return paint(part.part.label, colour) + ": " + part.text
+            return paint(part.part.label, colour) + ": " + visible(part.text)
         }.joined(separator: "\n")
     }
 

@@ -21,8 +21,9 @@ struct Verdict {
         upgradeFailing = failingUpgrade.count
         upgradeHosts = Set(failingUpgrade.map(\.host)).count
         upgradeTarget = run.upgrade?.to
+        // Exit code 2 also covers what the findings cannot show: a run that could not be stored.
         incomplete = run.count(.error) > 0 || run.hosts.contains { !$0.collected }
-            || run.hosts.contains { $0.files.contains { $0.status == .unreadable } }
+            || run.hosts.contains { $0.files.contains { $0.status == .unreadable } } || run.exitCode == 2
     }
 
     enum Part: String {
@@ -55,9 +56,6 @@ struct Verdict {
         if upgradeFailing == 0, let upgradeTarget { parts.append((.upgradeReady, "nothing to change before \(upgradeTarget)")) }
         return parts
     }
-
-    /// `DRIFT: 12 failing checks on 4 hosts`, one statement per line.
-    var headline: String { parts.map { "\($0.part.label): \($0.text)" }.joined(separator: "\n") }
 
     private func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
 }

@@ -104,4 +104,37 @@ private let demoInventory = "Examples/demo/inventory.yaml"
             #expect(audit.stdout.hasPrefix(text.stdout), "the terminal summary, as the audit printed it")
         }
     }
+
+    /// A report that cannot be written does not stop the others: they are written, the summary
+    /// is printed, the failure is named and the exit code is 2. Two reports on one file are refused.
+    @Test func aReportThatCannotBeWrittenDoesNotHideTheOthers() throws {
+        let scratch = try Scratch(prefix: "stackdrift-report-write")
+        let result = try CLI.run(["audit", "-i", demoInventory, "--db", scratch.path + "/a.db",
+                                  "--json", scratch.path + "/missing/dir/report.json", "--html", scratch.path + "/report.html"],
+                                 environment: ["NO_COLOR": "1"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot write the json report to '\(scratch.path)/missing/dir/report.json': No such file or directory"),
+                "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/report.html"))
+        #expect(result.stdout.contains("DRIFT: 12 failing checks on 4 hosts"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).allSatisfy { !$0.hasPrefix(".report") },
+                "no temporary file is left behind")
+
+        let clash = try CLI.run(["audit", "-i", demoInventory, "--db", scratch.path + "/a.db",
+                                 "--json", scratch.path + "/r", "--junit", scratch.path + "/./r"])
+        #expect(clash.status == 64)
+        #expect(clash.stderr.contains("--json and --junit both write"))
+    }
+
+    /// `report` renders json, text and junit without the rules; html falls back to no rationales.
+    @Test func unreadableRulesOnlyCostTheHTMLItsRationales() throws {
+        let scratch = try Scratch(prefix: "stackdrift-report-rules")
+        _ = try CLI.run(["audit", "-i", demoInventory, "--db", scratch.path + "/a.db", "--quiet"])
+        try "rules: [".write(toFile: scratch.path + "/broken.yaml", atomically: true, encoding: .utf8)
+        for format in ["json", "junit", "text", "html"] {
+            let result = try CLI.run(["report", "latest", "--db", scratch.path + "/a.db", "--format", format, "--rules", scratch.path])
+            #expect(result.status == 0, "\(format): \(result.stderr)")
+            #expect(result.stderr.contains("warning: the rules cannot be read") == (format == "html"), "\(format): \(result.stderr)")
+        }
+    }
 }

@@ -35,6 +35,13 @@ import Testing
                 == text.split(separator: "\n", omittingEmptySubsequences: false).count)
     }
 
+    @Test func anUnparseableFileIsSplitAtBareCarriageReturnsToo() {
+        // A file that fails to parse may use old Mac line endings; its password is still found.
+        let redacted = redactUnparsed("[DEFAULT\rdebug = True\radmin_password = hunter2\r")
+        #expect(!redacted.contains("hunter2"), "\(redacted)")
+        #expect(redacted.contains("admin_password = <redacted:"))
+    }
+
     @Test func equalSecretsGetEqualTagsAndDifferentSecretsDifferentTags() {
         let tagged = redactUnparsed(text)
         let tag = redactor.tag("hunter2")

@@ -132,14 +132,20 @@ import Testing
         var upgradeOnly = ReportFixture.run(changes: nil)
         upgradeOnly.hosts = upgradeOnly.hosts.filter { $0.name == "compute1" }
         upgradeOnly.findings = [ReportFixture.rabbitPassword, ReportFixture.upgradeFail]
+        upgradeOnly.exitCode = 1
         let upgrade = HTMLReport().render(upgradeOnly)
         #expect(upgrade.contains("<header class=\"page-head upgrade\">"))
         #expect(upgrade.contains("<title>stackdrift: UPGRADE: 1 change before juno on 1 host (run 7)</title>"))
         var clean = upgradeOnly
         clean.findings = [ReportFixture.rabbitPassword]
+        clean.exitCode = 0
         let ok = HTMLReport().render(clean)
         #expect(ok.contains("<header class=\"page-head ok\">"))
         #expect(ok.contains("<title>stackdrift: OK: no drift from the guide (run 7)</title>"))
+        // Exit code 2 with nothing failing: the run could not be stored, so it is not "OK".
+        var unstored = clean
+        unstored.exitCode = 2
+        #expect(HTMLReport().render(unstored).contains("<header class=\"page-head incomplete\">"))
         #expect(html.contains("<header class=\"page-head drift\">"))
     }
 
@@ -161,5 +167,30 @@ import Testing
         var writer = HTMLWriter()
         writer.element("p", [("title", #"a"b'c<d>&e"#), ("hidden", ""), ("id", nil)], "<x> & \"y\"")
         #expect(writer.output == #"<p title="a&quot;b&#39;c&lt;d&gt;&amp;e" hidden>&lt;x&gt; &amp; &quot;y&quot;</p>"#)
+    }
+
+    /// Lines are quoted as the file's parser numbers them: CRLF, bare CR (universal newlines,
+    /// oslo.config) and a parse error far down a bare-CR file, which once cut the window to
+    /// nothing and crashed the report.
+    @Test func quotesTheRightLineWhateverTheLineEndings() {
+        let crlf = ["[DEFAULT]", "debug = True", "verbose = True", "my_ip = 10.0.0.99", "auth_strategy = keystone"]
+        let bareCR = ["[DEFAULT]", "a = 1", "b = 2", "c = 3", "d = 4", "this line has no equals sign", "e = 5"]
+        let finding = ReportFixture.finding("site.my_ip", "my_ip", host: "compute1", file: "/etc/nova/nova.conf",
+                                            section: "DEFAULT", key: "my_ip", .fail, .high, expected: "10.0.0.31",
+                                            actual: "10.0.0.99", line: 4, message: "wrong address")
+        let run = AuditRun(id: 1, startedAt: ReportFixture.started, finishedAt: ReportFixture.started, toolVersion: "t",
+                           inventory: nil, architecture: .neutron,
+                           hosts: [HostResult(name: "compute1", roles: [.compute], services: [], files: [
+                               FileResult(path: "/etc/nova/nova.conf", status: .parsed, format: .osloINI,
+                                          content: Array((crlf.joined(separator: "\r\n") + "\r\n").utf8)),
+                               FileResult(path: "/etc/site/old.conf", status: .unparseable, format: .osloINI,
+                                          reason: "expected '='", line: 6,
+                                          content: Array(bareCR.joined(separator: "\r").utf8)),
+                           ])],
+                           findings: [finding], exitCode: 2)
+        let page = HTMLReport().render(run)
+        #expect(page.contains("<tr class=\"hit\"><td class=\"ln\">4</td><td>my_ip = 10.0.0.99</td></tr>"), "\(page)")
+        #expect(!page.contains("\r"))
+        #expect(page.contains("<td class=\"ln\">6</td><td>this line has no equals sign</td>"))
     }
 }

@@ -192,11 +192,14 @@ struct Audit: ParsableCommand {
 
         let summaryToStderr = reports.contains(where: \.isStandardOutput)
         let options = ReportFormat.Options(rationales: ruleSet.rationales)
+        // Every report is attempted: one that cannot be written (a full disk, a missing
+        // directory) neither hides the others nor the summary, and makes the exit code 2.
+        var unwritten = false
         for report in reports {
             do {
                 try report.write(report.format.render(outcome.run, options: options), console: console)
             } catch {
-                throw ExitCode(AuditExitCode.incomplete.rawValue)
+                unwritten = true
             }
         }
         if !quiet {
@@ -207,6 +210,6 @@ struct Audit: ParsableCommand {
             }
             console.note("database: \(store.path) (run \(outcome.run.id.map(String.init) ?? "?"))", toStderr: summaryToStderr)
         }
-        throw ExitCode(Int32(outcome.run.exitCode))
+        throw ExitCode(unwritten ? AuditExitCode.incomplete.rawValue : Int32(outcome.run.exitCode))
     }
 }

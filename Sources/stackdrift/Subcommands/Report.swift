@@ -82,19 +82,23 @@ struct Report: ParsableCommand {
             console.error("\(error)")
             throw ExitCode(error.kind == .notFound ? 64 : 2)
         }
-        // The rules give the HTML its rationales; a run checked for an upgrade wants its pack's too.
-        let ruleSet: RuleSet
-        do {
-            ruleSet = try RuleSet.load(directories: [try BuiltinRules.directory()] + rules, upgradeTo: stored.upgrade?.to)
-        } catch {
-            console.error("\(error)")
-            throw ExitCode(64)
+        // Only the HTML shows the rules' rationales (a run checked for an upgrade wants its pack's
+        // too); without them it still renders, so a rule directory that since changed or went
+        // away never stops a stored run from being reported.
+        var rationales: [String: String] = [:]
+        if format == .html {
+            do {
+                rationales = try RuleSet.load(directories: [try BuiltinRules.directory()] + rules,
+                                              upgradeTo: stored.upgrade?.to).rationales
+            } catch {
+                console.error("warning: the rules cannot be read, so the report shows no rationales: \(error)")
+            }
         }
 
         let destination = ReportDestination(format: format, path: output ?? "-")
         let color = format == .text && destination.isStandardOutput && console.colorAllowed(forStderr: false)
         do {
-            try destination.write(format.render(stored, options: ReportFormat.Options(color: color, rationales: ruleSet.rationales)),
+            try destination.write(format.render(stored, options: ReportFormat.Options(color: color, rationales: rationales)),
                                   console: console)
         } catch {
             throw ExitCode(2)
