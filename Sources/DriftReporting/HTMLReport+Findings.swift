@@ -205,8 +205,7 @@ extension Page {
     /// `[DEFAULT] my_ip, line 12`; `key not set` when the check found no line.
     static func place(_ finding: Finding) -> String {
         var parts: [String] = []
-        let what = [finding.section.map { "[\($0)]" }, finding.key].compactMap { $0 }.joined(separator: " ")
-        if !what.isEmpty { parts.append(what) }
+        if !finding.subject.isEmpty { parts.append(finding.subject) }
         if let line = finding.line { parts.append("line \(line)") }
         return parts.joined(separator: ", ")
     }

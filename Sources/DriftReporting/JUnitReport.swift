@@ -120,8 +120,7 @@ public enum JUnitReport {
 
     /// The failure text for one finding: where, expected versus actual, and what to do.
     static func describe(_ finding: Finding) -> String {
-        var lines = [finding.file + (finding.line.map { ":\($0)" } ?? "")
-                     + ([finding.section.map { "[\($0)]" }, finding.key].compactMap { $0 }.map { " " + $0 }.joined()),
+        var lines = [finding.location + (finding.subject.isEmpty ? "" : " " + finding.subject),
                      "  \(finding.status.rawValue) (\(finding.severity.rawValue)): \(finding.title)",
                      "  expected: \(finding.expected ?? "(nothing)")",
                      "  actual:   \(finding.actual ?? "(not set)")"]

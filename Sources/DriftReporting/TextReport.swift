@@ -67,9 +67,8 @@ public struct TextReport: Sendable {
     /// One failing or erroring finding: where, what, and why.
     func describe(_ finding: Finding, failLabel: String) -> [String] {
         let label = finding.status == .fail ? failLabel : paint("ERROR", .yellow)
-        let place = finding.line.map { "\(finding.file):\($0)" } ?? finding.file
-        let what = [finding.section.map { "[\($0)]" }, finding.key].compactMap { $0 }.joined(separator: " ")
-        return ["\(label) \(pad(finding.severity.rawValue, 8)) \(visible(finding.host))  \(visible(place))  \(visible(what))",
+        return ["\(label) \(pad(finding.severity.rawValue, 8)) \(visible(finding.host))  \(visible(finding.location))  "
+                + visible(finding.subject),
                 "      \(visible(finding.message))  " + dim("(\(visible(finding.rule)))")]
     }
 
@@ -104,6 +103,12 @@ public struct TextReport: Sendable {
 }
 
 extension Finding {
+    /// `/etc/nova/nova.conf:12`, or the file alone when the check found no line.
+    var location: String { line.map { "\(file):\($0)" } ?? file }
+
+    /// `[DEFAULT] my_ip`: the section and key checked, as far as the finding has them.
+    var subject: String { [section.map { "[\($0)]" }, key].compactMap { $0 }.joined(separator: " ") }
+
     /// Failing or erroring: what a reader must act on.
     var needsAttention: Bool { status == .fail || status == .error }
 
