@@ -46,10 +46,7 @@ import Testing
     }
 
     func compare(_ files: [String], python: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        let script = ExternalProgram.packageRoot + "/Tests/DriftParsingTests/Differential/ast_dump.py"
-        let output = try ExternalProgram.run(python, [script] + files)
-        #expect(output.status == 0, "\(output.stderr)", sourceLocation: sourceLocation)
-        let results = try #require(try JSONSerialization.jsonObject(with: output.stdout) as? [[String: Any]])
+        let results = try DifferentialDump.run("ast_dump.py", on: files, python: python, sourceLocation: sourceLocation)
         var agreed = 0
         for (file, theirs) in zip(files, results) {
             let bytes = Array(FileManager.default.contents(atPath: file) ?? Data())
