@@ -43,15 +43,22 @@ public enum ExternalProgram {
     }
 
     public struct Output: Sendable {
+        /// The exit status, or the signal's number when `signaled`.
         public var status: Int32
         public var stdout: Data
         public var stderr: String
+        /// The process was killed by a signal.
+        public var signaled: Bool
     }
 
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+    /// Runs a program to its end and returns what it printed, reading both pipes at once so
+    /// a full stderr cannot block the child.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                           currentDirectory: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         var env = ProcessInfo.processInfo.environment
         env["LANG"] = "C.UTF-8"
         env["PYTHONUTF8"] = "1"
@@ -61,7 +68,6 @@ public enum ExternalProgram {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read both pipes concurrently so a full stderr cannot block the child.
         let errorData = LockedData()
         let reader = Thread { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
         reader.start()
@@ -69,7 +75,8 @@ public enum ExternalProgram {
         process.waitUntilExit()
         while !errorData.isSet { usleep(1000) }
         return Output(status: process.terminationStatus, stdout: stdout,
-                      stderr: String(decoding: errorData.value, as: UTF8.self))
+                      stderr: String(decoding: errorData.value, as: UTF8.self),
+                      signaled: process.terminationReason == .uncaughtSignal)
     }
 }
 
