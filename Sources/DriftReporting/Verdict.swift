@@ -21,9 +21,10 @@ struct Verdict {
         upgradeFailing = failingUpgrade.count
         upgradeHosts = Set(failingUpgrade.map(\.host)).count
         upgradeTarget = run.upgrade?.to
-        // Exit code 2 also covers what the findings cannot show: a run that could not be stored.
-        incomplete = run.count(.error) > 0 || run.hosts.contains { !$0.collected }
-            || run.hosts.contains { $0.files.contains { $0.status == .unreadable } } || run.exitCode == 2
+        // The audit decided this when it chose exit code 2 (a host or file not collected, a
+        // check that could not be evaluated, a run that could not be stored); the verdict
+        // reads the decision rather than making it again.
+        incomplete = run.exitCode == 2
     }
 
     enum Part: String {
