@@ -58,19 +58,10 @@ public enum JSONReport {
 
     /// Check counts of one category of findings.
     static func checks(_ run: AuditRun, _ category: FindingCategory) -> [(String, JSONValue)] {
-        let findings = run.findings.filter { $0.category == category }
-        func count(_ status: FindingStatus) -> JSONValue { .int(Int64(run.count(status, in: category))) }
-        return [
-            ("checks", .int(Int64(findings.count))),
-            ("pass", count(.pass)),
-            ("fail", count(.fail)),
-            ("error", count(.error)),
-            ("waived", count(.waived)),
-            ("skipped", count(.skipped)),
-            ("failing_by_severity", .object(Severity.allCases.reversed().map { severity in
-                (severity.rawValue, .int(Int64(findings.filter { $0.status == .fail && $0.severity == severity }.count)))
-            })),
-        ]
+        let tally = FindingTally(run.findings.lazy.filter { $0.category == category })
+        return [("checks", .int(Int64(tally.total)))]
+            + [FindingStatus.pass, .fail, .error, .waived, .skipped].map { ($0.rawValue, .int(Int64(tally[$0]))) }
+            + [("failing_by_severity", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(Int64(tally.failing($0)))) }))]
     }
 
     static func host(_ host: HostResult) -> JSONValue {
