@@ -140,7 +140,7 @@ struct Page {
         html.raw("<section id=\"summary\">\n<h2>Summary</h2>\n")
         let tally = FindingTally(guide)
         html.raw("<div class=\"cards\">")
-        for status in [FindingStatus.fail, .error, .waived, .pass, .skipped] {
+        for status in Self.countedStatuses {
             html.element("div", [("class", "card " + status.rawValue)]) { html in
                 html.element("span", [("class", "n")], String(tally[status]))
                 html.text(Self.statusLabel(status))
