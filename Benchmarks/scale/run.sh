@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Scale benchmark: audits generated DNS-style fleets of N compute nodes (plus a controller and
+# a network node) from local trees, with --db, --json and --html, in a release build, and
+# prints wall time, CPU, peak RSS, the database, JSON and HTML sizes and the failing findings.
+#
+#   bash Benchmarks/scale/run.sh [--binary PATH] [--label TEXT] [--hosts-file dns|full]
+#                                [--no-resolution-setting] N...
+#
+# --binary     the stackdrift to measure (default: a release build of this checkout)
+# --label      names the binary in results (default: the checkout's commit)
+# Results are appended to .build/scale/results.jsonl; fleets are cached in .build/scale/.
+# Local trees only: no network, no root. Standard tools and python3 only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+
+binary="" label="" hosts_file=dns extra=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --binary) binary=$2; shift 2 ;;
+        --label) label=$2; shift 2 ;;
+        --hosts-file) hosts_file=$2; shift 2 ;;
+        --no-resolution-setting) extra+=(--no-resolution-setting); shift ;;
+        *) break ;;
+    esac
+done
+[ $# -gt 0 ] || set -- 1000 10000
+if [ -z "$binary" ]; then
+    echo "building stackdrift (release)..." >&2
+    swift build -c release --product stackdrift >/dev/null
+    binary=$(swift build -c release --show-bin-path)/stackdrift
+fi
+[ -n "$label" ] || label=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+work=.build/scale
+mkdir -p "$work"
+stamp=$(cat Benchmarks/scale/generate.py Examples/demo/trees/compute1/etc/nova/nova.conf | sha256sum | cut -c1-12)
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)" >&2
+for n in "$@"; do
+    fleet=$work/fleet-$n-$hosts_file${extra:+-nosetting}
+    if [ "$(cat "$fleet/.stamp" 2>/dev/null)" != "$stamp" ]; then
+        python3 Benchmarks/scale/generate.py "$n" "$fleet" --hosts-file "$hosts_file" "${extra[@]}"
+        echo "$stamp" > "$fleet/.stamp"
+    fi
+    out=$(mktemp -d -p "$work" run.XXXXXX)
+    # Warm the page cache so the first contender does not pay for the disk alone.
+    find "$fleet/trees" -type f -exec cat {} + >/dev/null
+    result=$(python3 Benchmarks/fleet/measure.py --log "$out/log" -- "$binary" audit -i "$fleet/inventory.yaml" \
+        --db "$out/audit.db" --json "$out/report.json" --html "$out/report.html" --quiet)
+    python3 - "$result" "$out" "$n" "$label" "$hosts_file" <<'PY' | tee -a "$work/results.jsonl"
+import json, os, re, sys
+result, out, n, label, hosts_file = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+def size(name):
+    total = 0
+    for suffix in ("", "-wal"):
+        path = os.path.join(out, name + suffix)
+        if os.path.exists(path):
+            total += os.path.getsize(path)
+    return total
+with open(os.path.join(out, "report.json"), "rb") as handle:
+    head = handle.read(1 << 16).decode("utf-8", "replace")
+summary = head[head.find('"summary"'):]
+failing = re.search(r'"fail":\s*(\d+)', summary)
+checks = re.search(r'"checks":\s*(\d+)', summary)
+hosts = n + 2
+row = {"label": label, "hosts_file": hosts_file, "computes": n, "hosts": hosts, "status": result["status"],
+       "wall_s": round(result["wall"], 2), "cpu_s": round(result["user"] + result["sys"], 2),
+       "max_rss_mb": round(result["max_rss_mb"], 1), "wall_ms_per_host": round(1000 * result["wall"] / hosts, 2),
+       "db_mb": round(size("audit.db") / 1e6, 2), "json_mb": round(size("report.json") / 1e6, 2),
+       "html_mb": round(size("report.html") / 1e6, 2),
+       "json_kb_per_host": round(size("report.json") / 1e3 / hosts, 2), "html_kb_per_host": round(size("report.html") / 1e3 / hosts, 2),
+       "checks": int(checks.group(1)) if checks else None, "failing": int(failing.group(1)) if failing else None}
+print(json.dumps(row))
+PY
+    rm -rf "$out"
+done
