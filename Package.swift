@@ -37,35 +37,37 @@ let package = Package(
         .target(name: "DriftTransport", dependencies: ["DriftCore", "CLibSSH2"]),
         /// Line diffs as unified hunks, for drift between runs.
         .target(name: "DriftDiff", dependencies: ["DriftCore"]),
-        /// SQLite snapshot store: runs, content-addressed redacted file contents, findings, history.
+        /// Run history: the store protocol, its SQLite backend, and history logic (changes, diffs, per-key history) above it.
         .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CZlib"]),
-        /// Pure functions from an audit run to JSON and terminal text.
+        /// Reports as functions of a run (held in memory or read host by host from the store), written to a stream.
         .target(name: "DriftReporting", dependencies: ["DriftCore"]),
-        /// The audit pipeline: collect, parse, evaluate, store, report, exit code.
-        .target(name: "DriftAudit", dependencies: [
-            "DriftCore", "DriftParsing", "DriftRules", "DriftTransport", "DriftStore", "DriftReporting",
-        ]),
+        /// The audit pipeline, one host at a time: collect, parse, evaluate, store; then the fleet's checks and the exit code.
+        .target(name: "DriftAudit", dependencies: ["DriftCore", "DriftParsing", "DriftRules", "DriftTransport", "DriftStore"]),
 
         // MARK: Command line
 
-        /// Thin CLI: argument parsing and wiring only.
+        /// Thin CLI: argument parsing and wiring only. Every module it imports is named here.
         .executableTarget(name: "stackdrift", dependencies: [
-            "DriftAudit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "DriftAudit", "DriftCore", "DriftDiff", "DriftParsing", "DriftReporting", "DriftRules", "DriftStore", "DriftTransport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         /// The sample reports in Reports/: the demo fleet audited with a fixed clock, version and key.
-        .target(name: "DriftSamples", dependencies: ["DriftAudit"]),
+        .target(name: "DriftSamples", dependencies: ["DriftAudit", "DriftCore", "DriftReporting", "DriftRules", "DriftStore",
+                                                     "DriftTransport"]),
         /// Writes the sample reports (swift run stackdrift-samples); a test fails when they are stale.
         .executableTarget(name: "stackdrift-samples", dependencies: ["DriftSamples"]),
 
         /// Replays files through every parser's checks; with -DFUZZING a libFuzzer target (see .ci/fuzz).
-        .executableTarget(name: "stackdrift-fuzz", dependencies: ["DriftParsing"]),
+        .executableTarget(name: "stackdrift-fuzz", dependencies: ["DriftCore", "DriftParsing"]),
 
         /// Parser throughput against Python's configparser and oslo.config (run with -c release).
-        .executableTarget(name: "stackdrift-parser-benchmark", dependencies: ["DriftParsing"], path: "Benchmarks/ParserBenchmark"),
+        .executableTarget(name: "stackdrift-parser-benchmark", dependencies: ["DriftCore", "DriftParsing"],
+                          path: "Benchmarks/ParserBenchmark"),
 
         /// Line-diff speed and a year of nightly runs' database growth (run with -c release).
-        .executableTarget(name: "stackdrift-history-benchmark", dependencies: ["DriftAudit", "DriftDiff"],
+        .executableTarget(name: "stackdrift-history-benchmark",
+                          dependencies: ["DriftAudit", "DriftCore", "DriftDiff", "DriftRules", "DriftStore", "DriftTransport"],
                           path: "Benchmarks/HistoryBenchmark"),
 
         // MARK: Tests
@@ -73,13 +75,15 @@ let package = Package(
         /// Helpers shared by the test targets: temporary directories, diagnostic expectations.
         .target(name: "DriftTestSupport", dependencies: ["DriftCore"], path: "Tests/DriftTestSupport"),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTestSupport"]),
-        .testTarget(name: "DriftParsingTests", dependencies: ["DriftParsing", "DriftTestSupport"], exclude: ["Differential"]),
-        .testTarget(name: "DriftRulesTests", dependencies: ["DriftRules", "DriftTestSupport"]),
-        .testTarget(name: "DriftTransportTests", dependencies: ["DriftTransport", "DriftTestSupport"]),
-        .testTarget(name: "DriftDiffTests", dependencies: ["DriftDiff", "DriftTestSupport"]),
-        .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTestSupport"]),
-        .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftSamples", "DriftTestSupport"]),
+        .testTarget(name: "DriftParsingTests", dependencies: ["DriftCore", "DriftParsing", "DriftTestSupport"], exclude: ["Differential"]),
+        .testTarget(name: "DriftRulesTests", dependencies: ["DriftCore", "DriftParsing", "DriftRules", "DriftTestSupport"]),
+        .testTarget(name: "DriftTransportTests", dependencies: ["DriftCore", "DriftTransport", "DriftTestSupport"]),
+        .testTarget(name: "DriftDiffTests", dependencies: ["DriftCore", "DriftDiff", "DriftTestSupport"]),
+        .testTarget(name: "DriftStoreTests", dependencies: ["DriftCore", "DriftStore", "DriftTestSupport"]),
+        .testTarget(name: "DriftReportingTests", dependencies: ["DriftCore", "DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "DriftAuditTests", dependencies: [
+            "DriftAudit", "DriftCore", "DriftReporting", "DriftRules", "DriftSamples", "DriftStore", "DriftTestSupport", "DriftTransport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]
 )

@@ -17,10 +17,18 @@ public enum AuditExitCode: Int32, Sendable {
 
     /// The code a finished audit exits with.
     public static func of(hosts: [HostResult], findings: [Finding]) -> AuditExitCode {
-        let incomplete = hosts.contains { !$0.collected }
-            || hosts.contains { $0.files.contains { $0.status == .unreadable } }
-            || findings.contains { $0.status == .error }
-        if incomplete { return .incomplete }
-        return findings.contains { $0.status == .fail } ? .drift : .clean
+        var builder = RunOverview.Builder()
+        for host in hosts { builder.add(host: host) }
+        builder.add(findings)
+        return of(builder.build())
+    }
+
+    /// The code of a run with this overview: what the audit counted host by host decides it.
+    public static func of(_ overview: RunOverview) -> AuditExitCode {
+        let guide = overview.tally(.guide), upgrade = overview.tally(.upgrade)
+        if overview.failedHosts > 0 || overview.files(.unreadable) > 0 || guide[.error] + upgrade[.error] > 0 {
+            return .incomplete
+        }
+        return guide[.fail] + upgrade[.fail] > 0 ? .drift : .clean
     }
 }

@@ -5,11 +5,13 @@ import DriftStore
 import DriftTransport
 import Foundation
 
-/// Runs one audit end to end: plan, collect, parse, evaluate, store, and
-/// return the run for reporting.
+/// Runs one audit end to end, one host at a time: plan, collect, parse, evaluate, store, then
+/// the checks that compare hosts, and return what the reports are rendered from.
 ///
-/// Each stage hands the next a plain value; a failing host or file becomes part
-/// of the result, never an exception, so one bad node cannot stop the night's audit.
+/// Each host is parsed, evaluated against its own rules, redacted and written to the store as
+/// soon as it is collected, then released: what waits for the whole fleet is only what the
+/// fleet checks compare (`FleetObservation`s) and the run's overview. A failing host or file
+/// becomes part of the result, never an exception, so one bad node cannot stop the night's audit.
 public struct Auditor: Sendable {
     public var inventory: Inventory
     public var ruleSet: RuleSet
@@ -18,20 +20,15 @@ public struct Auditor: Sendable {
     public var collector: Collector
     public var toolVersion: String
     public var clock: @Sendable () -> Date
-    /// The key of redaction tags when the run is not stored (with a store, the store's key is
-    /// used); `nil` picks a random one. Fixed, it makes reports of one state byte-identical.
-    public var redactionKey: [UInt8]?
 
     public init(inventory: Inventory, ruleSet: RuleSet, waivers: WaiverSet = WaiverSet(), collector: Collector,
-                toolVersion: String = StackdriftVersion.current, clock: @escaping @Sendable () -> Date = { Date() },
-                redactionKey: [UInt8]? = nil) {
+                toolVersion: String = StackdriftVersion.current, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.inventory = inventory
         self.ruleSet = ruleSet
         self.waivers = waivers
         self.collector = collector
         self.toolVersion = toolVersion
         self.clock = clock
-        self.redactionKey = redactionKey
     }
 
     /// The transports this build provides, keyed by the inventory's `transport:` values.
@@ -39,70 +36,139 @@ public struct Auditor: Sendable {
         [.local: LocalTransport(), .ssh: SSHTransport(options: options), .openssh: OpenSSHTransport(options: options)]
     }
 
-    /// What an audit produced, plus a storage failure that did not stop it.
-    public struct Outcome: Sendable {
-        public var run: AuditRun
-        /// Set when the run could not be written to the database; the report is still complete.
+    /// What an audit produced.
+    public struct Outcome {
+        public var header: RunHeader
+        public var overview: RunOverview
+        /// What changed since the previous run; `nil` on a first run, or when the run was not stored.
+        public var changes: RunChanges?
+        /// Set when the run could not be written to the database: the audit still evaluated every
+        /// host (the summary and exit code are true) but there is no stored run to report from.
         public var storeError: StoreError?
+        /// The stored run, to render reports from; `nil` when it could not be stored.
+        public var stored: StoredRunReader?
+
+        /// What the terminal summary is rendered from: the stored run, else what the audit counted.
+        public var summary: any ReportableRun {
+            stored ?? CountedRun(header: header, overview: overview, changes: changes)
+        }
     }
 
-    /// Runs the audit; with a store, the run is recorded (started before collection, finished after).
-    public func run(store: SnapshotStore?, progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> Outcome {
+    /// Runs the audit into `store`: a `running` row first, each host as it is evaluated, the
+    /// fleet's checks and the overview when every host is in.
+    public func run(store: SnapshotStore, progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> Outcome {
         let startedAt = clock()
-        let runID = try store?.beginRun(startedAt: startedAt, toolVersion: toolVersion, inventory: inventory.sourceFile,
-                                        architecture: inventory.architecture.rawValue)
+        let runID = try store.beginRun(startedAt: startedAt, toolVersion: toolVersion, inventory: inventory.sourceFile,
+                                       architecture: inventory.architecture.rawValue)
         let engine = RuleEngine(ruleSet: ruleSet, architecture: inventory.architecture)
-
+        let directory = FleetDirectory(inventory: inventory)
+        let expandIncludes = Self.expandIncludes(ruleSet)
         let requests = inventory.hosts.map { host in
-            CollectionRequest(host: host, paths: engine.filesToCollect(for: host), expandIncludes: Self.expandIncludes(ruleSet))
+            CollectionRequest(host: host, paths: engine.filesToCollect(for: host), expandIncludes: expandIncludes)
         }
-        let collections = collector.collect(requests, progress: progress)
+        let redactor = Redactor(policy: ruleSet.secrets, key: store.redactionKey)
+        let (ruleSet, waivers, hosts) = (ruleSet, waivers, inventory.hosts)
 
-        var hostResults: [HostResult] = []
-        var findings: [Finding] = []
-        // Without a database the tags only need to be consistent within this run's reports.
-        let redactor = Redactor(policy: ruleSet.secrets, key: store?.redactionKey ?? redactionKey ?? Digest.randomBytes(32))
-
-        var fleet: [HostEvidence] = []
-        var collectedHosts: [(host: InventoryHost, files: [FileResult], failure: TransportError?)] = []
-        for (request, collection) in zip(requests, collections) {
-            let host = collection.host
-            if let failure = collection.failure, collection.files.isEmpty {
-                hostResults.append(HostResult(name: host.name, roles: host.roles, services: [],
-                                              error: failure.message, errorKind: failure.kind.rawValue, files: []))
-                continue
-            }
-            let processed = HostFiles(collection: collection, requested: request.paths,
-                                      filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
-                                      factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor)
-            fleet.append(HostEvidence(host: host, files: processed.states, facts: processed.facts))
-            collectedHosts.append((host, processed.results, collection.failure))
-        }
-        // Consistency checks compare hosts with each other, so the fleet is evaluated at once.
-        findings = waivers.apply(to: engine.evaluate(fleet: fleet), hosts: inventory.hosts, today: startedAt)
-        for (evidence, collected) in zip(fleet, collectedHosts) {
-            let host = collected.host, failure = collected.failure
-            hostResults.append(HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
-                                          error: failure?.message, errorKind: failure?.kind.rawValue, files: collected.files))
-        }
-
-        findings.sort(by: Finding.reportOrder)
-        let exitCode = AuditExitCode.of(hosts: hostResults, findings: findings)
-        let finishedAt = clock()
-        var run = AuditRun(id: runID, startedAt: startedAt, finishedAt: finishedAt, toolVersion: toolVersion,
-                           inventory: inventory.sourceFile, architecture: inventory.architecture, hosts: hostResults,
-                           findings: findings, exitCode: Int(exitCode.rawValue), upgrade: ruleSet.upgrades.first?.target)
+        var overview = RunOverview.Builder()
+        var comparison = FleetComparison(engine: engine)
         var storeError: StoreError?
-        if let store, let runID {
+        collector.collect(requests, progress: progress, process: { index, collection in
+            Self.evaluate(collection, request: requests[index], engine: engine, directory: directory, ruleSet: ruleSet,
+                          redactor: redactor, waivers: waivers, today: startedAt)
+        }, deliver: { _, host in
+            overview.add(host: host.result)
+            overview.add(host.findings)
+            comparison.add(host.observations)
+            guard storeError == nil else { return }
             do {
-                try store.finishRun(runID, run)
-                run.changes = try store.changes(for: runID)
+                try store.recordHost(run: runID, host.result, findings: host.findings)
             } catch let error as StoreError {
                 storeError = error
-                run.exitCode = Int(AuditExitCode.incomplete.rawValue)
+            } catch {
+                storeError = StoreError(.query, path: store.path, operation: "storing host \(host.result.name)", "\(error)")
+            }
+        })
+
+        // Every host is in: compare the fleet, one host's findings at a time.
+        let verdicts = comparison.finish()
+        func fleetFindings(of name: String) -> [Finding] {
+            waivers.apply(to: verdicts.findings(forHost: name), hosts: hosts, today: startedAt)
+        }
+        var header = RunHeader(id: runID, startedAt: startedAt, finishedAt: startedAt, toolVersion: toolVersion,
+                               inventory: inventory.sourceFile, architecture: inventory.architecture, exitCode: 0,
+                               upgrade: ruleSet.upgrades.first?.target)
+        let hostsOnly = overview
+        var built: RunOverview?
+        if storeError == nil {
+            do {
+                header.finishedAt = clock()
+                try store.finishRun(runID, finishedAt: header.finishedAt, upgrade: header.upgrade,
+                                    fleetFindings: hosts.lazy.map { host in
+                                        let findings = fleetFindings(of: host.name)
+                                        overview.add(findings)
+                                        return (host: host.name, findings: findings)
+                                    },
+                                    summary: {
+                                        let whole = overview.build()
+                                        built = whole
+                                        return (whole, Int(AuditExitCode.of(whole).rawValue))
+                                    })
+            } catch let error as StoreError {
+                storeError = error
+            } catch {
+                storeError = StoreError(.query, path: store.path, operation: "finishing run \(runID)", "\(error)")
             }
         }
-        return Outcome(run: run, storeError: storeError)
+        if storeError != nil {
+            // Not stored: the fleet checks are still counted, so the summary and exit code stay true.
+            overview = hostsOnly
+            for host in hosts { overview.add(fleetFindings(of: host.name)) }
+            built = overview.build()
+            header.finishedAt = clock()
+        }
+        let whole = built ?? overview.build()
+        header.exitCode = Int(storeError == nil ? AuditExitCode.of(whole).rawValue : AuditExitCode.incomplete.rawValue)
+        var outcome = Outcome(header: header, overview: whole, changes: nil, storeError: storeError, stored: nil)
+        if storeError == nil {
+            do {
+                let stored = try store.reader(run: runID)
+                outcome.stored = stored
+                outcome.changes = stored.changes
+            } catch let error as StoreError {
+                outcome.storeError = error
+                outcome.header.exitCode = Int(AuditExitCode.incomplete.rawValue)
+            }
+        }
+        return outcome
+    }
+
+    /// One host's part of the run, made on the worker that collected it: its files parsed and
+    /// redacted, its own checks decided, its contribution to the fleet checks observed.
+    struct EvaluatedHost: Sendable {
+        var result: HostResult
+        var findings: [Finding]
+        var observations: [FleetObservation]
+    }
+
+    static func evaluate(_ collection: HostCollection, request: CollectionRequest, engine: RuleEngine, directory: FleetDirectory,
+                         ruleSet: RuleSet, redactor: Redactor, waivers: WaiverSet, today: Date) -> EvaluatedHost {
+        let host = collection.host
+        if let failure = collection.failure, collection.files.isEmpty {
+            return EvaluatedHost(result: HostResult(name: host.name, roles: host.roles, services: [], error: failure.message,
+                                                    errorKind: failure.kind.rawValue, files: []),
+                                 findings: [], observations: [])
+        }
+        let processed = HostFiles(collection: collection, requested: request.paths,
+                                  filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
+                                  factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor)
+        let evidence = HostEvidence(host: host, files: processed.states, facts: processed.facts)
+        let evaluation = engine.evaluate(host: evidence, directory: directory)
+        let failure = collection.failure
+        return EvaluatedHost(
+            result: HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
+                               error: failure?.message, errorKind: failure?.kind.rawValue, files: processed.results),
+            findings: waivers.apply(to: evaluation.findings, hosts: [host], today: today),
+            observations: evaluation.observations)
     }
 
     /// Tells the collector which files a collected file includes (MySQL `!include` and
@@ -117,4 +183,14 @@ public struct Auditor: Sendable {
             }
         }
     }
+}
+
+/// A run known only by what the audit counted (it could not be stored): enough for the
+/// terminal summary, which reads only the header, the overview and the changes.
+public struct CountedRun: ReportableRun {
+    public var header: RunHeader
+    public var overview: RunOverview
+    public var changes: RunChanges?
+
+    public func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {}
 }

@@ -3,7 +3,7 @@
 ///
 /// `expected` and `actual` are display text and are already masked when the
 /// option is secret: raw secret values never leave the rule engine.
-public struct Finding: Hashable, Sendable {
+public struct Finding: Hashable, Sendable, Codable {
     public var rule: String
     public var title: String
     public var host: String
@@ -26,6 +26,9 @@ public struct Finding: Hashable, Sendable {
     public var waiver: WaiverNote?
     /// Guide drift, or an upgrade check (`--upgrade-to`); reports keep the two apart.
     public var category: FindingCategory
+    /// Every value a finding about many is about, when its message can name only the first few
+    /// (the fleet names a host's /etc/hosts lacks); `nil` for findings about one value.
+    public var items: [String]?
 
     public init(
         rule: String, title: String, host: String, file: String, section: String?, key: String?,
@@ -68,7 +71,7 @@ public struct Finding: Hashable, Sendable {
 }
 
 /// Which question a finding answers.
-public enum FindingCategory: String, Sendable, Hashable, CaseIterable {
+public enum FindingCategory: String, Sendable, Hashable, CaseIterable, Codable {
     /// Does the host match the installation guide?
     case guide
     /// What must change before upgrading to the next release?
@@ -76,7 +79,7 @@ public enum FindingCategory: String, Sendable, Hashable, CaseIterable {
 }
 
 /// A waiver as a report shows it.
-public struct WaiverNote: Hashable, Sendable {
+public struct WaiverNote: Hashable, Sendable, Codable {
     public var reason: String
     /// Last day the waiver applies, `YYYY-MM-DD`.
     public var expires: String
@@ -108,5 +111,23 @@ extension Finding {
 
     public var identity: Identity {
         Identity(category: category, rule: rule, host: host, file: file, section: section, key: key)
+    }
+}
+
+extension Finding {
+    /// `/etc/nova/nova.conf:12`, or the file alone when the check found no line.
+    public var location: String { line.map { "\(file):\($0)" } ?? file }
+
+    /// `[DEFAULT] my_ip`: the section and key checked, as far as the finding has them.
+    public var subject: String { [section.map { "[\($0)]" }, key].compactMap { $0 }.joined(separator: " ") }
+
+    /// Failing or erroring: what a reader must act on.
+    public var needsAttention: Bool { status == .fail || status == .error }
+
+    /// Failing before erroring, most severe first, then report order.
+    public static func attentionOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
+        if lhs.status != rhs.status { return lhs.status == .fail }
+        if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
+        return reportOrder(lhs, rhs)
     }
 }

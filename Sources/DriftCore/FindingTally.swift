@@ -1,11 +1,14 @@
-import DriftCore
-
 /// Counts of some findings by status, and of the failing ones by severity: every report's
-/// summary (the whole run, one host, one file, one category) is one of these.
-public struct FindingTally: Sendable, Hashable {
+/// summary (the whole run, one host, one file, one rule, one category) is one of these.
+///
+/// Tallies add up (`merge`), so the audit counts each host's findings as the host is
+/// evaluated and never needs the fleet's findings at once.
+public struct FindingTally: Sendable, Hashable, Codable {
     public private(set) var total = 0
     private var statuses: [FindingStatus: Int] = [:]
     private var failing: [Severity: Int] = [:]
+
+    public init() {}
 
     public init<Findings: Sequence>(_ findings: Findings) where Findings.Element == Finding {
         for finding in findings { add(finding) }
@@ -17,6 +20,12 @@ public struct FindingTally: Sendable, Hashable {
         if finding.status == .fail { failing[finding.severity, default: 0] += 1 }
     }
 
+    public mutating func merge(_ other: FindingTally) {
+        total += other.total
+        for (status, count) in other.statuses { statuses[status, default: 0] += count }
+        for (severity, count) in other.failing { failing[severity, default: 0] += count }
+    }
+
     public subscript(status: FindingStatus) -> Int { statuses[status] ?? 0 }
 
     /// Failing findings of one severity.
@@ -24,4 +33,27 @@ public struct FindingTally: Sendable, Hashable {
 
     /// The most severe failing finding's severity, `nil` when nothing fails.
     public var worstFailing: Severity? { Severity.allCases.last { failing($0) > 0 } }
+
+    /// Failing or erroring: what a reader must act on.
+    public var needingAttention: Int { self[.fail] + self[.error] }
+
+    // Coded as plain objects keyed by status and severity names, so stored tallies read the
+    // same whatever order a dictionary iterates in.
+    private enum CodingKeys: String, CodingKey { case total, statuses, failing }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        total = try container.decode(Int.self, forKey: .total)
+        let statuses = try container.decode([String: Int].self, forKey: .statuses)
+        let failing = try container.decode([String: Int].self, forKey: .failing)
+        for (name, count) in statuses { if let status = FindingStatus(rawValue: name) { self.statuses[status] = count } }
+        for (name, count) in failing { if let severity = Severity(rawValue: name) { self.failing[severity] = count } }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(total, forKey: .total)
+        try container.encode(Dictionary(uniqueKeysWithValues: statuses.map { ($0.key.rawValue, $0.value) }), forKey: .statuses)
+        try container.encode(Dictionary(uniqueKeysWithValues: failing.map { ($0.key.rawValue, $0.value) }), forKey: .failing)
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 extension Inventory {
-    static let topLevelFields = ["architecture", "vars", "defaults", "hosts"]
+    static let topLevelFields = ["architecture", "name_resolution", "vars", "defaults", "hosts"]
     static let connectionFields = ["transport", "user", "port", "sudo", "timeout", "identity", "known_hosts",
                                    "passphrase_file", "password_env"]
     static let hostFields = ["name", "address", "roles", "services", "vars", "root"] + connectionFields
@@ -30,6 +30,7 @@ extension Inventory {
         try top.rejectUnknownKeys(allowed: topLevelFields)
 
         let architecture = try top.require("architecture").choice(NetworkingVariant.self, noun: "architecture")
+        let nameResolution = try top["name_resolution"]?.choice(NameResolution.self, noun: "name resolution") ?? .hosts
         let cloudVars = try top["vars"].map(readVars) ?? [:]
         let defaults = try top["defaults"].map { try readConnection($0, base: ConnectionSettings(), baseDirectory: baseDirectory, isDefaults: true) }
             ?? ConnectionSettings()
@@ -48,7 +49,7 @@ extension Inventory {
             seen[host.name] = host.definedAt
             hosts.append(host)
         }
-        return Inventory(architecture: architecture, vars: cloudVars, hosts: hosts, sourceFile: file)
+        return Inventory(architecture: architecture, nameResolution: nameResolution, vars: cloudVars, hosts: hosts, sourceFile: file)
     }
 
     private static func readHost(_ field: YAMLField, cloudVars: [String: String], defaults: ConnectionSettings,

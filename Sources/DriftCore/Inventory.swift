@@ -4,18 +4,23 @@
 /// anything is collected so a typo fails fast with file:line instead of at 3 a.m.
 public struct Inventory: Sendable {
     public var architecture: NetworkingVariant
+    /// How nodes resolve each other's names (`name_resolution:`; the guide's /etc/hosts by default).
+    public var nameResolution: NameResolution
     /// Cloud-wide variables (`controller`, `controller_ip`, …), already merged into each host's `vars`.
     public var vars: [String: String]
     public var hosts: [InventoryHost]
     /// The file the inventory was read from, if any.
     public var sourceFile: String?
 
-    public init(architecture: NetworkingVariant, vars: [String: String] = [:], hosts: [InventoryHost], sourceFile: String? = nil) {
+    public init(architecture: NetworkingVariant, nameResolution: NameResolution = .hosts, vars: [String: String] = [:],
+                hosts: [InventoryHost], sourceFile: String? = nil) {
         self.architecture = architecture
+        self.nameResolution = nameResolution
         self.vars = vars
         self.hosts = hosts
         self.sourceFile = sourceFile
     }
 
+    /// The host of that name; a scan, for lookups of one host (the pipeline keeps a `FleetDirectory`).
     public func host(named name: String) -> InventoryHost? { hosts.first { $0.name == name } }
 }

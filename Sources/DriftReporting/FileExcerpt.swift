@@ -19,16 +19,14 @@ struct FileExcerpt: Hashable {
     /// Lines of context either side of the offending line.
     static let context = 3
 
-    /// The redacted text of each present file of a run, by host and path.
+    /// The redacted text of each present file of one host, by host and path.
     struct Source {
         private var contents: [String: [String: [String]]] = [:]
 
-        init(_ run: AuditRun) {
-            for host in run.hosts {
-                for file in host.files {
-                    guard let content = file.content else { continue }
-                    contents[host.name, default: [:]][file.path] = Self.lines(of: content, lineBreaks: file.format?.lineBreaks ?? .lineFeed)
-                }
+        init(host: HostResult) {
+            for file in host.files {
+                guard let content = file.content else { continue }
+                contents[host.name, default: [:]][file.path] = Self.lines(of: content, lineBreaks: file.format?.lineBreaks ?? .lineFeed)
             }
         }
 

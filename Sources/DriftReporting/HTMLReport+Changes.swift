@@ -30,9 +30,10 @@ extension Page {
     }
 
     private mutating func writeChangedFinding(_ finding: Finding) {
+        let anchor = fileAnchor(FileKey(category: finding.category, host: finding.host, path: finding.file))
         html.element("li", []) { html in
             let place = finding.host + " " + finding.file + (finding.line.map { ":\($0)" } ?? "")
-            if let anchor = fileAnchors[FileKey(category: finding.category, host: finding.host, path: finding.file)] {
+            if let anchor {
                 html.element("a", [("href", "#" + anchor), ("class", "mono")], place)
             } else {
                 html.element("span", [("class", "mono")], place)

@@ -2,37 +2,50 @@ import DriftCore
 
 /// The findings part of the page: host by host, file by file.
 extension Page {
-    mutating func writeCategory(_ findings: [Finding], id: StaticString, heading: String, intro: String? = nil,
-                                empty: String) {
+    /// The hosts that need a closer look, host by host and file by file: read one at a time.
+    mutating func writeCategory(_ category: FindingCategory, id: StaticString, heading: String, intro: String? = nil) throws {
         html.open("section", [("id", id.description)])
         html.newline()
         html.element("h2", [], heading)
         if let intro { html.element("p", [("class", "muted")], intro) }
-        if findings.isEmpty, run.hosts.isEmpty { html.element("p", [], empty) }
+        // Collection problems belong to the guide's section; the upgrade section shows the hosts it has checks to show for.
+        let shown = overview.hosts.filter { host in
+            guard detailed.contains(host.name) else { return false }
+            let tally = category == .guide ? host.guide : host.upgrade
+            return tally.needingAttention + tally[.waived] > 0
+                || (category == .guide && (!host.collected || host.files(.unreadable) + host.files(.unparseable) > 0))
+        }
+        if shown.isEmpty {
+            let tally = overview.tally(category)
+            html.element("p", [], tally.total == 0 && overview.hosts.isEmpty ? "No checks ran."
+                         : "Nothing to show: \(tally[.pass]) checks pass and \(tally[.skipped]) do not apply (see the tables above).")
+        } else if shown.count < overview.hosts.count {
+            html.element("p", [("class", "muted")], "\(overview.hosts.count - shown.count) of the \(overview.hosts.count) hosts "
+                         + "have nothing to show here: every check there passes or does not apply.")
+        }
         html.newline()
-        let isGuide = findings.first?.category ?? .guide == .guide
-        let byHost = Dictionary(grouping: findings, by: \.host)
-        // Every host of the run in the guide section (collection errors belong there); in the
-        // upgrade section only the hosts it has checks for.
-        let names = Set(byHost.keys).union(isGuide ? run.hosts.map(\.name) : []).sorted()
-        for name in names {
-            writeHost(name, result: run.hosts.first { $0.name == name }, findings: byHost[name] ?? [], isGuide: isGuide)
+        let standing = Dictionary(shown.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        try run.forEachHost(only: Set(standing.keys), parts: .all) { result, findings in
+            writeHost(result, standing: standing[result.name]!, findings: findings.filter { $0.category == category },
+                      category: category)
+            try flush()
         }
         html.raw("</section>\n")
     }
 
-    private mutating func writeHost(_ name: String, result: HostResult?, findings: [Finding], isGuide: Bool) {
-        html.open("section", [("class", "host"), ("id", isGuide ? Self.hostAnchor(name, in: run) : nil), ("data-group", "")])
+    private mutating func writeHost(_ result: HostResult, standing: RunOverview.Host, findings: [Finding],
+                                    category: FindingCategory) {
+        let name = result.name
+        let isGuide = category == .guide
+        html.open("section", [("class", "host"), ("id", isGuide ? hostAnchor(name) : nil), ("data-group", "")])
         html.raw("<div class=\"host-head\">")
         html.element("h3", [], name)
-        if let result {
-            html.element("span", [("class", "muted")], result.roles.map(\.rawValue).joined(separator: ", ")
-                         + (result.services.isEmpty ? "" : " · runs " + result.services.map(\.rawValue).joined(separator: ", ")))
-        }
-        writeTallyBadges(FindingTally(findings))
+        html.element("span", [("class", "muted")], result.roles.map(\.rawValue).joined(separator: ", ")
+                     + (result.services.isEmpty ? "" : " · runs " + result.services.map(\.rawValue).joined(separator: ", ")))
+        writeTallyBadges(isGuide ? standing.guide : standing.upgrade)
         html.raw("</div>\n")
 
-        if isGuide, let result, let error = result.error {
+        if isGuide, let error = result.error {
             html.element("div", [("class", "problem"), ("data-finding", "collection"), ("data-host", name), ("data-status", "error")]) { html in
                 html.element("strong", [], "Not collected" + (result.errorKind.map { " (\($0))" } ?? "") + ": ")
                 html.text(error)
@@ -43,42 +56,47 @@ extension Page {
             html.newline()
         }
 
-        let byFile = Dictionary(grouping: findings, by: \.file)
+        let excerpts = FileExcerpt.Source(host: result)
+        let listed = findings.filter { Self.listedStatuses.contains($0.status) }
+        let byFile = Dictionary(grouping: listed, by: \.file)
         // Files that could not be read or parsed are shown even when no check names them.
-        let problemFiles = isGuide ? (result?.files ?? []).filter { $0.status == .unreadable || $0.status == .unparseable }.map(\.path) : []
+        let problemFiles = isGuide ? result.files.filter { $0.status == .unreadable || $0.status == .unparseable }.map(\.path) : []
+        let files = Dictionary(result.files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         for path in Set(byFile.keys).union(problemFiles).sorted() {
-            writeFile(host: name, path: path, result: result?.files.first { $0.path == path }, findings: byFile[path] ?? [])
+            writeFile(FileKey(category: category, host: name, path: path), result: files[path], findings: byFile[path] ?? [],
+                      excerpts: excerpts)
+        }
+        let quiet = FindingTally(findings.filter { !Self.listedStatuses.contains($0.status) })
+        if quiet.total > 0 {
+            let parts = [quiet[.pass] > 0 ? "\(quiet[.pass]) pass" : nil, quiet[.skipped] > 0 ? "\(quiet[.skipped]) do not apply" : nil]
+            html.element("p", [("class", "quiet")], "Also on this host: \(quiet.total) check\(quiet.total == 1 ? "" : "s") not listed ("
+                         + parts.compactMap { $0 }.joined(separator: ", ") + "); the JSON and JUnit reports list every check.")
         }
         html.raw("</section>\n")
     }
 
-    private mutating func writeFile(host: String, path: String, result: FileResult?, findings: [Finding]) {
-        let category = findings.first?.category ?? .guide
-        html.open("article", [("class", "file"), ("id", fileAnchors[FileKey(category: category, host: host, path: path)]),
-                              ("data-group", "")])
+    private mutating func writeFile(_ file: FileKey, result: FileResult?, findings: [Finding], excerpts: FileExcerpt.Source) {
+        html.open("article", [("class", "file"), ("id", fileAnchor(file)), ("data-group", "")])
         html.raw("<div class=\"file-head\">")
-        html.element("h4", [], path)
+        html.element("h4", [], file.path)
         if let result {
             html.element("span", [("class", "muted")], [result.format?.rawValue, result.status.rawValue].compactMap { $0 }.joined(separator: " · "))
         }
         writeTallyBadges(FindingTally(findings))
-        if let diff = diffAnchors[HostPath(host: host, path: path)], let changes = run.changes,
-           let change = changes.files.first(where: { $0.host == host && $0.path == path }) {
+        if let diff = diffAnchors[HostPath(host: file.host, path: file.path)], let changes,
+           let change = changes.files.first(where: { $0.host == file.host && $0.path == file.path }) {
             html.element("a", [("href", "#" + diff), ("class", "no-print")], "\(change.kind.rawValue) since run \(changes.previousRunID)")
         }
         html.raw("</div>\n<div class=\"file-body\">\n")
 
         if let result, result.status == .unreadable || result.status == .unparseable {
-            writeFileProblem(host: host, result)
+            writeFileProblem(host: file.host, result, excerpts: excerpts)
         }
-        let attention = findings.filter { $0.status == .fail || $0.status == .error || $0.status == .waived }
-        for finding in attention { writeFinding(finding) }
-        let quiet = findings.filter { $0.status == .pass || $0.status == .skipped }
-        if !quiet.isEmpty { writeQuietChecks(quiet) }
+        for finding in findings { writeFinding(finding, excerpts: excerpts) }
         html.raw("</div></article>\n")
     }
 
-    private mutating func writeFileProblem(host: String, _ result: FileResult) {
+    private mutating func writeFileProblem(host: String, _ result: FileResult, excerpts: FileExcerpt.Source) {
         html.element("div", [("class", "problem"), ("data-finding", "collection"), ("data-host", host), ("data-status", "error")]) { html in
             html.element("strong", [], (result.status == .unreadable ? "Could not be read" : "Could not be parsed")
                          + (result.line.map { " at line \($0)" } ?? "") + ": ")
@@ -91,12 +109,12 @@ extension Page {
         }
     }
 
-    private mutating func writeFinding(_ finding: Finding) {
+    private mutating func writeFinding(_ finding: Finding, excerpts: FileExcerpt.Source) {
         html.open("div", [("id", findingAnchors[finding])] + findingAttributes(finding, class: "finding " + finding.status.rawValue))
         html.raw("<div class=\"finding-head\">")
         Self.statusBadge(finding.status, &html)
         html.element("span", [("class", "badge sev-" + finding.severity.rawValue)], finding.severity.rawValue)
-        if newlyFailing.contains(finding.identity), let changes = run.changes {
+        if newlyFailing.contains(finding.identity), let changes {
             html.element("span", [("class", "badge st-new")], "new since run \(changes.previousRunID)")
         }
         html.element("span", [("class", "title")], finding.title)
@@ -161,30 +179,6 @@ extension Page {
         if let guide = finding.guide { html.element("dt", [], "Guide"); html.element("dd", [], guide.description) }
         if let fix = finding.fix { html.element("dt", [], "Fix"); html.element("dd", []) { $0.element("code", [], fix) } }
         html.raw("</dl>\n")
-    }
-
-    private mutating func writeQuietChecks(_ findings: [Finding]) {
-        let tally = FindingTally(findings)
-        let summary = [tally[.pass] > 0 ? "\(tally[.pass]) passing" : nil,
-                       tally[.skipped] > 0 ? "\(tally[.skipped]) not applicable" : nil].compactMap { $0 }
-        html.raw("<details class=\"checks\" data-group>")
-        html.element("summary", [], summary.joined(separator: ", ") + " check" + (findings.count == 1 ? "" : "s"))
-        html.raw("<table class=\"checks\"><tbody>\n")
-        for finding in findings {
-            html.open("tr", findingAttributes(finding, class: nil))
-            html.element("td", []) { Self.statusBadge(finding.status, &$0) }
-            html.element("td", [("class", "mono")], Self.place(finding))
-            html.element("td", []) { html in
-                html.text(finding.title)
-                if finding.status == .skipped {
-                    html.raw("<br>")
-                    html.element("span", [("class", "note")], finding.message)
-                }
-            }
-            html.element("td", []) { $0.element("code", [], finding.rule) }
-            html.raw("</tr>\n")
-        }
-        html.raw("</tbody></table></details>\n")
     }
 
     private func findingAttributes(_ finding: Finding, class name: String?) -> [HTMLWriter.Attribute] {

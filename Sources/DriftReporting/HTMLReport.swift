@@ -20,64 +20,80 @@ public struct HTMLReport: Sendable {
     }
 
     public func render(_ run: AuditRun) -> String {
-        var page = Page(run: run, rationales: rationales)
-        page.write()
-        return page.html.output
+        (try? String.report { try write(run, to: $0) }) ?? ""
+    }
+
+    /// Writes the page from the run's overview, then the details of only the hosts that need
+    /// them (a failing, erroring or waived check, a host or file not collected): passing checks
+    /// are counted, per host, file and rule, not listed, so a page of ten thousand hosts still
+    /// opens in a browser. The JSON and JUnit reports list every check.
+    public func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
+        var page = Page(run: run, rationales: rationales, text: ReportText(sink))
+        try page.write()
     }
 }
 
 /// One rendering of one run.
 struct Page {
-    let run: AuditRun
+    let run: any ReportableRun
+    let header: RunHeader
+    let overview: RunOverview
+    let changes: RunChanges?
     let rationales: [String: String]
     let verdict: Verdict
-    let excerpts: FileExcerpt.Source
-    let guide: [Finding]
-    let upgrade: [Finding]
     /// Findings failing now that did not fail in the previous run, by identity.
     let newlyFailing: Set<Finding.Identity>
     var html = HTMLWriter()
-    /// Anchors of file articles, for links from the summary.
-    let fileAnchors: [FileKey: String]
+    var text: ReportText
+    /// Each host's place in name order (1-based), for anchors.
+    let hostNumbers: [String: Int]
+    /// Hosts shown in detail.
+    let detailed: Set<String>
+    /// Files that get an article in the details, by category, host and path.
+    let articles: Set<FileKey>
     /// Anchors of the diffs of changed files.
     let diffAnchors: [HostPath: String]
     /// Anchors of failing and erroring findings, for the summary's list of what needs attention.
     let findingAnchors: [Finding: String]
 
-    init(run: AuditRun, rationales: [String: String]) {
+    init(run: any ReportableRun, rationales: [String: String], text: ReportText) {
         self.run = run
+        header = run.header
+        overview = run.overview
+        changes = run.changes
         self.rationales = rationales
-        verdict = Verdict(run)
-        excerpts = FileExcerpt.Source(run)
-        let findings = run.findings.sorted(by: Finding.reportOrder)
-        guide = findings.filter { $0.category == .guide }
-        upgrade = findings.filter { $0.category == .upgrade }
-        newlyFailing = Set(run.changes?.findings.filter { $0.kind == .new }.map(\.finding.identity) ?? [])
-        // Numbered before writing, so the summary can link to articles written after it.
-        var fileAnchors: [FileKey: String] = [:]
-        for finding in guide + upgrade {
-            let file = FileKey(category: finding.category, host: finding.host, path: finding.file)
-            if fileAnchors[file] == nil { fileAnchors[file] = "file-\(fileAnchors.count + 1)" }
-        }
-        self.fileAnchors = fileAnchors
+        self.text = text
+        verdict = Verdict(header, overview)
+        newlyFailing = Set(changes?.findings.filter { $0.kind == .new }.map(\.finding.identity) ?? [])
+        hostNumbers = Dictionary(overview.hosts.enumerated().map { ($0.element.name, $0.offset + 1) }, uniquingKeysWith: { a, _ in a })
+        detailed = Set(overview.hosts.filter(\.needsDetail).map(\.name))
+        articles = Set((overview.attention + overview.waived).map { FileKey(category: $0.category, host: $0.host, path: $0.file) })
         var diffAnchors: [HostPath: String] = [:]
-        for (index, change) in (run.changes?.files ?? []).enumerated() {
+        for (index, change) in (changes?.files ?? []).enumerated() {
             diffAnchors[HostPath(host: change.host, path: change.path)] = "diff-\(index + 1)"
         }
         self.diffAnchors = diffAnchors
+        // Numbered guide checks first, then upgrade checks, each in report order.
         var findingAnchors: [Finding: String] = [:]
-        for finding in (guide + upgrade).filter(\.needsAttention) where findingAnchors[finding] == nil {
+        let ordered = overview.attention.filter { $0.category == .guide } + overview.attention.filter { $0.category == .upgrade }
+        for finding in ordered where findingAnchors[finding] == nil {
             findingAnchors[finding] = "finding-\(findingAnchors.count + 1)"
         }
         self.findingAnchors = findingAnchors
     }
 
-    mutating func write() {
+    /// Moves what was written so far to the sink once there is enough of it.
+    mutating func flush(force: Bool = false) throws {
+        text.append(html.take())
+        if force { try text.flush() } else { try text.flushIfLarge() }
+    }
+
+    mutating func write() throws {
         html.raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         html.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
         html.open("meta", [("http-equiv", "Content-Security-Policy"), ("content", HTMLReport.contentSecurityPolicy)])
         html.newline()
-        html.open("meta", [("name", "generator"), ("content", "stackdrift \(run.toolVersion)")])
+        html.open("meta", [("name", "generator"), ("content", "stackdrift \(header.toolVersion)")])
         html.newline()
         html.element("title", [], title)
         html.newline()
@@ -86,25 +102,26 @@ struct Page {
         html.raw("</style>\n</head>\n<body>\n")
         writeHeader()
         html.raw("<main>\n")
-        writeSummary()
+        try writeSummary()
         writeFilter()
-        writeCategory(guide, id: "findings", heading: "Findings", empty: "No checks ran.")
-        if !upgrade.isEmpty {
-            writeCategory(upgrade, id: "upgrade", heading: "Upgrade checks",
-                          intro: "What must change before upgrading to the next release; kept apart from drift from the guide.",
-                          empty: "")
+        try flush()
+        try writeCategory(.guide, id: "findings", heading: "Findings")
+        if overview.tally(.upgrade).total > 0 {
+            try writeCategory(.upgrade, id: "upgrade", heading: "Upgrade checks",
+                              intro: "What must change before upgrading to the next release; kept apart from drift from the guide.")
         }
-        if let changes = run.changes { writeFileChanges(changes) }
+        if let changes { writeFileChanges(changes) }
         html.raw("</main>\n")
         writeFooter()
         html.raw("<script>")
         html.raw(HTMLReport.script)
         html.raw("</script>\n</body>\n</html>\n")
+        try flush(force: true)
     }
 
     var title: String {
         let first = verdict.parts[0]
-        return "stackdrift: \(first.part.label): \(first.text)" + (run.id.map { " (run \($0))" } ?? "")
+        return "stackdrift: \(first.part.label): \(first.text)" + (header.id.map { " (run \($0))" } ?? "")
     }
 
     // MARK: Header and summary
@@ -113,7 +130,7 @@ struct Page {
         let tone = verdict.failing > 0 ? "drift" : verdict.incomplete ? "incomplete" : verdict.upgradeFailing > 0 ? "upgrade" : "ok"
         html.open("header", [("class", "page-head " + tone)])
         html.raw("<div>")
-        html.element("p", [("class", "eyebrow")], "stackdrift audit" + (run.id.map { " · run \($0)" } ?? ""))
+        html.element("p", [("class", "eyebrow")], "stackdrift audit" + (header.id.map { " · run \($0)" } ?? ""))
         html.raw("<h1>")
         for (index, part) in verdict.parts.enumerated() {
             if index > 0 { html.raw("<br>") }
@@ -123,22 +140,22 @@ struct Page {
             }
         }
         html.raw("</h1>")
-        let failedHosts = run.hosts.filter { !$0.collected }.count
-        var facts = ["\(run.hosts.count) host\(run.hosts.count == 1 ? "" : "s")"
+        let failedHosts = overview.failedHosts
+        var facts = ["\(overview.hosts.count) host\(overview.hosts.count == 1 ? "" : "s")"
                      + (failedHosts > 0 ? " (\(failedHosts) not collected)" : ""),
-                     "\(run.architecture.rawValue) networking",
-                     "started " + ReportTime.text(run.startedAt),
-                     "took " + ReportTime.duration(from: run.startedAt, to: run.finishedAt),
-                     "stackdrift \(run.toolVersion)",
-                     "exit code \(run.exitCode)"]
-        if let inventory = run.inventory { facts.append("inventory " + inventory) }
+                     "\(header.architecture.rawValue) networking",
+                     "started " + ReportTime.text(header.startedAt),
+                     "took " + ReportTime.duration(from: header.startedAt, to: header.finishedAt),
+                     "stackdrift \(header.toolVersion)",
+                     "exit code \(header.exitCode)"]
+        if let inventory = header.inventory { facts.append("inventory " + inventory) }
         html.element("p", [("class", "meta")], facts.joined(separator: " · "))
         html.raw("</div></header>\n")
     }
 
-    private mutating func writeSummary() {
+    private mutating func writeSummary() throws {
         html.raw("<section id=\"summary\">\n<h2>Summary</h2>\n")
-        let tally = FindingTally(guide)
+        let tally = overview.tally(.guide)
         html.raw("<div class=\"cards\">")
         for status in Self.countedStatuses {
             html.element("div", [("class", "card " + status.rawValue)]) { html in
@@ -157,8 +174,8 @@ struct Page {
             html.text(" — \(tally.total) checks in all")
         }
         html.newline()
-        if !upgrade.isEmpty {
-            let upgradeTally = FindingTally(upgrade)
+        let upgradeTally = overview.tally(.upgrade)
+        if upgradeTally.total > 0 {
             html.element("p", []) { html in
                 html.element("strong", [], "Upgrade checks: ")
                 html.text("\(upgradeTally[.fail]) fail, \(upgradeTally[.error]) error, \(upgradeTally[.waived]) waived, "
@@ -168,15 +185,17 @@ struct Page {
             html.newline()
         }
         writeAttention()
-        if let changes = run.changes { writeChangeSummary(changes) }
-        writeHostTable()
+        if let changes { writeChangeSummary(changes) }
+        try flush()
+        try writeHostTable()
         writeFileTable()
+        writeRuleTable()
         html.raw("</section>\n")
     }
 
     /// Every failing and erroring check, most severe first, each linked to its details.
     private mutating func writeAttention() {
-        let listed = (guide + upgrade).filter(\.needsAttention).sorted(by: Finding.attentionOrder)
+        let listed = overview.attention.sorted(by: Finding.attentionOrder)
         guard !listed.isEmpty else { return }
         html.raw("<h3>Needs attention</h3>\n<table class=\"attention\"><thead><tr><th>severity</th><th>status</th><th>host</th><th>where</th><th>check</th></tr></thead>\n<tbody>\n")
         for finding in listed {
@@ -185,8 +204,9 @@ struct Page {
             html.element("td", []) { Self.statusBadge(finding.status, &$0) }
             html.element("td", [], finding.host)
             html.element("td", [("class", "mono")], finding.file + (finding.line.map { ":\($0)" } ?? ""))
+            let anchor = findingAnchors[finding].map { "#" + $0 }
             html.element("td", []) { html in
-                html.element("a", [("href", findingAnchors[finding].map { "#" + $0 })], finding.title)
+                html.element("a", [("href", anchor)], finding.title)
                 if finding.category == .upgrade { html.text(" (upgrade)") }
             }
             html.raw("</tr>\n")
@@ -194,44 +214,65 @@ struct Page {
         html.raw("</tbody></table>\n")
     }
 
-    private mutating func writeHostTable() {
+    private mutating func writeHostTable() throws {
         html.raw("<h3>By host</h3>\n<table class=\"hosts\"><thead><tr><th>host</th><th>roles</th><th>collection</th>")
         Self.countHeaders(&html)
         html.raw("<th>worst</th></tr></thead>\n<tbody>\n")
-        for host in run.hosts.sorted(by: { $0.name < $1.name }) {
-            let tally = FindingTally(guide.filter { $0.host == host.name })
+        for host in overview.hosts {
             html.raw("<tr>")
+            let anchor = detailed.contains(host.name) ? "#" + hostAnchor(host.name) : nil
             html.element("td", []) { html in
-                html.element("a", [("href", "#" + Self.hostAnchor(host.name, in: run))], host.name)
+                if let anchor {
+                    html.element("a", [("href", anchor)], host.name)
+                } else {
+                    html.text(host.name)
+                }
             }
             html.element("td", [], host.roles.map(\.rawValue).joined(separator: ", "))
             html.element("td", host.collected ? [] : [("class", "bad")], host.collected ? "collected" : "failed: \(host.errorKind ?? "error")")
-            Self.countCells(tally, &html)
-            writeWorst(tally)
+            Self.countCells(host.guide, &html)
+            writeWorst(host.guide)
             html.raw("</tr>\n")
+            try flush()
         }
         html.raw("</tbody></table>\n")
     }
 
     private mutating func writeFileTable() {
-        var byPath: [String: (hosts: Set<String>, tally: FindingTally)] = [:]
-        for finding in guide {
-            byPath[finding.file, default: ([], FindingTally([]))].hosts.insert(finding.host)
-            byPath[finding.file, default: ([], FindingTally([]))].tally.add(finding)
-        }
-        guard !byPath.isEmpty else { return }
+        guard !overview.files.isEmpty else { return }
         html.raw("<h3>By file</h3>\n<table class=\"files\"><thead><tr><th>file</th><th class=\"n\">hosts</th>")
         Self.countHeaders(&html)
         html.raw("<th>worst</th></tr></thead>\n<tbody>\n")
-        for (path, entry) in byPath.sorted(by: { $0.key < $1.key }) {
+        for file in overview.files {
             html.raw("<tr>")
-            html.element("td", [("class", "mono")], path)
-            html.element("td", [("class", "n")], String(entry.hosts.count))
-            Self.countCells(entry.tally, &html)
-            writeWorst(entry.tally)
+            html.element("td", [("class", "mono")], file.path)
+            html.element("td", [("class", "n")], String(file.hosts))
+            Self.countCells(file.tally, &html)
+            writeWorst(file.tally)
             html.raw("</tr>\n")
         }
         html.raw("</tbody></table>\n")
+    }
+
+    /// Every guide rule that ran, with its outcomes across the fleet: the compliance view, which
+    /// costs a row per rule however many hosts there are.
+    private mutating func writeRuleTable() {
+        let rules = overview.rules.filter { $0.category == .guide }
+        guard !rules.isEmpty else { return }
+        html.raw("<details class=\"rules\"><summary>")
+        html.text("By rule: \(rules.count) rule\(rules.count == 1 ? "" : "s") checked")
+        html.raw("</summary>\n<table class=\"rules\"><thead><tr><th>rule</th><th>check</th>")
+        Self.countHeaders(&html)
+        html.raw("<th>worst</th></tr></thead>\n<tbody>\n")
+        for rule in rules {
+            html.raw("<tr>")
+            html.element("td", []) { $0.element("code", [], rule.id) }
+            html.element("td", [], rule.title)
+            Self.countCells(rule.tally, &html)
+            writeWorst(rule.tally)
+            html.raw("</tr>\n")
+        }
+        html.raw("</tbody></table></details>\n")
     }
 
     private mutating func writeWorst(_ tally: FindingTally) {
@@ -243,6 +284,8 @@ struct Page {
     }
 
     static let countedStatuses: [FindingStatus] = [.fail, .error, .waived, .pass, .skipped]
+    /// The statuses the details list one by one (passing and skipped checks are counted).
+    static let listedStatuses: [FindingStatus] = [.fail, .error, .waived]
 
     static func countHeaders(_ html: inout HTMLWriter) {
         for status in countedStatuses { html.element("th", [("class", "n")], status.rawValue) }
@@ -267,8 +310,25 @@ struct Page {
     }
 
     /// Host sections are numbered by the host's place in the run, sorted by name.
-    static func hostAnchor(_ name: String, in run: AuditRun) -> String {
-        "host-\((run.hosts.map(\.name).sorted().firstIndex(of: name) ?? run.hosts.count) + 1)"
+    func hostAnchor(_ name: String) -> String {
+        "host-\(hostNumbers[name] ?? overview.hosts.count + 1)"
+    }
+
+    /// A file's article: `file-3-etc-nova-nova.conf` (`upgrade-file-…` among upgrade checks), from
+    /// the host's number and the path, so the summary can link to an article written later.
+    func fileAnchor(_ file: FileKey) -> String? {
+        guard articles.contains(file), detailed.contains(file.host) else { return nil }
+        var path = ""
+        for scalar in file.path.unicodeScalars {
+            if scalar.properties.isASCIIHexDigit || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "." || scalar == "_" {
+                path.unicodeScalars.append(scalar)
+            } else if scalar == "/" || scalar == "-" {
+                path += "-"
+            } else {
+                path += "~" + String(scalar.value, radix: 16)
+            }
+        }
+        return (file.category == .upgrade ? "upgrade-" : "") + "file-\(hostNumbers[file.host] ?? 0)" + path
     }
 
     // MARK: Filter and footer
@@ -276,8 +336,8 @@ struct Page {
     private mutating func writeFilter() {
         html.raw("<form id=\"filter\" class=\"filter\" hidden>\n")
         html.raw("<label>Host <select name=\"host\"><option value=\"\">all hosts</option>")
-        for name in Set(run.hosts.map(\.name) + run.findings.map(\.host)).sorted() {
-            html.element("option", [("value", name)], name)
+        for host in overview.hosts where detailed.contains(host.name) {
+            html.element("option", [("value", host.name)], host.name)
         }
         html.raw("</select></label>\n<fieldset><legend>Severity</legend>")
         for severity in Severity.allCases.reversed() {
@@ -287,7 +347,7 @@ struct Page {
             }
         }
         html.raw("</fieldset>\n<fieldset><legend>Status</legend>")
-        for status in Self.countedStatuses {
+        for status in Self.listedStatuses {
             html.element("label", []) { html in
                 html.open("input", [("type", "checkbox"), ("name", "status"), ("value", status.rawValue), ("checked", "")])
                 html.text(" " + status.rawValue)
@@ -301,8 +361,8 @@ struct Page {
 
     private mutating func writeFooter() {
         html.raw("<footer>\n")
-        html.element("p", [], "Generated by stackdrift \(run.toolVersion) from run "
-                     + (run.id.map(String.init) ?? "(not stored)") + ", finished " + ReportTime.text(run.finishedAt) + ".")
+        html.element("p", [], "Generated by stackdrift \(header.toolVersion) from run "
+                     + (header.id.map(String.init) ?? "(not stored)") + ", finished " + ReportTime.text(header.finishedAt) + ".")
         html.element("p", [], "Secret values never appear in this report: a secret option shows as <secret> "
                      + "(equal letters, <secret A>, mean equal values across files), and quoted lines show "
                      + "<redacted:…> tags, equal for equal secrets.")

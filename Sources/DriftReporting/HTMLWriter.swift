@@ -51,6 +51,12 @@ struct HTMLWriter {
         close(tag)
     }
 
+    /// What was written since the last call, removed from the writer.
+    mutating func take() -> String {
+        defer { output = "" }
+        return output
+    }
+
     /// One line break in the source, for a readable file; browsers ignore it between blocks.
     mutating func newline() {
         output += "\n"

@@ -13,19 +13,33 @@ public enum JSONReport {
     public static let schemaVersion = "stackdrift-report/1"
 
     public static func render(_ run: AuditRun) -> String {
-        let hosts = run.hosts.sorted { $0.name < $1.name }
-        let findings = run.findings.sorted(by: Finding.reportOrder)
-        return JSONValue.renderStreamed([
-            ("schema", .value(.string(schemaVersion))),
-            ("run", .value(runObject(run))),
-            ("summary", .value(summary(run))),
-            ("hosts", .elements(count: hosts.count) { host(hosts[$0]) }),
-            ("findings", .elements(count: findings.count) { finding(findings[$0]) }),
-            ("changes", .value(run.changes.map(changes) ?? .null)),
-        ])
+        // Rendering into a string cannot fail: a run in memory has nothing to read.
+        (try? String.report { try write(run, to: $0) }) ?? ""
     }
 
-    static func runObject(_ run: AuditRun) -> JSONValue {
+    /// Writes the report host by host: the hosts' files in one pass over the run, their
+    /// findings in a second, so only one host's findings are in memory at a time.
+    public static func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
+        var text = ReportText(sink)
+        let header = run.header, overview = run.overview
+        try JSONValue.writeStreamed([
+            ("schema", .value(.string(schemaVersion))),
+            ("run", .value(runObject(header))),
+            ("summary", .value(summary(header, overview))),
+            ("hosts", .elements { emit in
+                try run.forEachHost(only: nil, parts: .files) { result, _ in try emit(host(result)) }
+            }),
+            ("findings", .elements { emit in
+                try run.forEachHost(only: nil, parts: .findings) { _, findings in
+                    for item in findings { try emit(finding(item)) }
+                }
+            }),
+            ("changes", .value(run.changes.map(changes) ?? .null)),
+        ], to: &text)
+        try text.flush()
+    }
+
+    static func runObject(_ run: RunHeader) -> JSONValue {
         .object([
             ("id", run.id.map { .int($0) } ?? .null),
             ("started", .string(timestamp(run.startedAt))),
@@ -39,27 +53,25 @@ public enum JSONReport {
 
     /// Counts: hosts and files, then guide checks; upgrade checks (`--upgrade-to`) are counted
     /// apart under `upgrade`, null when the run had none.
-    static func summary(_ run: AuditRun) -> JSONValue {
-        let allFiles = run.hosts.flatMap(\.files)
-        func files(_ status: FileResult.Status) -> JSONValue { .int(Int64(allFiles.filter { $0.status == status }.count)) }
+    static func summary(_ run: RunHeader, _ overview: RunOverview) -> JSONValue {
+        func files(_ status: FileResult.Status) -> JSONValue { .int(Int64(overview.files(status))) }
         let upgrade: JSONValue = run.upgrade.map { target in
-            .object([("from", .string(target.from)), ("to", .string(target.to))] + checks(run, .upgrade))
+            .object([("from", .string(target.from)), ("to", .string(target.to))] + checks(overview.tally(.upgrade)))
         } ?? .null
         return .object([
-            ("hosts", .int(Int64(run.hosts.count))),
-            ("hosts_failed", .int(Int64(run.hosts.filter { !$0.collected }.count))),
-            ("files", .int(Int64(allFiles.count))),
+            ("hosts", .int(Int64(overview.hosts.count))),
+            ("hosts_failed", .int(Int64(overview.failedHosts))),
+            ("files", .int(Int64(overview.fileCount))),
             ("files_parsed", files(.parsed)),
             ("files_missing", files(.missing)),
             ("files_unreadable", files(.unreadable)),
             ("files_unparseable", files(.unparseable)),
-        ] + checks(run, .guide) + [("upgrade", upgrade)])
+        ] + checks(overview.tally(.guide)) + [("upgrade", upgrade)])
     }
 
     /// Check counts of one category of findings.
-    static func checks(_ run: AuditRun, _ category: FindingCategory) -> [(String, JSONValue)] {
-        let tally = FindingTally(run.findings.lazy.filter { $0.category == category })
-        return [("checks", .int(Int64(tally.total)))]
+    static func checks(_ tally: FindingTally) -> [(String, JSONValue)] {
+        [("checks", .int(Int64(tally.total)))]
             + [FindingStatus.pass, .fail, .error, .waived, .skipped].map { ($0.rawValue, .int(Int64(tally[$0]))) }
             + [("failing_by_severity", .object(Severity.allCases.reversed().map { ($0.rawValue, .int(Int64(tally.failing($0)))) }))]
     }
@@ -116,6 +128,7 @@ public enum JSONReport {
                     ("defined_at", .string(waiver.definedAt.description)),
                 ])
             } ?? .null),
+            ("items", finding.items.map { .array($0.map(JSONValue.string)) } ?? .null),
         ])
     }
 

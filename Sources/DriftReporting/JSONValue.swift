@@ -40,17 +40,17 @@ public indirect enum JSONValue: Hashable, Sendable {
         return output
     }
 
-    /// An object's members written one by one, an array member's elements made only as each
-    /// is written: a 200-host report (20,000 findings) is then never a whole tree in memory,
-    /// only its text. Prints exactly as `.object(...).rendered()` would.
-    public enum StreamedMember {
+    /// A top-level object whose members are written one by one, an array member's elements
+    /// made only as each is written (`stream` calls `emit` per element): a report of ten
+    /// thousand hosts is then never a whole tree in memory, nor its whole text. Prints exactly
+    /// as `.object(...).rendered()` would.
+    enum StreamedMember {
         case value(JSONValue)
-        case elements(count: Int, element: (Int) -> JSONValue)
+        case elements((_ emit: (JSONValue) throws -> Void) throws -> Void)
     }
 
-    public static func renderStreamed(_ members: [(String, StreamedMember)]) -> String {
-        var output = ""
-        output += "{"
+    static func writeStreamed(_ members: [(String, StreamedMember)], to text: inout ReportText) throws {
+        var output = "{"
         for (index, (key, member)) in members.enumerated() {
             if index > 0 { output += "," }
             newline(&output, 1)
@@ -59,21 +59,30 @@ public indirect enum JSONValue: Hashable, Sendable {
             switch member {
             case .value(let value):
                 value.write(to: &output, indent: 1)
-            case .elements(let count, let element):
-                guard count > 0 else { output += "[]"; continue }
-                output += "["
-                for position in 0..<count {
-                    if position > 0 { output += "," }
+            case .elements(let stream):
+                var count = 0
+                try stream { element in
+                    output += count == 0 ? "[" : ","
+                    count += 1
                     newline(&output, 2)
-                    element(position).write(to: &output, indent: 2)
+                    element.write(to: &output, indent: 2)
+                    if output.utf8.count >= ReportText.flushSize {
+                        text.append(output)
+                        output = ""
+                        try text.flush()
+                    }
                 }
-                newline(&output, 1)
-                output += "]"
+                if count == 0 {
+                    output += "[]"
+                } else {
+                    newline(&output, 1)
+                    output += "]"
+                }
             }
         }
         newline(&output, 0)
         output += "}\n"
-        return output
+        text.append(output)
     }
 
     private func write(to output: inout String, indent: Int?) {

@@ -12,31 +12,76 @@ import Foundation
 /// Guide checks and upgrade checks are separate test suites.
 public enum JUnitReport {
     public static func render(_ run: AuditRun) -> String {
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        let suites = [
-            Suite(name: "stackdrift.guide", cases: collectionCases(run) + ruleCases(run.findings.filter { $0.category == .guide })),
-            Suite(name: "stackdrift.upgrade", cases: ruleCases(run.findings.filter { $0.category == .upgrade })),
-        ].filter { !$0.cases.isEmpty }
-        let all = suites.flatMap(\.cases)
-        xml += "<testsuites" + attributes([("name", "stackdrift")] + totals(all, run)) + ">\n"
-        for suite in suites {
-            xml += "  <testsuite" + attributes([("name", suite.name)] + totals(suite.cases, run)) + ">\n"
-            xml += "    <properties>\n"
-            for (name, value) in [("run", run.id.map(String.init) ?? ""), ("tool_version", run.toolVersion),
-                                  ("architecture", run.architecture.rawValue), ("inventory", run.inventory ?? "")] {
-                xml += "      <property" + attributes([("name", name), ("value", value)]) + "/>\n"
-            }
-            xml += "    </properties>\n"
-            for testCase in suite.cases { xml += testCase.xml }
-            xml += "  </testsuite>\n"
-        }
-        xml += "</testsuites>\n"
-        return xml
+        (try? String.report { try write(run, to: $0) }) ?? ""
     }
 
-    struct Suite {
-        var name: String
-        var cases: [Case]
+    /// Writes the report host by host, holding one host's findings at a time: a first pass over
+    /// the findings counts the rule cases (the suites' attributes come first in the file, and
+    /// the overview already tells the collection cases), then the collection cases are written
+    /// from the hosts' files and the rule cases from a second pass over the findings.
+    public static func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
+        let header = run.header
+        var counts: [FindingCategory: Counts] = [.guide: Counts(), .upgrade: Counts()]
+        for host in run.overview.hosts {
+            counts[.guide]!.add(!host.collected || host.files(.unreadable) + host.files(.unparseable) > 0
+                ? .error(message: "", body: "") : .passed)
+        }
+        try run.forEachHost(only: nil, parts: .findings) { _, findings in
+            for category in FindingCategory.allCases {
+                for testCase in ruleCases(findings.filter { $0.category == category }) { counts[category]!.add(testCase.outcome) }
+            }
+        }
+        let suites = zip(suiteNames, FindingCategory.allCases).filter { counts[$0.1]!.tests > 0 }
+        var all = Counts()
+        for (_, category) in suites { all.merge(counts[category]!) }
+
+        var text = ReportText(sink)
+        text.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        text.append("<testsuites" + attributes([("name", "stackdrift")] + totals(all, header)) + ">\n")
+        for (suite, category) in suites {
+            text.append("  <testsuite" + attributes([("name", suite)] + totals(counts[category]!, header)) + ">\n")
+            text.append("    <properties>\n")
+            for (name, value) in [("run", header.id.map(String.init) ?? ""), ("tool_version", header.toolVersion),
+                                  ("architecture", header.architecture.rawValue), ("inventory", header.inventory ?? "")] {
+                text.append("      <property" + attributes([("name", name), ("value", value)]) + "/>\n")
+            }
+            text.append("    </properties>\n")
+            if category == .guide {
+                try run.forEachHost(only: nil, parts: .files) { host, _ in
+                    text.append(collectionCase(host).xml)
+                    try text.flushIfLarge()
+                }
+            }
+            try run.forEachHost(only: nil, parts: .findings) { _, findings in
+                for testCase in ruleCases(findings.filter { $0.category == category }) { text.append(testCase.xml) }
+                try text.flushIfLarge()
+            }
+            text.append("  </testsuite>\n")
+        }
+        text.append("</testsuites>\n")
+        try text.flush()
+    }
+
+    /// The suites, in the order they are written: guide checks (with the collection cases), upgrade checks.
+    static let suiteNames = ["stackdrift.guide", "stackdrift.upgrade"]
+
+    /// Cases by outcome, for a suite's attributes.
+    struct Counts {
+        var tests = 0, failures = 0, errors = 0, skipped = 0
+
+        mutating func add(_ outcome: Case.Outcome) {
+            tests += 1
+            if outcome.isFailure { failures += 1 }
+            if outcome.isError { errors += 1 }
+            if outcome.isSkipped { skipped += 1 }
+        }
+
+        mutating func merge(_ other: Counts) {
+            tests += other.tests
+            failures += other.failures
+            errors += other.errors
+            skipped += other.skipped
+        }
     }
 
     struct Case {
@@ -77,17 +122,15 @@ public enum JUnitReport {
     }
 
     /// One case per host: did its files reach the audit?
-    static func collectionCases(_ run: AuditRun) -> [Case] {
-        run.hosts.sorted { $0.name < $1.name }.map { host in
-            var problems: [String] = []
-            if let error = host.error { problems.append("host not collected (\(host.errorKind ?? "error")): \(error)") }
-            for file in host.files.sorted(by: { $0.path < $1.path }) where file.status == .unreadable || file.status == .unparseable {
-                problems.append("\(file.path)\(file.line.map { ":\($0)" } ?? ""): \(file.status.rawValue): \(file.reason ?? "no reason given")")
-            }
-            let outcome: Case.Outcome = problems.isEmpty ? .passed
-                : .error(message: problems[0], body: problems.joined(separator: "\n") + "\n")
-            return Case(host: host.name, name: "(collection)", file: nil, line: nil, outcome: outcome)
+    static func collectionCase(_ host: HostResult) -> Case {
+        var problems: [String] = []
+        if let error = host.error { problems.append("host not collected (\(host.errorKind ?? "error")): \(error)") }
+        for file in host.files.sorted(by: { $0.path < $1.path }) where file.status == .unreadable || file.status == .unparseable {
+            problems.append("\(file.path)\(file.line.map { ":\($0)" } ?? ""): \(file.status.rawValue): \(file.reason ?? "no reason given")")
         }
+        let outcome: Case.Outcome = problems.isEmpty ? .passed
+            : .error(message: problems[0], body: problems.joined(separator: "\n") + "\n")
+        return Case(host: host.name, name: "(collection)", file: nil, line: nil, outcome: outcome)
     }
 
     /// One case per rule and host, in host then rule order.
@@ -144,9 +187,9 @@ public enum JUnitReport {
     }
 
     /// The counts, duration and start time a `<testsuites>` or `<testsuite>` carries.
-    static func totals(_ cases: [Case], _ run: AuditRun) -> [(String, String?)] {
-        [("tests", String(cases.count)), ("failures", String(cases.count { $0.outcome.isFailure })),
-         ("errors", String(cases.count { $0.outcome.isError })), ("skipped", String(cases.count { $0.outcome.isSkipped })),
+    static func totals(_ counts: Counts, _ run: RunHeader) -> [(String, String?)] {
+        [("tests", String(counts.tests)), ("failures", String(counts.failures)),
+         ("errors", String(counts.errors)), ("skipped", String(counts.skipped)),
          ("time", String(ReportTime.seconds(from: run.startedAt, to: run.finishedAt))),
          ("timestamp", JSONReport.timestamp(run.startedAt))]
     }

@@ -25,12 +25,18 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         }
     }
 
+    /// Renders a run held in memory into a string (tests, samples, golden files).
     public func render(_ run: AuditRun, options: Options = Options()) -> String {
+        (try? String.report { try write(run, options: options, to: $0) }) ?? ""
+    }
+
+    /// Writes a run as it is read, host by host, into `sink`.
+    public func write(_ run: any ReportableRun, options: Options = Options(), to sink: any ReportSink) throws {
         switch self {
-        case .html: return HTMLReport(rationales: options.rationales).render(run)
-        case .json: return JSONReport.render(run)
-        case .junit: return JUnitReport.render(run)
-        case .text: return TextReport(color: options.color).render(run)
+        case .html: try HTMLReport(rationales: options.rationales).write(run, to: sink)
+        case .json: try JSONReport.write(run, to: sink)
+        case .junit: try JUnitReport.write(run, to: sink)
+        case .text: try sink.write(TextReport(color: options.color).render(summaryOf: run))
         }
     }
 }

@@ -5,18 +5,19 @@ import DriftCore
 /// is `Verdict`'s).
 extension TextReport {
     /// `  upgrade: 70 to change before juno, 520 pass, 0 error, 0 waived, 3 skipped`; `nil` without upgrade checks.
-    func upgradeCounts(_ run: AuditRun) -> String? {
-        guard let target = run.upgrade else { return nil }
-        let count = { (status: FindingStatus) in run.count(status, in: .upgrade) }
+    func upgradeCounts(_ header: RunHeader, _ overview: RunOverview) -> String? {
+        guard let target = header.upgrade else { return nil }
+        let tally = overview.tally(.upgrade)
+        let count = { (status: FindingStatus) in tally[status] }
         return "  upgrade: \(paint("\(count(.fail)) to change", .magenta)) before \(visible(target.to)), "
             + "\(paint("\(count(.pass)) pass", .green)), \(paint("\(count(.error)) error", .yellow)), "
             + "\(count(.waived)) waived, \(count(.skipped)) skipped"
     }
 
     /// Each failing or erroring upgrade check with the fix, under a header naming the release.
-    func upgradeBlock(_ run: AuditRun) -> [String] {
-        guard let target = run.upgrade else { return [] }
-        let shown = run.findings.filter { $0.category == .upgrade && $0.needsAttention }.sorted(by: Finding.attentionOrder)
+    func upgradeBlock(_ header: RunHeader, _ overview: RunOverview) -> [String] {
+        guard let target = header.upgrade else { return [] }
+        let shown = overview.attention.filter { $0.category == .upgrade }.sorted(by: Finding.attentionOrder)
         guard !shown.isEmpty else { return [] }
         let hosts = Set(shown.map(\.host)).count
         var lines = ["", bold("Before upgrading to \(visible(target.to))") + " (from \(visible(target.from))): "

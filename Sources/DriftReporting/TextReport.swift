@@ -17,20 +17,23 @@ public struct TextReport: Sendable {
     }
 
     public func render(_ run: AuditRun) -> String {
+        render(summaryOf: run)
+    }
+
+    /// The summary reads only the run's header, overview and changes: it costs the same for
+    /// ten hosts as for ten thousand.
+    public func render(summaryOf run: any ReportableRun) -> String {
+        let header = run.header, overview = run.overview
         var lines: [String] = []
-        let files = run.hosts.flatMap(\.files)
-        let failedHosts = run.hosts.filter { !$0.collected }
-        let runLabel = run.id.map { " (run \($0))" } ?? ""
-        lines.append(bold("stackdrift audit") + " of \(run.hosts.count) host\(plural(run.hosts.count)), "
-                     + "\(run.architecture.rawValue) networking\(runLabel)")
-        lines.append("  hosts:  \(run.hosts.count - failedHosts.count) collected, \(failedHosts.count) failed")
-        lines.append("  files:  \(files.filter { $0.status == .parsed }.count) read, "
-                     + "\(files.filter { $0.status == .missing }.count) missing, "
-                     + "\(files.filter { $0.status == .unreadable }.count) unreadable, "
-                     + "\(files.filter { $0.status == .unparseable }.count) unparseable")
-        let guide = FindingTally(run.findings.filter { $0.category == .guide })
-        lines.append("  checks: " + counts(guide))
-        if let counts = upgradeCounts(run) { lines.append(counts) }
+        let failedHosts = overview.hosts.filter { !$0.collected }
+        let runLabel = header.id.map { " (run \($0))" } ?? ""
+        lines.append(bold("stackdrift audit") + " of \(overview.hosts.count) host\(plural(overview.hosts.count)), "
+                     + "\(header.architecture.rawValue) networking\(runLabel)")
+        lines.append("  hosts:  \(overview.hosts.count - failedHosts.count) collected, \(failedHosts.count) failed")
+        lines.append("  files:  \(overview.files(.parsed)) read, \(overview.files(.missing)) missing, "
+                     + "\(overview.files(.unreadable)) unreadable, \(overview.files(.unparseable)) unparseable")
+        lines.append("  checks: " + counts(overview.tally(.guide)))
+        if let counts = upgradeCounts(header, overview) { lines.append(counts) }
         if let changes = run.changes {
             lines.append("  since run \(changes.previousRunID) (\(ReportTime.text(changes.previousStartedAt))): "
                          + "\(changes.count(FindingChange.Kind.new)) newly failing, \(changes.count(.fixed)) fixed, "
@@ -44,7 +47,7 @@ public struct TextReport: Sendable {
             lines.append(paint("HOST FAILED", .yellow) + "  \(visible(host.name)): \(visible(host.error ?? "unknown error"))")
         }
 
-        let shown = run.findings.filter { $0.category == .guide && $0.needsAttention }.sorted(by: Finding.attentionOrder)
+        let shown = overview.attention.filter { $0.category == .guide }.sorted(by: Finding.attentionOrder)
         if !shown.isEmpty { lines.append("") }
         for finding in shown.prefix(maxFindings) {
             lines += describe(finding, failLabel: paint("FAIL ", .red))
@@ -52,10 +55,10 @@ public struct TextReport: Sendable {
         if shown.count > maxFindings {
             lines.append("      … and \(shown.count - maxFindings) more; the JSON report lists them all")
         }
-        lines += upgradeBlock(run)
+        lines += upgradeBlock(header, overview)
 
         lines.append("")
-        lines.append(verdict(run))
+        lines.append(verdict(header, overview))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -72,8 +75,8 @@ public struct TextReport: Sendable {
                 "      \(visible(finding.message))  " + dim("(\(visible(finding.rule)))")]
     }
 
-    private func verdict(_ run: AuditRun) -> String {
-        Verdict(run).parts.map { part in
+    private func verdict(_ header: RunHeader, _ overview: RunOverview) -> String {
+        Verdict(header, overview).parts.map { part in
             let colour: Colour = switch part.part {
             case .ok, .upgradeReady: .green
             case .incomplete: .yellow
@@ -100,22 +103,4 @@ public struct TextReport: Sendable {
     func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
     private func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
     func plural(_ count: Int) -> String { count == 1 ? "" : "s" }
-}
-
-extension Finding {
-    /// `/etc/nova/nova.conf:12`, or the file alone when the check found no line.
-    var location: String { line.map { "\(file):\($0)" } ?? file }
-
-    /// `[DEFAULT] my_ip`: the section and key checked, as far as the finding has them.
-    var subject: String { [section.map { "[\($0)]" }, key].compactMap { $0 }.joined(separator: " ") }
-
-    /// Failing or erroring: what a reader must act on.
-    var needsAttention: Bool { status == .fail || status == .error }
-
-    /// Failing before erroring, most severe first, then report order.
-    static func attentionOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
-        if lhs.status != rhs.status { return lhs.status == .fail }
-        if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
-        return reportOrder(lhs, rhs)
-    }
 }

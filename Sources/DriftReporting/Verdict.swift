@@ -13,18 +13,17 @@ struct Verdict {
     /// The release the run checked an upgrade to (`--upgrade-to`), if any.
     var upgradeTarget: String?
 
-    init(_ run: AuditRun) {
-        let failingGuide = run.findings.filter { $0.status == .fail && $0.category == .guide }
-        let failingUpgrade = run.findings.filter { $0.status == .fail && $0.category == .upgrade }
-        failing = failingGuide.count
-        failingHosts = Set(failingGuide.map(\.host)).count
-        upgradeFailing = failingUpgrade.count
-        upgradeHosts = Set(failingUpgrade.map(\.host)).count
-        upgradeTarget = run.upgrade?.to
+    init(_ header: RunHeader, _ overview: RunOverview) {
+        let guide = overview.tally(.guide), upgrade = overview.tally(.upgrade)
+        failing = guide[.fail]
+        failingHosts = overview.hosts.count { $0.guide[.fail] > 0 }
+        upgradeFailing = upgrade[.fail]
+        upgradeHosts = overview.hosts.count { $0.upgrade[.fail] > 0 }
+        upgradeTarget = header.upgrade?.to
         // The audit decided this when it chose exit code 2 (a host or file not collected, a
         // check that could not be evaluated, a run that could not be stored); the verdict
         // reads the decision rather than making it again.
-        incomplete = run.exitCode == 2
+        incomplete = header.exitCode == 2
     }
 
     enum Part: String {

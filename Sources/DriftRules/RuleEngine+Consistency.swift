@@ -1,59 +1,60 @@
 import DriftCore
 import Foundation
 
+/// One value read for a consistency check: everything the comparison and its finding need,
+/// and nothing of the file it came from, so a fleet's observations stay small.
+public struct FleetObservation: Sendable {
+    /// Index of the rule in the rule set.
+    var rule: Int
+    var host: String
+    /// The host's place in the inventory (fleet checks list hosts in inventory order).
+    var hostIndex: Int
+    /// Index of the check's source the value was read from.
+    var source: Int
+    var file: String
+    var section: String?
+    var key: String
+    var line: Int
+    /// What is compared, after the source's transform and the check's type.
+    var value: ValueType.Normalized
+    /// The elements `included` looks in.
+    var elements: Set<String>
+    var display: String
+    var secret: Bool
+    /// For `unique`: whether the value is this host's own (the check's `owner` template).
+    var isOwner: Bool
+    /// The rule's fix, rendered with the host's variables.
+    var fix: String?
+}
+
 extension RuleEngine {
-    /// One value read for a consistency check.
-    struct Observation {
-        var host: InventoryHost
-        var source: Int
-        var entry: Entry
-        var file: String
-        /// What is compared, after the source's transform and the check's type.
-        var value: ValueType.Normalized
-        /// The elements `included` looks in.
-        var elements: Set<String>
-        var display: String
-        var secret: Bool
+    /// The values a host contributes to a consistency check (those of its sources that concern it).
+    func observe(_ rule: Rule, index ruleIndex: Int, _ check: ConsistencyCheck, on evidence: HostEvidence,
+                 services: Set<GuideService>, directory: FleetDirectory) -> [FleetObservation] {
+        guard rule.applies(to: evidence.host, architecture: architecture),
+              case .applies = gate(rule, on: evidence, services: services) else { return [] }
+        var observations: [FleetObservation] = []
+        for (index, source) in check.sources.enumerated()
+        where source.roles.isEmpty || evidence.host.roles.contains(where: source.roles.contains) {
+            guard let document = evidence.document(source.file),
+                  let entry = document.effectiveEntry(section: source.section, key: source.key),
+                  let observation = observe(entry, rule: rule, ruleIndex: ruleIndex, source: index, check: check,
+                                            evidence: evidence, directory: directory)
+            else { continue }
+            observations.append(observation)
+        }
+        return observations
     }
 
-    func evaluateConsistency(_ rule: Rule, _ check: ConsistencyCheck, fleet: [HostEvidence]) -> [Finding] {
-        var observations: [Observation] = []
-        for evidence in fleet where rule.applies(to: evidence.host, architecture: architecture) {
-            guard case .applies = gate(rule, on: evidence, services: services(of: evidence)) else { continue }
-            for (index, source) in check.sources.enumerated()
-            where source.roles.isEmpty || evidence.host.roles.contains(where: source.roles.contains) {
-                guard let document = evidence.document(source.file),
-                      let entry = document.effectiveEntry(section: source.section, key: source.key),
-                      let observation = observe(entry, source: index, check: check, evidence: evidence, fleet: fleet)
-                else { continue }
-                observations.append(observation)
-            }
-        }
-        let groups: [[Observation]]
-        switch check.scope {
-        case .fleet: groups = [observations]
-        case .host: groups = Dictionary(grouping: observations, by: \.host.name).keys.sorted().map { name in
-            observations.filter { $0.host.name == name }
-        }
-        }
-        return groups.flatMap { group -> [Finding] in
-            switch check.kind {
-            case .same: return same(rule, check, group)
-            case .unique: return unique(rule, check, group)
-            case .included: return included(rule, check, group)
-            }
-        }
-    }
-
-    private func observe(_ entry: Entry, source index: Int, check: ConsistencyCheck, evidence: HostEvidence,
-                         fleet: [HostEvidence]) -> Observation? {
+    private func observe(_ entry: Entry, rule: Rule, ruleIndex: Int, source index: Int, check: ConsistencyCheck,
+                         evidence: HostEvidence, directory: FleetDirectory) -> FleetObservation? {
         let source = check.sources[index]
         let texts: [String]
         switch source.transform {
         case .none: texts = check.valueType.elements(of: entry.value)
         case .urlHost: texts = Self.urlHost(entry.value.text).map { [$0] } ?? []
-        case .urlAddress: texts = Self.urlHost(entry.value.text).map { [resolve($0, on: evidence, fleet: fleet)] } ?? []
-        case .address: texts = [resolve(entry.value.text.trimmingCharacters(in: .whitespaces), on: evidence, fleet: fleet)]
+        case .urlAddress: texts = Self.urlHost(entry.value.text).map { [resolve($0, on: evidence, directory: directory)] } ?? []
+        case .address: texts = [resolve(entry.value.text.trimmingCharacters(in: .whitespaces), on: evidence, directory: directory)]
         case .hostPart: texts = ValueType.list.elements(of: entry.value).map { Self.splitHostPort($0).host }
         case .portPart: texts = ValueType.list.elements(of: entry.value).compactMap { Self.splitHostPort($0).port }
         }
@@ -66,187 +67,65 @@ extension RuleEngine {
         }
         let shown = show(texts.joined(separator: ", "), key: source.key)
         let secret = ruleSet.secrets.isSecret(key: source.key) || shown.masked
-        return Observation(host: evidence.host, source: index, entry: entry, file: entry.span.file, value: value,
-                           elements: Set(texts), display: secret ? SecretPolicy.maskText : shown.text, secret: secret)
+        var isOwner = false
+        if let owner = check.owner, let rendered = try? owner.render(evidence.host.vars) {
+            isOwner = check.valueType.normalize(rendered) == value || .string(rendered) == value
+        }
+        // The rule's own spelling of the file, section and key unless the value came from elsewhere
+        // (an included file), so a fleet's observations share those strings.
+        return FleetObservation(
+            rule: ruleIndex, host: evidence.host.name, hostIndex: directory.index(of: evidence.host.name), source: index,
+            file: entry.span.file == source.file ? source.file : entry.span.file, section: entry.section, key: entry.key,
+            line: entry.line, value: value, elements: Set(texts), display: secret ? SecretPolicy.maskText : shown.text,
+            secret: secret, isOwner: isOwner, fix: try? rule.fix?.render(evidence.host.vars))
     }
 
-    // MARK: Kinds
+    // MARK: Comparing a group
 
-    private func same(_ rule: Rule, _ check: ConsistencyCheck, _ group: [Observation]) -> [Finding] {
-        guard group.count >= 2 else {
-            return group.map { finding(rule, $0, .skipped, expected: nil, message: "no other value to compare with") }
-        }
-        let candidates = check.reference.map { reference in group.filter { $0.source == reference } } ?? group
-        if check.reference != nil, candidates.isEmpty {
-            let name = check.sources[check.reference!].label
-            return group.map { finding(rule, $0, .skipped, expected: nil, message: "the value it must match (\(name)) was not found") }
-        }
-        let counts = Dictionary(grouping: candidates, by: \.value).mapValues(\.count)
-        let top = counts.values.max() ?? 0
-        let winners = counts.filter { $0.value == top }.map(\.key)
-        let reference = winners.count == 1 ? winners[0] : nil
-        let labels = secretLabels(group)
-        // The holders of the reference value, found once: filtering the whole group for each
-        // observation made a fleet's check quadratic (a 200-host fleet compares 600 values).
-        let holding = Peers(group, holding: reference)
-        let expected = holding.first.map { label(of: $0, labels) }
-        return group.map { observation in
-            guard let reference else {
-                let peers = group.filter { !Peers.isSelf($0, observation) }
-                return finding(rule, observation, .fail, expected: nil,
-                               message: "the values disagree and none is in the majority (\(describe(peers, labels)))",
-                               labels: labels)
-            }
-            let others = holding.except(observation)
-            if observation.value == reference {
-                // A passing value's message names no peers or counts: it stays the same from night
-                // to night while other hosts come and go, so the history stores it once.
-                let message: String
-                if others.count == 0 {
-                    message = "this is the value the others must match"
-                } else if let reference = check.reference {
-                    message = "matches \(check.sources[reference].label) of \(check.sources[reference].file)"
-                } else {
-                    message = "matches the value the others agree on"
-                }
-                return finding(rule, observation, .pass, expected: expected, message: message, labels: labels)
-            }
-            return finding(rule, observation, .fail, expected: expected,
-                           message: "differs from the value of \(places(others.first))",
-                           labels: labels)
+    /// What a group of observations says as a whole, worked out once; each observation's
+    /// finding is then read off it without looking at the rest of the group (`verdict`).
+    struct GroupComparison: Sendable {
+        let rule: Rule
+        let check: ConsistencyCheck
+        fileprivate let kind: Kind
+
+        fileprivate enum Kind: Sendable {
+            case same(Same)
+            case unique(Unique)
+            case included(Included)
         }
     }
 
-    /// The observations of a group holding one value, in group order, and for any one
-    /// observation the others among them (not itself: the same host's same source).
-    private struct Peers {
-        let holders: [Observation]
-        /// Holders per host name, to find an observation's own entries without a scan.
-        private let byHost: [String: [Int]]
-
-        init(_ group: [Observation], holding value: ValueType.Normalized?) {
-            let holders = value.map { value in group.filter { $0.value == value } } ?? []
-            self.holders = holders
-            byHost = Dictionary(grouping: holders.indices, by: { holders[$0].host.name })
-        }
-
-        var first: Observation? { holders.first }
-
-        static func isSelf(_ candidate: Observation, _ observation: Observation) -> Bool {
-            candidate.host.name == observation.host.name && candidate.source == observation.source
-        }
-
-        /// The holders other than `observation`: their count, and the first few (one more than
-        /// `places` names, so it knows whether to add "and others").
-        func except(_ observation: Observation) -> (count: Int, first: [Observation]) {
-            let own = Set((byHost[observation.host.name] ?? []).filter { Self.isSelf(holders[$0], observation) })
-            var first: [Observation] = []
-            for index in holders.indices where !own.contains(index) {
-                first.append(holders[index])
-                if first.count > RuleEngine.placesShown { break }
-            }
-            return (holders.count - own.count, first)
+    /// Compares one group (a host's values for a host-scoped check, the fleet's for a fleet-scoped
+    /// one); the observations must be in fleet order.
+    func compare(_ group: [FleetObservation], rule: Rule, check: ConsistencyCheck) -> GroupComparison {
+        switch check.kind {
+        case .same: return GroupComparison(rule: rule, check: check, kind: .same(Same(group, check: check)))
+        case .unique: return GroupComparison(rule: rule, check: check, kind: .unique(Unique(group)))
+        case .included: return GroupComparison(rule: rule, check: check, kind: .included(Included(group, check: check)))
         }
     }
 
-    private func unique(_ rule: Rule, _ check: ConsistencyCheck, _ group: [Observation]) -> [Finding] {
-        // Observations by value, so each host's sharers are found without scanning the group.
-        let byValue = Dictionary(grouping: group, by: \.value)
-        return group.map { observation in
-            let sharing = (byValue[observation.value] ?? []).filter { $0.host.name != observation.host.name }
-            guard !sharing.isEmpty else {
-                return finding(rule, observation, .pass, expected: "a value no other host has",
-                               message: "no other host has this value")
-            }
-            let owners = ([observation] + sharing).filter { isOwner($0, check) }.map(\.host.name)
-            if owners.contains(observation.host.name) {
-                return finding(rule, observation, .pass, expected: "a value no other host has",
-                               message: "this host's own value; also found on \(names(sharing)), where it was copied")
-            }
-            let message = owners.isEmpty
-                ? "'\(observation.display)' is also the value on \(names(sharing)); each host needs its own"
-                : "'\(observation.display)' is \(owners.joined(separator: ", "))'s value, copied here from another host"
-            return finding(rule, observation, .fail, expected: "a value no other host has", message: message)
+    /// The finding of one observation of a compared group; `nil` for a reference value that
+    /// `included` only looks for.
+    func verdict(_ observation: FleetObservation, in comparison: GroupComparison) -> Finding? {
+        let rule = comparison.rule, check = comparison.check
+        var finding: Finding
+        switch comparison.kind {
+        case .same(let same): finding = same.verdict(observation, rule: rule, check: check)
+        case .unique(let unique): finding = unique.verdict(observation, rule: rule)
+        case .included(let included):
+            guard let result = included.verdict(observation, rule: rule, check: check) else { return nil }
+            finding = result
         }
+        finding.category = rule.category
+        return finding
     }
 
-    private func included(_ rule: Rule, _ check: ConsistencyCheck, _ group: [Observation]) -> [Finding] {
-        let references = group.filter { $0.source == check.reference }
-        return group.filter { $0.source != check.reference }.map { observation in
-            guard !references.isEmpty else {
-                return finding(rule, observation, .skipped, expected: nil,
-                               message: "the value to look for (\(check.sources[check.reference!].label)) was not found")
-            }
-            let missing = references.filter { !$0.elements.isSubset(of: observation.elements) }
-            let wanted = references.map(\.display).joined(separator: ", ")
-            if missing.isEmpty {
-                return finding(rule, observation, .pass, expected: "includes \(wanted)",
-                               message: "includes the value of \(places(references))")
-            }
-            return finding(rule, observation, .fail, expected: "includes \(wanted)",
-                           message: "does not include the value of \(places(missing))")
-        }
-    }
-
-    // MARK: Reporting
-
-    private func finding(_ rule: Rule, _ observation: Observation, _ status: FindingStatus, expected: String?,
-                         message: String, labels: [ValueType.Normalized: String] = [:]) -> Finding {
-        Finding(rule: rule.id, title: rule.title, host: observation.host.name, file: observation.file,
-                section: observation.entry.section, key: observation.entry.key, status: status, severity: rule.severity,
-                expected: expected, actual: label(of: observation, labels), line: observation.entry.line, message: message,
-                guide: rule.guide, fix: try? rule.fix?.render(observation.host.vars), secret: observation.secret)
-    }
-
-    /// Secrets are shown as "secret A", "secret B": which ones match, never the values.
-    private func secretLabels(_ group: [Observation]) -> [ValueType.Normalized: String] {
-        let secret = group.filter(\.secret)
-        // Most frequent first; a tie goes to the value seen first (fleet order), never to hash
-        // order, so the same state gives the same labels in every run.
-        var firstSeen: [ValueType.Normalized: Int] = [:]
-        for (index, observation) in secret.enumerated() where firstSeen[observation.value] == nil {
-            firstSeen[observation.value] = index
-        }
-        let ordered = Dictionary(grouping: secret, by: \.value).sorted {
-            $0.value.count != $1.value.count ? $0.value.count > $1.value.count : firstSeen[$0.key]! < firstSeen[$1.key]!
-        }
-        var labels: [ValueType.Normalized: String] = [:]
-        for (index, element) in ordered.enumerated() {
-            let letter = index < 26 ? String(UnicodeScalar(UInt8(65 + index))) : "\(index + 1)"
-            labels[element.key] = "<secret \(letter)>"
-        }
-        return labels
-    }
-
-    private func label(of observation: Observation, _ labels: [ValueType.Normalized: String]) -> String {
-        observation.secret ? labels[observation.value] ?? SecretPolicy.maskText : observation.display
-    }
-
-    private func describe(_ observations: [Observation], _ labels: [ValueType.Normalized: String]) -> String {
-        Dictionary(grouping: observations, by: \.value).map { value, holders in
-            "\(labels[value] ?? "'\(holders[0].display)'") on \(places(holders))"
-        }.sorted().joined(separator: "; ")
-    }
-
-    /// How many places a message names before "and others".
-    static let placesShown = 3
-
-    /// "compute1:/etc/nova/nova.conf, network:/etc/neutron/neutron.conf and others": the first
-    /// three in fleet order, without a count, so the text stays the same while the fleet grows
-    /// or shrinks elsewhere (the history stores an unchanged finding once).
-    private func places(_ observations: [Observation]) -> String {
-        let places = observations.prefix(Self.placesShown + 1).map { "\($0.host.name):\($0.file)" }
-        return places.count <= Self.placesShown ? places.joined(separator: ", ")
-            : places.prefix(Self.placesShown).joined(separator: ", ") + " and others"
-    }
-
-    private func names(_ observations: [Observation]) -> String {
-        Array(Set(observations.map(\.host.name))).sorted().joined(separator: ", ")
-    }
-
-    private func isOwner(_ observation: Observation, _ check: ConsistencyCheck) -> Bool {
-        guard let owner = check.owner, let rendered = try? owner.render(observation.host.vars) else { return false }
-        return check.valueType.normalize(rendered) == observation.value || .string(rendered) == observation.value
+    /// Evaluates a whole group at once (host-scoped checks, and fleets in memory).
+    func evaluate(_ group: [FleetObservation], rule: Rule, check: ConsistencyCheck) -> [Finding] {
+        let comparison = compare(group, rule: rule, check: check)
+        return group.compactMap { verdict($0, in: comparison) }
     }
 
     // MARK: Transforms
@@ -276,16 +155,224 @@ extension RuleEngine {
 
     /// A host name as the host itself resolves it: its /etc/hosts first, then the inventory
     /// (a host of that name's `management_ip`, or `controller_ip` for the `controller` name).
-    func resolve(_ name: String, on evidence: HostEvidence, fleet: [HostEvidence]) -> String {
+    func resolve(_ name: String, on evidence: HostEvidence, directory: FleetDirectory) -> String {
         var v4 = in_addr(), v6 = in6_addr()
         if inet_pton(AF_INET, name, &v4) == 1 || inet_pton(AF_INET6, name, &v6) == 1 { return name }
         if let hosts = evidence.document("/etc/hosts"), let entry = hosts.effectiveEntry(section: nil, key: name) {
             return entry.value.text
         }
-        if let host = fleet.first(where: { $0.host.name == name })?.host, let address = host.vars["management_ip"] {
-            return address
-        }
+        if let address = directory.managementAddress(of: name) { return address }
         if evidence.host.vars["controller"] == name, let address = evidence.host.vars["controller_ip"] { return address }
         return name
+    }
+}
+
+// MARK: The three kinds
+
+/// How many places a message names before "and others".
+private let placesShown = 3
+
+/// "compute1:/etc/nova/nova.conf, network:/etc/neutron/neutron.conf and others": the first
+/// three in fleet order, without a count, so the text stays the same while the fleet grows
+/// or shrinks elsewhere (the history stores an unchanged finding once).
+private func places<Observations: Collection>(_ observations: Observations) -> String where Observations.Element == FleetObservation {
+    let places = observations.prefix(placesShown + 1).map { "\($0.host):\($0.file)" }
+    return places.count <= placesShown ? places.joined(separator: ", ")
+        : places.prefix(placesShown).joined(separator: ", ") + " and others"
+}
+
+/// Host names, sorted: all of a handful, else the first few and how many more.
+private func names(_ sortedNames: [String]) -> String {
+    let shown = 5
+    guard sortedNames.count > shown else { return sortedNames.joined(separator: ", ") }
+    return sortedNames.prefix(shown).joined(separator: ", ") + " and \(sortedNames.count - shown) others"
+}
+
+private func isSelf(_ candidate: FleetObservation, _ observation: FleetObservation) -> Bool {
+    candidate.host == observation.host && candidate.source == observation.source
+}
+
+private func finding(_ rule: Rule, _ observation: FleetObservation, _ status: FindingStatus, expected: String?,
+                     message: String, actual: String) -> Finding {
+    Finding(rule: rule.id, title: rule.title, host: observation.host, file: observation.file,
+            section: observation.section, key: observation.key, status: status, severity: rule.severity,
+            expected: expected, actual: actual, line: observation.line, message: message,
+            guide: rule.guide, fix: observation.fix, secret: observation.secret)
+}
+
+/// Secrets are shown as "secret A", "secret B": which ones match, never the values. Most
+/// frequent first; a tie goes to the value seen first (fleet order), never to hash order, so
+/// the same state gives the same labels in every run.
+private func secretLabels(_ group: [FleetObservation]) -> [ValueType.Normalized: String] {
+    var counts: [ValueType.Normalized: (count: Int, first: Int)] = [:]
+    for (index, observation) in group.enumerated() where observation.secret {
+        counts[observation.value, default: (0, index)].count += 1
+    }
+    let ordered = counts.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.value.first < $1.value.first }
+    var labels: [ValueType.Normalized: String] = [:]
+    for (index, element) in ordered.enumerated() {
+        let letter = index < 26 ? String(UnicodeScalar(UInt8(65 + index))) : "\(index + 1)"
+        labels[element.key] = "<secret \(letter)>"
+    }
+    return labels
+}
+
+private func label(of observation: FleetObservation, _ labels: [ValueType.Normalized: String]) -> String {
+    observation.secret ? labels[observation.value] ?? SecretPolicy.maskText : observation.display
+}
+
+/// `same`: every value equals the reference source's, or else the majority's.
+private struct Same: Sendable {
+    let size: Int
+    /// The value the others must match; `nil` when no value is in the majority.
+    let reference: ValueType.Normalized?
+    /// Set when the check names a reference source that the group lacks.
+    let referenceMissing: Bool
+    let labels: [ValueType.Normalized: String]
+    /// The first holders of the reference value, in group order (one more than a message names,
+    /// and one to spare for the observation itself), and how many there are.
+    let holders: [FleetObservation]
+    let holderCount: Int
+    /// Without a majority: each value's first holders, for describing the disagreement.
+    let byValue: [(value: ValueType.Normalized, holders: [FleetObservation])]
+
+    init(_ group: [FleetObservation], check: ConsistencyCheck) {
+        size = group.count
+        let candidates = check.reference.map { reference in group.filter { $0.source == reference } } ?? group
+        referenceMissing = check.reference != nil && candidates.isEmpty
+        var counts: [ValueType.Normalized: Int] = [:]
+        for candidate in candidates { counts[candidate.value, default: 0] += 1 }
+        let top = counts.values.max() ?? 0
+        let winners = counts.filter { $0.value == top }.map(\.key)
+        reference = winners.count == 1 ? winners[0] : nil
+        labels = secretLabels(group)
+        var holders: [FleetObservation] = [], holderCount = 0
+        var byValue: [ValueType.Normalized: [FleetObservation]] = [:], order: [ValueType.Normalized] = []
+        for observation in group {
+            if let reference, observation.value == reference {
+                holderCount += 1
+                if holders.count < placesShown + 2 { holders.append(observation) }
+            } else if reference == nil {
+                if byValue[observation.value] == nil { order.append(observation.value) }
+                if byValue[observation.value, default: []].count < placesShown + 2 { byValue[observation.value, default: []].append(observation) }
+            }
+        }
+        self.holders = holders
+        self.holderCount = holderCount
+        self.byValue = order.map { ($0, byValue[$0]!) }
+    }
+
+    func verdict(_ observation: FleetObservation, rule: Rule, check: ConsistencyCheck) -> Finding {
+        let actual = label(of: observation, labels)
+        // A check that compared nothing shows a secret as set, not lettered against nothing.
+        guard size >= 2 else {
+            return finding(rule, observation, .skipped, expected: nil, message: "no other value to compare with",
+                           actual: observation.display)
+        }
+        if referenceMissing {
+            let name = check.sources[check.reference!].label
+            return finding(rule, observation, .skipped, expected: nil,
+                           message: "the value it must match (\(name)) was not found", actual: observation.display)
+        }
+        guard let reference else {
+            return finding(rule, observation, .fail, expected: nil,
+                           message: "the values disagree and none is in the majority (\(describe(except: observation)))",
+                           actual: actual)
+        }
+        let expected = holders.first.map { label(of: $0, labels) }
+        let others = holders.filter { !isSelf($0, observation) }
+        let otherCount = holderCount - (holders.count - others.count)
+        if observation.value == reference {
+            // A passing value's message names no peers or counts: it stays the same from night
+            // to night while other hosts come and go, so the history stores it once.
+            let message: String
+            if otherCount == 0 {
+                message = "this is the value the others must match"
+            } else if let reference = check.reference {
+                message = "matches \(check.sources[reference].label) of \(check.sources[reference].file)"
+            } else {
+                message = "matches the value the others agree on"
+            }
+            return finding(rule, observation, .pass, expected: expected, message: message, actual: actual)
+        }
+        return finding(rule, observation, .fail, expected: expected,
+                       message: "differs from the value of \(places(others))", actual: actual)
+    }
+
+    /// "'a' on h1:/f, h2:/f; 'b' on h3:/f": the values of the others, each with its first places;
+    /// at most ten values, then how many more.
+    private func describe(except observation: FleetObservation) -> String {
+        let shown = 10
+        var parts: [String] = []
+        for (value, holders) in byValue {
+            let peers = holders.filter { !isSelf($0, observation) }
+            guard let first = peers.first else { continue }
+            parts.append("\(labels[value] ?? "'\(first.display)'") on \(places(peers))")
+        }
+        parts.sort()
+        return parts.count <= shown ? parts.joined(separator: "; ")
+            : parts.prefix(shown).joined(separator: "; ") + "; and \(parts.count - shown) other values"
+    }
+}
+
+/// `unique`: no two hosts have the same value.
+private struct Unique: Sendable {
+    /// Per value: the sorted names of the hosts holding it, and the owners among them in group order.
+    let holders: [ValueType.Normalized: (names: [String], owners: [String])]
+
+    init(_ group: [FleetObservation]) {
+        var holders: [ValueType.Normalized: (names: Set<String>, owners: [String])] = [:]
+        for observation in group {
+            holders[observation.value, default: ([], [])].names.insert(observation.host)
+            if observation.isOwner { holders[observation.value, default: ([], [])].owners.append(observation.host) }
+        }
+        self.holders = holders.mapValues { ($0.names.sorted(), $0.owners) }
+    }
+
+    func verdict(_ observation: FleetObservation, rule: Rule) -> Finding {
+        let expected = "a value no other host has"
+        let holding = holders[observation.value] ?? ([], [])
+        let sharing = holding.names.filter { $0 != observation.host }
+        guard !sharing.isEmpty else {
+            return finding(rule, observation, .pass, expected: expected, message: "no other host has this value",
+                           actual: observation.display)
+        }
+        if observation.isOwner {
+            return finding(rule, observation, .pass, expected: expected,
+                           message: "this host's own value; also found on \(names(sharing)), where it was copied",
+                           actual: observation.display)
+        }
+        let owners = holding.owners.filter { $0 != observation.host }
+        let message = owners.isEmpty
+            ? "'\(observation.display)' is also the value on \(names(sharing)); each host needs its own"
+            : "'\(observation.display)' is \(owners.joined(separator: ", "))'s value, copied here from another host"
+        return finding(rule, observation, .fail, expected: expected, message: message, actual: observation.display)
+    }
+}
+
+/// `included`: the reference source's value is one of the elements of every other value.
+private struct Included: Sendable {
+    let references: [FleetObservation]
+    let wanted: String
+
+    init(_ group: [FleetObservation], check: ConsistencyCheck) {
+        references = group.filter { $0.source == check.reference }
+        wanted = references.map(\.display).joined(separator: ", ")
+    }
+
+    func verdict(_ observation: FleetObservation, rule: Rule, check: ConsistencyCheck) -> Finding? {
+        guard observation.source != check.reference else { return nil }
+        guard !references.isEmpty else {
+            return finding(rule, observation, .skipped, expected: nil,
+                           message: "the value to look for (\(check.sources[check.reference!].label)) was not found",
+                           actual: observation.display)
+        }
+        let missing = references.filter { !$0.elements.isSubset(of: observation.elements) }
+        if missing.isEmpty {
+            return finding(rule, observation, .pass, expected: "includes \(wanted)",
+                           message: "includes the value of \(places(references))", actual: observation.display)
+        }
+        return finding(rule, observation, .fail, expected: "includes \(wanted)",
+                       message: "does not include the value of \(places(missing))", actual: observation.display)
     }
 }

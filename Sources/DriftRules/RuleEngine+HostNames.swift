@@ -1,60 +1,77 @@
 import DriftCore
 
 extension RuleEngine {
-    /// The guide: "each node must resolve the other nodes by name". On every host the rule
-    /// applies to, each fleet host's name must resolve, through the file (the resolver takes a
-    /// name's first line), to that host's `management_ip`: a failing finding per name that
-    /// does not, one passing finding for all that do.
-    func checkHostNames(_ rule: Rule, file: String, fleet: [HostEvidence]) -> [Finding] {
-        let named = fleet.compactMap { evidence in evidence.host.vars["management_ip"].map { (evidence.host.name, $0) } }
-        var findings: [Finding] = []
-        for evidence in fleet where rule.applies(to: evidence.host, architecture: architecture) {
-            func finding(_ status: FindingStatus, key: String?, expected: String?, actual: String?, line: Int?,
-                         _ message: String) -> Finding {
-                Finding(rule: rule.id, title: rule.title, host: evidence.host.name, file: file, section: nil, key: key,
-                        status: status, severity: rule.severity, expected: expected, actual: actual, line: line,
-                        message: message, guide: rule.guide, fix: try? rule.fix?.render(evidence.host.vars))
-            }
-            switch evidence.files[file] ?? .missing {
-            case .parsed(let document):
-                let lookup = NameLookup(document)
-                // A failing name is a finding of its own; the names that resolve make one passing
-                // finding, not one each: every host's file lists every host, so a finding per
-                // pair would grow with the square of the fleet (40,000 at 200 hosts) and say nothing.
-                var resolving = 0
-                for (name, address) in named {
-                    guard let entry = lookup.entry(for: name) else {
-                        findings.append(finding(.fail, key: name, expected: address, actual: nil, line: nil,
-                                                "'\(name)' is not in \(file), so this host cannot reach it by name"))
-                        continue
-                    }
-                    let resolved = entry.value.text
-                    if resolved == address {
-                        resolving += 1
-                    } else {
-                        findings.append(finding(.fail, key: name, expected: address, actual: resolved, line: entry.line,
-                                                "'\(name)' resolves to '\(resolved)' (its first line), not to its management address \(address)"))
-                    }
-                }
-                if resolving > 0 {
-                    let every = resolving == named.count
-                    findings.append(finding(.pass, key: nil, expected: every ? "every fleet host's management address" : nil,
-                                            actual: nil, line: nil,
-                                            every ? "every host of the fleet resolves to its management address"
-                                                : "the other hosts of the fleet resolve to their management addresses"))
-                }
-            case .missing:
-                findings.append(finding(.fail, key: nil, expected: nil, actual: nil, line: nil, "file '\(file)' does not exist"))
-            case .unparseable(let diagnostic):
-                findings.append(finding(.error, key: nil, expected: nil, actual: nil, line: diagnostic.location.line,
-                                        "cannot parse '\(file)': \(diagnostic.message)"))
-            case .unreadable(let reason):
-                findings.append(finding(.error, key: nil, expected: nil, actual: nil, line: nil, "cannot read '\(file)': \(reason)"))
-            case .present:
-                findings.append(finding(.error, key: nil, expected: nil, actual: nil, line: nil, "'\(file)' was not parsed"))
-            }
+    /// The guide: "each node must resolve the other nodes by name". On a host the rule applies
+    /// to, each inventory host's name must resolve, through the file (the resolver takes a
+    /// name's first line), to that host's `management_ip`.
+    ///
+    /// Findings scale with drift, not with the fleet: each name that resolves to another
+    /// address fails on its own (that line is wrong); the names the file lacks make one failing
+    /// finding that counts them and lists them (`items`), and the names that resolve make one
+    /// passing finding. With `name_resolution: dns` the file need not list the fleet: only a
+    /// line contradicting the inventory fails.
+    func checkHostNames(_ rule: Rule, file: String, on evidence: HostEvidence, directory: FleetDirectory) -> [Finding] {
+        func finding(_ status: FindingStatus, key: String?, expected: String?, actual: String?, line: Int?,
+                     _ message: String, items: [String]? = nil) -> Finding {
+            var finding = Finding(rule: rule.id, title: rule.title, host: evidence.host.name, file: file, section: nil, key: key,
+                                  status: status, severity: rule.severity, expected: expected, actual: actual, line: line,
+                                  message: message, guide: rule.guide, fix: try? rule.fix?.render(evidence.host.vars))
+            finding.items = items
+            return finding
         }
-        return findings
+        let dns = directory.nameResolution == .dns
+        switch evidence.files[file] ?? .missing {
+        case .parsed(let document):
+            let lookup = NameLookup(document)
+            var resolving = 0
+            var missing: [String] = []
+            var findings: [Finding] = []
+            for (name, address) in directory.named {
+                guard let entry = lookup.entry(for: name) else {
+                    missing.append(name)
+                    continue
+                }
+                let resolved = entry.value.text
+                if resolved == address {
+                    resolving += 1
+                } else {
+                    findings.append(finding(.fail, key: name, expected: address, actual: resolved, line: entry.line,
+                                            "'\(name)' resolves to '\(resolved)' (its first line), not to its management address \(address)"))
+                }
+            }
+            if !missing.isEmpty, !dns {
+                let shown = 5
+                let listed = missing.prefix(shown).joined(separator: ", ")
+                    + (missing.count > shown ? " and \(missing.count - shown) others" : "")
+                findings.append(finding(
+                    .fail, key: nil, expected: "every fleet host's name", actual: nil, line: nil,
+                    "\(missing.count) of the fleet's \(directory.named.count) host names \(missing.count == 1 ? "is" : "are") "
+                        + "not in \(file), so this host cannot reach \(missing.count == 1 ? "it" : "them") by name: \(listed)",
+                    items: missing))
+            }
+            if dns {
+                if findings.isEmpty {
+                    findings.append(finding(.pass, key: nil, expected: "no line contradicting the inventory", actual: nil, line: nil,
+                                            "no line of \(file) contradicts the inventory's addresses (names resolve through DNS)"))
+                }
+            } else if resolving > 0 {
+                let every = resolving == directory.named.count
+                findings.append(finding(.pass, key: nil, expected: every ? "every fleet host's management address" : nil,
+                                        actual: nil, line: nil,
+                                        every ? "every host of the fleet resolves to its management address"
+                                            : "the other hosts of the fleet resolve to their management addresses"))
+            }
+            return findings
+        case .missing:
+            return [finding(.fail, key: nil, expected: nil, actual: nil, line: nil, "file '\(file)' does not exist")]
+        case .unparseable(let diagnostic):
+            return [finding(.error, key: nil, expected: nil, actual: nil, line: diagnostic.location.line,
+                            "cannot parse '\(file)': \(diagnostic.message)")]
+        case .unreadable(let reason):
+            return [finding(.error, key: nil, expected: nil, actual: nil, line: nil, "cannot read '\(file)': \(reason)")]
+        case .present:
+            return [finding(.error, key: nil, expected: nil, actual: nil, line: nil, "'\(file)' was not parsed")]
+        }
     }
 }
 

@@ -7,10 +7,13 @@ import DriftCore
 public struct RuleEngine: Sendable {
     public let ruleSet: RuleSet
     public let architecture: NetworkingVariant
+    /// Each rule's position in the rule set, by id: observations name their rule by it.
+    let ruleIndex: [String: Int]
 
     public init(ruleSet: RuleSet, architecture: NetworkingVariant) {
         self.ruleSet = ruleSet
         self.architecture = architecture
+        ruleIndex = Dictionary(ruleSet.rules.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Rules concerning the host's roles and the cloud's networking variant.
@@ -44,21 +47,19 @@ public struct RuleEngine: Sendable {
         return detected
     }
 
-    /// Every rule on every host: value checks and placeholder scans host by host, then
-    /// consistency checks across the fleet. Findings come in rule order per host.
-    public func evaluate(fleet: [HostEvidence]) -> [Finding] {
+    /// Every rule on every host of a fleet held in memory (rule examples, tests): each host on
+    /// its own, then the fleet's comparisons, exactly as the audit pipeline does it host by host.
+    public func evaluate(fleet: [HostEvidence], nameResolution: NameResolution = .hosts) -> [Finding] {
+        let directory = FleetDirectory(hosts: fleet.map(\.host), nameResolution: nameResolution)
+        var comparison = FleetComparison(engine: self)
         var findings: [Finding] = []
-        for evidence in fleet { findings += evaluateHost(evidence) }
-        for rule in ruleSet.rules {
-            var ruleFindings: [Finding]
-            switch rule.check {
-            case .consistency(let check): ruleFindings = evaluateConsistency(rule, check, fleet: fleet)
-            case .hostNames(let file): ruleFindings = checkHostNames(rule, file: file, fleet: fleet)
-            default: continue
-            }
-            for index in ruleFindings.indices { ruleFindings[index].category = rule.category }
-            findings += ruleFindings
+        for evidence in fleet {
+            let evaluation = evaluate(host: evidence, directory: directory)
+            findings += evaluation.findings
+            comparison.add(evaluation.observations)
         }
+        let verdicts = comparison.finish()
+        for evidence in fleet { findings += verdicts.findings(forHost: evidence.host.name) }
         return findings
     }
 
@@ -67,24 +68,43 @@ public struct RuleEngine: Sendable {
         evaluate(fleet: [evidence])
     }
 
-    private func evaluateHost(_ evidence: HostEvidence) -> [Finding] {
+    /// What evaluating one host gives: the findings of every check that needs only this host,
+    /// and the values it contributes to the checks that compare it with other hosts.
+    public struct HostEvaluation: Sendable {
+        public var findings: [Finding]
+        public var observations: [FleetObservation]
+    }
+
+    /// Every rule that concerns the host: value checks, placeholder scans, host-scoped
+    /// consistency checks and name resolution (against the inventory's names) are decided
+    /// here; fleet-scoped consistency checks only observe, for `FleetComparison`.
+    public func evaluate(host evidence: HostEvidence, directory: FleetDirectory) -> HostEvaluation {
         let services = services(of: evidence)
         var findings: [Finding] = []
+        var observations: [FleetObservation] = []
         for rule in rules(for: evidence.host) {
+            var ruleFindings: [Finding]
             switch rule.check {
             case .value(let check):
                 findings.append(evaluate(rule, check, on: evidence, services: services))
-            case .placeholderScan:
-                findings += scanPlaceholders(rule, on: evidence).map { finding in
-                    var finding = finding
-                    finding.category = rule.category
-                    return finding
-                }
-            case .consistency, .hostNames:
                 continue
+            case .placeholderScan:
+                ruleFindings = scanPlaceholders(rule, on: evidence)
+            case .hostNames(let file):
+                ruleFindings = checkHostNames(rule, file: file, on: evidence, directory: directory)
+            case .consistency(let check):
+                let observed = observe(rule, index: ruleIndex[rule.id] ?? 0, check, on: evidence, services: services,
+                                       directory: directory)
+                guard check.scope == .host else {
+                    observations += observed
+                    continue
+                }
+                ruleFindings = evaluate(observed, rule: rule, check: check)
             }
+            for index in ruleFindings.indices { ruleFindings[index].category = rule.category }
+            findings += ruleFindings
         }
-        return findings
+        return HostEvaluation(findings: findings, observations: observations)
     }
 
     /// Whether a rule is gated away on a host: a service it does not run, or a fact that does not hold.

@@ -32,8 +32,33 @@ public enum SampleReports {
                                 line: "vncserver_proxyclient_address = 10.0.0.31",
                                 before: "vncserver_proxyclient_address = 10.0.0.32")
 
-    /// The demo's latest run, with the previous one in the same store.
+    /// The demo's latest run, with the previous one in the same store, read back whole.
     public static func run(packageRoot: String) throws -> AuditRun {
+        try withLatestRun(packageRoot: packageRoot) { store, id in
+            var run = try store.loadRun(id)
+            run.inventory = inventory
+            return run
+        }
+    }
+
+    /// Every sample's path (relative to the repository) and text, rendered from the stored run
+    /// exactly as an audit writes its reports.
+    public static func render(packageRoot: String) throws -> [(path: String, text: String)] {
+        let rules = try RuleSet.load(directories: [packageRoot + "/Rules"])
+        let options = ReportFormat.Options(rationales: rules.rationales)
+        return try withLatestRun(packageRoot: packageRoot) { store, id in
+            let stored = SamplesRun(stored: try store.reader(run: id))
+            return try samples.map { sample in
+                let sink = StringSink()
+                try sample.format.write(stored, options: options, to: sink)
+                return (sample.path, sink.text)
+            }
+        }
+    }
+
+    /// Audits the previous state and the demo as it is into a scratch database, and gives the
+    /// store and the latest run's id to `body` while the database exists.
+    static func withLatestRun<T>(packageRoot: String, _ body: (SnapshotStore, Int64) throws -> T) throws -> T {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stackdrift-samples-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -47,25 +72,34 @@ public enum SampleReports {
         _ = try audit(inventory: previous.inventory, rules: rules, store: store, at: clock.addingTimeInterval(-86_400))
 
         let current = try DemoFleetCopy(from: packageRoot + "/Examples/demo")
-        var run = try audit(inventory: current.inventory, rules: rules, store: store, at: clock)
-        run.inventory = inventory
-        return run
+        return try body(store, try audit(inventory: current.inventory, rules: rules, store: store, at: clock))
     }
 
-    /// Every sample's path (relative to the repository) and text.
-    public static func render(packageRoot: String) throws -> [(path: String, text: String)] {
-        let run = try run(packageRoot: packageRoot)
-        let rules = try RuleSet.load(directories: [packageRoot + "/Rules"])
-        let options = ReportFormat.Options(rationales: rules.rationales)
-        return samples.map { ($0.path, $0.format.render(run, options: options)) }
-    }
-
-    static func audit(inventory path: String, rules: RuleSet, store: SnapshotStore, at date: Date) throws -> AuditRun {
+    /// Audits into the store; returns the run's id.
+    static func audit(inventory path: String, rules: RuleSet, store: SnapshotStore, at date: Date) throws -> Int64 {
         let auditor = Auditor(inventory: try Inventory.load(path: path), ruleSet: rules,
                               collector: Collector(transports: Auditor.defaultTransports(), jobs: 4),
-                              toolVersion: toolVersion, clock: { date }, redactionKey: redactionKey)
+                              toolVersion: toolVersion, clock: { date })
         let outcome = try auditor.run(store: store)
         if let error = outcome.storeError { throw error }
-        return outcome.run
+        return outcome.header.id!
+    }
+}
+
+/// The stored run as the samples name it: the inventory relative to the repository, not the scratch copy.
+private struct SamplesRun: ReportableRun {
+    let stored: StoredRunReader
+
+    var header: RunHeader {
+        var header = stored.header
+        header.inventory = SampleReports.inventory
+        return header
+    }
+
+    var overview: RunOverview { stored.overview }
+    var changes: RunChanges? { stored.changes }
+
+    func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {
+        try stored.forEachHost(only: only, parts: parts, body)
     }
 }

@@ -52,6 +52,8 @@ struct FindingRecord: Codable, Hashable {
     var secret: Bool
     var waiver: Waiver?
     var category: String
+    /// Added in schema 4; absent from older finding sets.
+    var items: [String]?
 
     init(_ finding: Finding) {
         rule = finding.rule
@@ -73,6 +75,7 @@ struct FindingRecord: Codable, Hashable {
                    line: $0.definedAt.line, column: $0.definedAt.column)
         }
         category = finding.category.rawValue
+        items = finding.items
     }
 
     func finding(host: String) -> Finding {
@@ -86,6 +89,7 @@ struct FindingRecord: Codable, Hashable {
             WaiverNote(reason: $0.reason, expires: $0.expires, expired: $0.expired,
                        definedAt: SourceLocation(file: $0.file, line: $0.line, column: $0.column))
         }
+        finding.items = items
         return finding
     }
 }

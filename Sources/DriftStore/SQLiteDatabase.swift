@@ -34,6 +34,7 @@ final class SQLiteDatabase {
     }
 
     deinit {
+        statements.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -56,11 +57,22 @@ final class SQLiteDatabase {
         return SQLiteStatement(statement, database: self, operation: operation)
     }
 
-    /// Runs statements, returning every row.
+    /// Prepared statements by SQL text: an audit runs the same few statements for every host,
+    /// and preparing one costs more than running it.
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// Runs one statement, returning every row. The statement is prepared once per connection.
     @discardableResult
     func query(_ sql: String, _ values: [SQLValue] = [], operation: String) throws -> [[SQLValue]] {
-        let statement = try prepare(sql, operation: operation)
-        try statement.bind(values)
+        let statement: SQLiteStatement
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            statement = try prepare(sql, operation: operation)
+            statements[sql] = statement
+        }
+        defer { statement.finish() }
+        try statement.bind(values, operation: operation)
         var rows: [[SQLValue]] = []
         while let row = try statement.step() { rows.append(row) }
         return rows
@@ -99,8 +111,8 @@ final class SQLiteDatabase {
 /// Owns one prepared statement and finalizes it on deinit.
 final class SQLiteStatement {
     private let handle: OpaquePointer
-    private let database: SQLiteDatabase
-    private let operation: String
+    private unowned let database: SQLiteDatabase
+    private var operation: String
 
     init(_ handle: OpaquePointer, database: SQLiteDatabase, operation: String) {
         self.handle = handle
@@ -110,6 +122,17 @@ final class SQLiteStatement {
 
     deinit {
         sqlite3_finalize(handle)
+    }
+
+    /// Binds `values`, naming `operation` in any error this use of the statement raises.
+    func bind(_ values: [SQLValue], operation: String) throws {
+        self.operation = operation
+        try bind(values)
+    }
+
+    /// Resets the statement so a cached one holds no read transaction open between uses.
+    func finish() {
+        sqlite3_reset(handle)
     }
 
     func bind(_ values: [SQLValue]) throws {

@@ -6,8 +6,11 @@ import DriftCore
 enum Schema {
     enum Migration: Sendable {
         case sql(String)
+        /// SQL that rebuilds a table others refer to (SQLite cannot alter a CHECK): run with foreign
+        /// keys off, then checked with `foreign_key_check` before the transaction commits.
+        case rebuild(String)
         /// A migration that needs code (converting stored data); it runs in the migration's transaction.
-        case code(@Sendable (SQLiteDatabase) throws -> Void)
+        case code(@Sendable (SQLiteBackend) throws -> Void)
     }
 
     static let migrations: [Migration] = [
@@ -74,6 +77,27 @@ enum Schema {
         ALTER TABLE runs ADD COLUMN upgrade_to TEXT;
         ALTER TABLE runs ADD COLUMN upgrade_failed INTEGER NOT NULL DEFAULT 0;
         """),
+        // 4: runs stored host by host. A host's own checks are recorded as soon as it is
+        // evaluated and the checks comparing it with the fleet when the run finishes, each a
+        // finding set of its own; the run's overview (what reports show before any host's
+        // details) is a blob too, so an unchanged night stores none of them again.
+        .rebuild("""
+        CREATE TABLE blobs_v4 (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('content', 'manifest', 'findings', 'overview')),
+            hash TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            encoding TEXT NOT NULL CHECK (encoding IN ('raw', 'deflate')),
+            data BLOB NOT NULL,
+            UNIQUE (kind, hash)
+        );
+        INSERT INTO blobs_v4 (id, kind, hash, size, encoding, data) SELECT id, kind, hash, size, encoding, data FROM blobs;
+        DROP TABLE blobs;
+        ALTER TABLE blobs_v4 RENAME TO blobs;
+        ALTER TABLE run_hosts ADD COLUMN fleet_findings_id INTEGER REFERENCES blobs(id);
+        ALTER TABLE runs ADD COLUMN overview_id INTEGER REFERENCES blobs(id);
+        CREATE INDEX run_hosts_by_fleet_findings ON run_hosts (fleet_findings_id);
+        """),
     ]
 
     static var currentVersion: Int { migrations.count }
@@ -130,8 +154,9 @@ enum Schema {
     """
 
     /// Converts schema 1 (rows per file and per finding) to content-addressed hosts.
-    static func migrateToContentAddressedHosts(_ database: SQLiteDatabase) throws {
+    static func migrateToContentAddressedHosts(_ backend: SQLiteBackend) throws {
         let operation = "migrating to schema 2"
+        let database = backend.database
         // Schema 1's tables step aside (their references follow the renames), the new ones take the names.
         try database.execute("""
             ALTER TABLE runs RENAME TO runs_v1;
@@ -149,7 +174,7 @@ enum Schema {
             INSERT INTO blobs (kind, hash, size, encoding, data) SELECT 'content', hash, size, 'raw', data FROM contents_v1;
             INSERT INTO hosts (name) SELECT DISTINCT host FROM run_hosts_v1 ORDER BY host;
             """, operation: operation)
-        let blobs = BlobWriter(database: database)
+        let blobs = BlobStore(backend: backend)
         let hosts = try database.query("SELECT run_id, host, error_kind, error FROM run_hosts_v1 ORDER BY run_id, host",
                                        operation: operation)
         for row in hosts {
@@ -175,7 +200,7 @@ enum Schema {
                     severity: Severity(rawValue: finding[5].string ?? "") ?? .medium, expected: finding[6].string,
                     actual: finding[7].string, line: finding[8].int.map(Int.init), message: finding[9].string ?? "", guide: nil))
             }
-            try blobs.recordHost(runID: runID, host: host, manifest: manifest, findings: findings, operation: operation)
+            try blobs.recordHost(run: runID, name: host, manifest: manifest, findings: findings)
         }
         try database.execute("""
             UPDATE runs SET

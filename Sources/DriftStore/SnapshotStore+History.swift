@@ -2,15 +2,6 @@ import DriftCore
 import DriftDiff
 import Foundation
 
-/// One host's entry in a stored run.
-struct StoredHost {
-    var name: String
-    var runID: Int64
-    var collected: Bool
-    var manifestID: Int64
-    var findingsID: Int64
-}
-
 /// A version of one file in a host's history: the run that first had it, and its content.
 public struct FileVersion: Sendable, Hashable {
     public var runID: Int64
@@ -23,113 +14,114 @@ public struct FileVersion: Sendable, Hashable {
 extension SnapshotStore {
     // MARK: Reading runs
 
-    func storedHosts(run: Int64, operation: String) throws -> [StoredHost] {
-        try database.query(
-            """
-            SELECT h.name, rh.collected, rh.manifest_id, rh.findings_id FROM run_hosts rh JOIN hosts h ON h.id = rh.host_id
-            WHERE rh.run_id = ? ORDER BY h.name
-            """, [.integer(run)], operation: operation
-        ).map { StoredHost(name: $0[0].string ?? "", runID: run, collected: $0[1].int == 1, manifestID: $0[2].int ?? 0,
-                           findingsID: $0[3].int ?? 0) }
-    }
-
-    /// The host's latest collected entry in a finished run before `run`.
-    func previousHost(_ name: String, before run: Int64, operation: String) throws -> StoredHost? {
-        try database.query(
-            """
-            SELECT rh.run_id, rh.manifest_id, rh.findings_id FROM run_hosts rh
-            JOIN hosts h ON h.id = rh.host_id JOIN runs r ON r.id = rh.run_id
-            WHERE h.name = ? AND rh.run_id < ? AND rh.collected = 1 AND r.status = 'finished'
-            ORDER BY rh.run_id DESC LIMIT 1
-            """, [.text(name), .integer(run)], operation: operation
-        ).first.map { StoredHost(name: name, runID: $0[0].int ?? 0, collected: true, manifestID: $0[1].int ?? 0,
-                                 findingsID: $0[2].int ?? 0) }
-    }
-
-    func runRow(_ id: Int64, operation: String) throws -> [SQLValue] {
-        guard let row = try database.query(
-            """
-            SELECT started_at, finished_at, tool_version, inventory, architecture, exit_code, status, upgrade_from, upgrade_to
-            FROM runs WHERE id = ?
-            """,
-            [.integer(id)], operation: operation).first else {
+    func runRow(_ id: Int64, operation: String) throws -> RunSummary {
+        guard let row = try backend.runRow(id) else {
             throw StoreError(.notFound, path: path, operation: operation, "there is no run \(id) (see 'stackdrift runs')")
         }
         return row
     }
 
-    static func date(_ text: String?) -> Date {
-        text.flatMap { try? Date($0, strategy: .iso8601) } ?? Date(timeIntervalSince1970: 0)
+    /// A host's findings in a run: its own checks and those that compared it with the fleet.
+    func findings(of host: StoredHost, operation: String) throws -> [Finding] {
+        var records = try blobs.findings(id: host.findingsID, operation: operation)
+        if let fleet = host.fleetFindingsID { records += try blobs.findings(id: fleet, operation: operation) }
+        return records.map { $0.finding(host: host.name) }.sorted(by: Finding.reportOrder)
     }
 
-    /// A stored run, rebuilt as reporters see it: hosts, files with their redacted contents,
-    /// findings, and what changed since the run before it.
-    public func loadRun(_ id: Int64) throws -> AuditRun {
+    /// A stored host as reporters see it; file contents only when asked for.
+    func result(of host: StoredHost, manifest: HostManifest, contents: Bool, operation: String) throws -> HostResult {
+        var files: [FileResult] = []
+        for file in manifest.files {
+            files.append(FileResult(
+                path: file.path, status: FileResult.Status(rawValue: file.status) ?? .present,
+                format: file.format.flatMap(ConfigFormat.init(rawValue:)), reason: file.reason, line: file.line,
+                content: contents ? try file.content.flatMap { try blobs.content(hash: $0, operation: operation) } : nil))
+        }
+        return HostResult(name: host.name, roles: manifest.roles.compactMap(Role.init(rawValue:)),
+                          services: manifest.services.compactMap(GuideService.init(rawValue:)),
+                          error: manifest.error, errorKind: manifest.errorKind, files: files)
+    }
+
+    /// A finished run, to report from host by host (`ReportableRun`).
+    public func reader(run id: Int64) throws -> StoredRunReader {
         let operation = "reading run \(id)"
         let row = try runRow(id, operation: operation)
-        guard row[6].string != "running" else {
+        guard row.status != "running" else {
             throw StoreError(.notFound, path: path, operation: operation, "run \(id) has not finished")
         }
-        let reader = BlobReader(database: database, path: path)
+        let header = RunHeader(id: id, startedAt: Self.date(row.startedAt), finishedAt: Self.date(row.finishedAt),
+                               toolVersion: row.toolVersion, inventory: row.inventory,
+                               architecture: row.architecture.flatMap(NetworkingVariant.init(rawValue:)) ?? .neutron,
+                               exitCode: row.exitCode ?? 0,
+                               upgrade: row.upgradeFrom.flatMap { from in row.upgradeTo.map { UpgradeTarget(from: from, to: $0) } })
+        let hosts = try backend.runHosts(run: id)
+        var overview: RunOverview?
+        if let overviewID = row.overviewID {
+            overview = CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: overviewID, operation: operation))
+        }
+        return try StoredRunReader(store: self, header: header, hosts: hosts, overview: overview, changes: try changes(for: id))
+    }
+
+    /// A stored run, whole, as reporters see it: hosts, files with their redacted contents,
+    /// findings, and what changed since the run before it. For small runs and tests; reports
+    /// of large runs read host by host through `reader(run:)`.
+    public func loadRun(_ id: Int64) throws -> AuditRun {
+        let reader = try reader(run: id)
         var hosts: [HostResult] = []
         var findings: [Finding] = []
-        for stored in try storedHosts(run: id, operation: operation) {
-            let manifest = try reader.manifest(id: stored.manifestID, operation: operation)
-            var files: [FileResult] = []
-            for file in manifest.files {
-                files.append(FileResult(
-                    path: file.path, status: FileResult.Status(rawValue: file.status) ?? .present,
-                    format: file.format.flatMap(ConfigFormat.init(rawValue:)), reason: file.reason, line: file.line,
-                    content: try file.content.flatMap { try reader.content(hash: $0, operation: operation) }))
-            }
-            hosts.append(HostResult(name: stored.name, roles: manifest.roles.compactMap(Role.init(rawValue:)),
-                                    services: manifest.services.compactMap(GuideService.init(rawValue:)),
-                                    error: manifest.error, errorKind: manifest.errorKind, files: files))
-            findings += try reader.findings(id: stored.findingsID, operation: operation).map { $0.finding(host: stored.name) }
+        try reader.forEachHost(only: nil, parts: .all) { host, hostFindings in
+            hosts.append(host)
+            findings += hostFindings
         }
-        return AuditRun(id: id, startedAt: Self.date(row[0].string), finishedAt: Self.date(row[1].string),
-                        toolVersion: row[2].string ?? "", inventory: row[3].string,
-                        architecture: row[4].string.flatMap(NetworkingVariant.init(rawValue:)) ?? .neutron,
-                        hosts: hosts, findings: findings.sorted(by: Finding.reportOrder), exitCode: Int(row[5].int ?? 0),
-                        changes: try changes(for: id),
-                        upgrade: row[7].string.flatMap { from in row[8].string.map { UpgradeTarget(from: from, to: $0) } })
+        let header = reader.header
+        return AuditRun(id: id, startedAt: header.startedAt, finishedAt: header.finishedAt, toolVersion: header.toolVersion,
+                        inventory: header.inventory, architecture: header.architecture, hosts: hosts,
+                        findings: findings.sorted(by: Finding.reportOrder), exitCode: header.exitCode,
+                        changes: reader.changes, upgrade: header.upgrade)
     }
 
     // MARK: Changes between runs
 
     /// What changed in `run` since each of its hosts' previous collected run: files new,
     /// changed (with line diffs) or vanished, and findings new, fixed or still failing.
-    /// `nil` when no finished run came before.
+    /// `nil` when no finished run came before. A host whose files and findings are the very
+    /// blobs of its previous run costs two id comparisons and its manifest's file count.
     public func changes(for run: Int64) throws -> RunChanges? {
         let operation = "comparing run \(run) with the previous one"
-        guard let previous = try database.query("SELECT max(id) FROM runs WHERE id < ? AND status = 'finished'",
-                                                [.integer(run)], operation: operation).first?.first?.int else { return nil }
-        let previousStarted = Self.date(try runRow(previous, operation: operation)[0].string)
-        let reader = BlobReader(database: database, path: path)
+        guard let previous = try backend.latestFinishedRun(before: run) else { return nil }
+        let previousStarted = Self.date(try runRow(previous, operation: operation).startedAt)
         var files: [FileChange] = []
         var unchanged = 0
         var findingChanges: [FindingChange] = []
-        for host in try storedHosts(run: run, operation: operation) where host.collected {
-            let now = try reader.manifest(id: host.manifestID, operation: operation)
-            let nowFindings = try reader.findings(id: host.findingsID, operation: operation).map { $0.finding(host: host.name) }
-            guard let before = try previousHost(host.name, before: run, operation: operation) else {
+        for host in try backend.runHosts(run: run) where host.collected {
+            let now = try blobs.manifest(id: host.manifestID, operation: operation)
+            guard let before = try backend.previousRunHost(named: host.name, before: run) else {
                 files += now.files.filter { $0.content != nil }.map { FileChange(host: host.name, path: $0.path, kind: .new) }
-                findingChanges += nowFindings.filter { $0.status == .fail }.map { FindingChange(kind: .new, finding: $0) }
+                findingChanges += try findings(of: host, operation: operation).filter { $0.status == .fail }
+                    .map { FindingChange(kind: .new, finding: $0) }
                 continue
             }
-            let then = before.manifestID == host.manifestID ? now : try reader.manifest(id: before.manifestID, operation: operation)
-            let (changed, same) = try compare(then, now, host: host.name, reader: reader, operation: operation)
-            files += changed
-            unchanged += same
-            let thenFindings = before.findingsID == host.findingsID
-                ? nowFindings : try reader.findings(id: before.findingsID, operation: operation).map { $0.finding(host: host.name) }
-            findingChanges += Self.compare(thenFindings, nowFindings)
+            if before.manifestID == host.manifestID {
+                unchanged += now.files.count { $0.content != nil && $0.status != FileResult.Status.unreadable.rawValue }
+            } else {
+                let then = try blobs.manifest(id: before.manifestID, operation: operation)
+                let (changed, same) = try compare(then, now, host: host.name, operation: operation)
+                files += changed
+                unchanged += same
+            }
+            if before.findingsID == host.findingsID, before.fleetFindingsID == host.fleetFindingsID {
+                // The very finding sets of the previous run: compared with themselves, without reading them twice.
+                let now = try findings(of: host, operation: operation)
+                findingChanges += Self.compare(now, now)
+            } else {
+                findingChanges += Self.compare(try findings(of: before, operation: operation), try findings(of: host, operation: operation))
+            }
         }
         return RunChanges(previousRunID: previous, previousStartedAt: previousStarted, files: files, unchangedFiles: unchanged,
                           findings: findingChanges.sorted { Finding.reportOrder($0.finding, $1.finding) })
     }
 
-    private func compare(_ then: HostManifest, _ now: HostManifest, host: String, reader: BlobReader,
+    private func compare(_ then: HostManifest, _ now: HostManifest, host: String,
                          operation: String) throws -> (changes: [FileChange], unchanged: Int) {
         let old = Dictionary(then.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let new = Dictionary(now.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -151,8 +143,8 @@ extension SnapshotStore {
             case (let a?, let b?) where a == b:
                 unchanged += 1
             case (let a?, let b?):
-                let before = try reader.content(hash: a, operation: operation) ?? []
-                let after = try reader.content(hash: b, operation: operation) ?? []
+                let before = try blobs.content(hash: a, operation: operation) ?? []
+                let after = try blobs.content(hash: b, operation: operation) ?? []
                 changes.append(FileChange(host: host, path: path, kind: .changed, hunks: LineDiff.hunks(old: before, new: after)))
             }
         }
@@ -186,12 +178,7 @@ extension SnapshotStore {
 
     /// Runs in which the host was collected, oldest first, with their start times.
     public func runs(of host: String) throws -> [(id: Int64, startedAt: Date)] {
-        try database.query(
-            """
-            SELECT r.id, r.started_at FROM run_hosts rh JOIN hosts h ON h.id = rh.host_id JOIN runs r ON r.id = rh.run_id
-            WHERE h.name = ? AND rh.collected = 1 AND r.status = 'finished' ORDER BY r.id
-            """, [.text(host)], operation: "listing the runs of \(host)"
-        ).map { ($0[0].int ?? 0, Self.date($0[1].string)) }
+        try backend.runsOf(host: host).map { ($0.id, Self.date($0.startedAt)) }
     }
 
     /// The paths a host's manifest lists in a run, with their stored contents' presence.
@@ -200,9 +187,7 @@ extension SnapshotStore {
     }
 
     /// Every host the store has seen.
-    public func hostNames() throws -> [String] {
-        try database.query("SELECT name FROM hosts ORDER BY name", operation: "listing hosts").compactMap { $0[0].string }
-    }
+    public func hostNames() throws -> [String] { try backend.hostNames() }
 
     /// The changes of a host's files between two runs (`path` limits it to one file).
     public func diff(host: String, path: String?, from: Int64, to: Int64) throws -> [FileChange] {
@@ -213,21 +198,19 @@ extension SnapshotStore {
         guard let new = try manifest(run: to, host: host) else {
             throw StoreError(.notFound, path: self.path, operation: operation, "run \(to) did not include host '\(host)'")
         }
-        let reader = BlobReader(database: database, path: self.path)
         func only(_ manifest: HostManifest) -> HostManifest {
             guard let path else { return manifest }
             var copy = manifest
             copy.files = manifest.files.filter { $0.path == path }
             return copy
         }
-        return try compare(only(old), only(new), host: host, reader: reader, operation: operation).changes
+        return try compare(only(old), only(new), host: host, operation: operation).changes
     }
 
     /// The versions of one file on a host: one entry per run where its content (or its
     /// presence) changed, oldest first.
     public func history(host: String, path: String) throws -> [FileVersion] {
         let operation = "reading the history of \(host):\(path)"
-        let reader = BlobReader(database: database, path: self.path)
         var versions: [FileVersion] = []
         var lastKey: String?
         for run in try runs(of: host) {
@@ -238,7 +221,7 @@ extension SnapshotStore {
             guard key != lastKey else { continue }
             lastKey = key
             versions.append(FileVersion(runID: run.id, startedAt: run.startedAt,
-                                        content: try file.content.flatMap { try reader.content(hash: $0, operation: operation) },
+                                        content: try file.content.flatMap { try blobs.content(hash: $0, operation: operation) },
                                         status: file.status))
         }
         return versions

@@ -21,123 +21,61 @@ extension SnapshotStore {
     public func prune(keepDays: Int, now: Date = Date(), dryRun: Bool = false, vacuum: Bool = false) throws -> PruneReport {
         let operation = "pruning runs older than \(keepDays) days"
         let cutoff = Self.timestamp(now.addingTimeInterval(-Double(keepDays) * 86_400))
-        let bytesBefore = try fileBytes()
-        let reader = BlobReader(database: database, path: path)
+        let bytesBefore = try backend.fileBytes()
         var result = PruneReport(removedRuns: [], keptForContent: [], removedBlobs: 0, bytesBefore: bytesBefore, bytesAfter: bytesBefore)
-        try database.transaction(operation: operation) {
+        try backend.transaction(operation: operation) {
             // Newest first: the first run seen holding a host's path is that path's latest copy.
-            let rows = try database.query(
-                """
-                SELECT r.id, r.started_at < ?, h.name, rh.manifest_id FROM runs r
-                LEFT JOIN run_hosts rh ON rh.run_id = r.id LEFT JOIN hosts h ON h.id = rh.host_id
-                WHERE r.status != 'running' ORDER BY r.id DESC
-                """, [.text(cutoff)], operation: operation)
             var latestCopyHeld = Set<String>()
             var keep = Set<Int64>(), old = Set<Int64>()
             var manifests: [Int64: HostManifest] = [:]
-            for row in rows {
-                guard let run = row[0].int else { continue }
-                let isOld = row[1].int == 1
-                if isOld { old.insert(run) } else { keep.insert(run) }
-                guard let host = row[2].string, let manifestID = row[3].int else { continue }
-                if manifests[manifestID] == nil { manifests[manifestID] = try reader.manifest(id: manifestID, operation: operation) }
+            for row in try backend.pruneRows(cutoff: cutoff) {
+                if row.isOld { old.insert(row.run) } else { keep.insert(row.run) }
+                guard let host = row.host, let manifestID = row.manifest else { continue }
+                if manifests[manifestID] == nil { manifests[manifestID] = try blobs.manifest(id: manifestID, operation: operation) }
                 for file in manifests[manifestID]!.files where file.content != nil {
-                    if latestCopyHeld.insert(host + "\u{0}" + file.path).inserted, isOld { keep.insert(run) }
+                    if latestCopyHeld.insert(host + "\u{0}" + file.path).inserted, row.isOld { keep.insert(row.run) }
                 }
             }
             result.keptForContent = old.intersection(keep).sorted()
             result.removedRuns = old.subtracting(keep).sorted()
             guard !dryRun, !result.removedRuns.isEmpty else { return }
-            let delete = try database.prepare("DELETE FROM runs WHERE id = ?", operation: operation)
-            for run in result.removedRuns { try delete.run([.integer(run)]) }
-            result.removedBlobs = try collectGarbage(operation: operation)
+            try backend.deleteRuns(result.removedRuns)
+            result.removedBlobs = try backend.collectGarbage()
         }
-        if !dryRun, !result.removedRuns.isEmpty {
-            try database.execute("PRAGMA wal_checkpoint(TRUNCATE)", operation: "checkpointing after pruning")
-            if vacuum { try database.execute("VACUUM", operation: "vacuuming after pruning") }
-        }
-        result.bytesAfter = try fileBytes()
+        if !dryRun, !result.removedRuns.isEmpty { try backend.compact(vacuum: vacuum) }
+        result.bytesAfter = try backend.fileBytes()
         return result
-    }
-
-    /// Deletes blobs no run references any more: finding sets and manifests first, then
-    /// the contents only those manifests named.
-    private func collectGarbage(operation: String) throws -> Int {
-        try database.execute("""
-            DELETE FROM blobs WHERE kind = 'findings' AND id NOT IN (SELECT findings_id FROM run_hosts);
-            CREATE TEMP TABLE dead_manifests AS
-                SELECT id FROM blobs WHERE kind = 'manifest' AND id NOT IN (SELECT manifest_id FROM run_hosts);
-            DELETE FROM manifest_contents WHERE manifest_id IN (SELECT id FROM dead_manifests);
-            DELETE FROM blobs WHERE id IN (SELECT id FROM dead_manifests);
-            DROP TABLE dead_manifests;
-            DELETE FROM blobs WHERE kind = 'content' AND id NOT IN (SELECT content_id FROM manifest_contents);
-            DELETE FROM hosts WHERE id NOT IN (SELECT host_id FROM run_hosts);
-            """, operation: operation)
-        return Int(try database.query("SELECT total_changes()", operation: operation).first?.first?.int ?? 0)
     }
 
     /// Bytes the data occupies: pages in use after a checkpoint, free pages not counted.
-    public func storedBytes() throws -> Int64 {
-        let operation = "measuring the database"
-        try database.execute("PRAGMA wal_checkpoint(TRUNCATE)", operation: operation)
-        func pragma(_ name: String) throws -> Int64 {
-            try database.query("PRAGMA \(name)", operation: operation).first?.first?.int ?? 0
-        }
-        let used = try pragma("page_count") - pragma("freelist_count")
-        return try used * pragma("page_size")
-    }
+    public func storedBytes() throws -> Int64 { try backend.storedBytes() }
 
-    /// Stored blobs by kind (`content`, `manifest`, `findings`): how many, and their stored bytes.
-    public func blobStatistics() throws -> [String: (count: Int, bytes: Int64)] {
-        var result: [String: (count: Int, bytes: Int64)] = [:]
-        for row in try database.query("SELECT kind, count(*), sum(length(data)) FROM blobs GROUP BY kind", operation: "counting blobs") {
-            result[row[0].string ?? ""] = (Int(row[1].int ?? 0), row[2].int ?? 0)
-        }
-        return result
-    }
+    /// Stored blobs by kind (`content`, `manifest`, `findings`, `overview`): how many, and their stored bytes.
+    public func blobStatistics() throws -> [String: (count: Int, bytes: Int64)] { try backend.blobStatistics() }
 
     /// The database file and its WAL, in bytes.
-    public func fileBytes() throws -> Int64 {
-        var total: Int64 = 0
-        for file in [path, path + "-wal"] {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber { total += size.int64Value }
-        }
-        return total
-    }
+    public func fileBytes() throws -> Int64 { try backend.fileBytes() }
 
     // MARK: check
 
-    /// What `stackdrift db check` found: problems (SQLite's integrity and foreign-key checks,
-    /// the schema version, references to missing blobs, a replaced redaction key, and with
-    /// `deep` every blob's hash recomputed) and notes (runs a killed audit left unfinished,
-    /// which harm nothing).
+    /// What `stackdrift db check` found: problems (the engine's integrity and reference checks,
+    /// the schema version, a replaced redaction key, and with `deep` every blob's hash
+    /// recomputed) and notes (runs a killed audit left unfinished, which harm nothing).
     public func check(deep: Bool = false) throws -> (problems: [String], notes: [String]) {
-        let operation = "checking the database"
-        var problems: [String] = []
+        var problems = try backend.integrityProblems()
         var notes: [String] = []
-        let integrity = try database.query("PRAGMA integrity_check", operation: operation).compactMap { $0.first?.string }
-        if integrity != ["ok"] { problems += integrity.map { "integrity: \($0)" } }
-        for row in try database.query("PRAGMA foreign_key_check", operation: operation) {
-            problems.append("foreign key: table \(row[0].string ?? "?") row \(row[1].int ?? 0) refers to a missing \(row[2].string ?? "?") row")
-        }
         let version = try schemaVersion()
         if version != Schema.currentVersion { problems.append("schema version \(version), expected \(Schema.currentVersion)") }
-        let running = try database.query("SELECT id FROM runs WHERE status = 'running'", operation: operation).compactMap { $0[0].int }
+        let running = try backend.runIDs(status: "running")
         if !running.isEmpty {
             let runs = "run\(running.count == 1 ? "" : "s") \(running.map(String.init).joined(separator: ", "))"
             notes.append(AuditLock.isHeld(database: path) ? "\(runs) in progress (an audit holds the lock)"
                          : "\(runs) never finished (the audit was killed); earlier runs are intact, and the next audit marks "
                            + "\(running.count == 1 ? "it" : "them") interrupted")
         }
-        let interrupted = try database.query("SELECT count(*) FROM runs WHERE status = 'interrupted'", operation: operation)
-            .first?.first?.int ?? 0
+        let interrupted = try backend.runIDs(status: "interrupted").count
         if interrupted > 0 { notes.append("\(interrupted) interrupted run\(interrupted == 1 ? "" : "s") (killed before finishing)") }
-        let orphans = try database.query(
-            "SELECT count(*) FROM manifest_contents WHERE content_id NOT IN (SELECT id FROM blobs WHERE kind = 'content')",
-            operation: operation).first?.first?.int ?? 0
-        if orphans > 0 { problems.append("\(orphans) manifest reference\(orphans == 1 ? "" : "s") to missing contents") }
-        let keyIDs = try database.query("SELECT DISTINCT redaction_key_id FROM runs", operation: operation).compactMap { $0[0].string }
-        if let other = keyIDs.first(where: { $0 != redactionKeyID }) {
+        if let other = try backend.redactionKeyIDs().first(where: { $0 != redactionKeyID }) {
             problems.append("runs tagged with redaction key \(other), not this database's key file (\(redactionKeyID)): "
                             + "secrets of those runs no longer compare with new ones")
         }
@@ -154,23 +92,19 @@ extension SnapshotStore {
         return (problems, notes)
     }
 
-    /// Every blob the database holds (file contents, host manifests, host findings), inflated:
-    /// what `db check --deep` verifies and what an audit of the database for secrets must read,
-    /// since deflated bytes hide their text from a plain search of the file.
+    /// Every blob the database holds (file contents, host manifests, host findings, overviews),
+    /// inflated: what `db check --deep` verifies and what an audit of the database for secrets
+    /// must read, since deflated bytes hide their text from a plain search of the file.
     public func forEachBlob(_ body: (_ id: Int64, _ kind: String, _ hash: String,
                                      _ bytes: Result<[UInt8], StoreError>) throws -> Void) throws {
-        let operation = "reading every blob"
-        let statement = try database.prepare("SELECT id, kind, hash, size, encoding, data FROM blobs ORDER BY id", operation: operation)
-        try statement.bind([])
-        while let row = try statement.step() {
-            let id = row[0].int ?? 0
+        try backend.forEachBlob { id, kind, hash, blob in
             let bytes: Result<[UInt8], StoreError>
             do {
-                bytes = .success(try BlobReader.inflate([row[3], row[4], row[5]], path: path, operation: operation, what: "blob \(id)"))
+                bytes = .success(try blobs.inflate(blob, operation: "reading every blob", what: "blob \(id)"))
             } catch let error as StoreError {
                 bytes = .failure(error)
             }
-            try body(id, row[1].string ?? "", row[2].string ?? "", bytes)
+            try body(id, kind, hash, bytes)
         }
     }
 }

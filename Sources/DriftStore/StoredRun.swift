@@ -22,10 +22,18 @@ public struct RunSummary: Sendable, Hashable {
     public var upgradeTo: String?
     /// Failing upgrade checks (the counts above are the guide's checks only).
     public var upgradeFailed: Int
+    /// The networking variant audited, and the release an upgrade was checked from.
+    public var architecture: String?
+    public var upgradeFrom: String?
+    /// The run's overview blob, once finished (schema 4 on).
+    package var overviewID: Int64?
 
     public init(id: Int64, startedAt: String, finishedAt: String?, toolVersion: String, inventory: String?, status: String,
                 exitCode: Int?, hosts: Int = 0, hostsFailed: Int = 0, passed: Int = 0, failed: Int = 0, errors: Int = 0,
-                waived: Int = 0, skipped: Int = 0, upgradeTo: String? = nil, upgradeFailed: Int = 0) {
+                waived: Int = 0, skipped: Int = 0, upgradeTo: String? = nil, upgradeFailed: Int = 0,
+                architecture: String? = nil, upgradeFrom: String? = nil) {
+        self.architecture = architecture
+        self.upgradeFrom = upgradeFrom
         self.upgradeTo = upgradeTo
         self.upgradeFailed = upgradeFailed
         self.id = id

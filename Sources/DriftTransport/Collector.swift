@@ -21,19 +21,34 @@ public struct Collector: Sendable {
         self.maxFileSize = maxFileSize
     }
 
-    /// Collects every request; results come back in request order.
-    /// `progress` is called from worker threads after each host with (done, total, failed so far).
+    /// Collects every request; results come back in request order. For small fleets and tests:
+    /// the whole fleet's files are held at once (the audit uses `collect(_:queue:progress:process:deliver:)`).
     public func collect(_ requests: [CollectionRequest],
                         progress: (@Sendable (_ done: Int, _ total: Int, _ failed: Int) -> Void)? = nil) -> [HostCollection] {
-        struct State {
-            var next = 0
-            var done = 0
-            var failed = 0
-            var results: [HostCollection?]
-        }
-        let state = Mutex(State(results: Array(repeating: nil, count: requests.count)))
-        let workers = min(jobs, max(requests.count, 1))
-        let finished = DispatchSemaphore(value: 0)
+        var results = [HostCollection?](repeating: nil, count: requests.count)
+        collect(requests, progress: progress, process: { _, collection in collection }, deliver: { results[$0] = $1 })
+        return results.map { $0! }
+    }
+
+    /// Collects every request on `jobs` worker threads and hands each host on as soon as it is
+    /// read: `process` runs on the worker that collected the host (parsing and evaluating it
+    /// there uses every core), then `deliver` gets the result on the calling thread, one host
+    /// at a time, in the order hosts finish. At most `jobs` hosts are being collected and at
+    /// most `queue` processed hosts wait for `deliver`: memory is bounded by those hosts, not
+    /// by the fleet. `progress` is called from worker threads with (done, total, failed so far).
+    public func collect<Result: Sendable>(
+        _ requests: [CollectionRequest], queue: Int? = nil,
+        progress: (@Sendable (_ done: Int, _ total: Int, _ failed: Int) -> Void)? = nil,
+        process: @escaping @Sendable (_ index: Int, HostCollection) -> Result,
+        deliver: (_ index: Int, Result) -> Void
+    ) {
+        guard !requests.isEmpty else { return }
+        let state = Mutex(HandOff<Result>())
+        let capacity = max(1, queue ?? jobs)
+        // Slots free in the hand-off queue, and results waiting in it.
+        let slots = DispatchSemaphore(value: capacity)
+        let waiting = DispatchSemaphore(value: 0)
+        let workers = min(jobs, requests.count)
         for _ in 0..<workers {
             let thread = Thread {
                 while true {
@@ -43,22 +58,38 @@ public struct Collector: Sendable {
                         return state.next
                     }
                     guard let index else { break }
-                    let result = collect(requests[index])
+                    let collection = collect(requests[index])
+                    let failed = collection.failure != nil
+                    let result = process(index, collection)
+                    slots.wait()
                     let counts = state.withLock { state -> (Int, Int) in
-                        state.results[index] = result
+                        state.ready.append((index, result))
                         state.done += 1
-                        if result.failure != nil { state.failed += 1 }
+                        if failed { state.failed += 1 }
                         return (state.done, state.failed)
                     }
+                    // Told before the hand-off, so no progress line is drawn after the last host is delivered.
                     progress?(counts.0, requests.count, counts.1)
+                    waiting.signal()
                 }
-                finished.signal()
             }
-            thread.stackSize = 1 << 20
+            thread.stackSize = 4 << 20
             thread.start()
         }
-        for _ in 0..<workers { finished.wait() }
-        return state.withLock { $0.results.map { $0! } }
+        for _ in 0..<requests.count {
+            waiting.wait()
+            let (index, result) = state.withLock { $0.ready.removeFirst() }
+            slots.signal()
+            deliver(index, result)
+        }
+    }
+
+    /// The workers' shared state: the next request to take, counts, and processed hosts waiting.
+    private struct HandOff<Result: Sendable>: Sendable {
+        var next = 0
+        var done = 0
+        var failed = 0
+        var ready: [(Int, Result)] = []
     }
 
     /// Collects one host on the calling thread.

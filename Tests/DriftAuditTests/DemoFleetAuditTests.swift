@@ -2,6 +2,7 @@ import DriftAudit
 import DriftCore
 import DriftReporting
 import DriftRules
+import DriftSamples
 import DriftStore
 import DriftTestSupport
 import DriftTransport
@@ -15,20 +16,40 @@ enum DemoFleet {
     static let inventory = root + "/inventory.yaml"
 
 
-    static func audit(store: SnapshotStore?, inventory path: String = inventory, upgradeTo: String? = nil) throws -> Auditor.Outcome {
+    static func auditor(inventory path: String = inventory, upgradeTo: String? = nil) throws -> Auditor {
         let inventory = try Inventory.load(path: path)
         let rules = try RuleSet.load(directories: [try BuiltinRules.directory()], upgradeTo: upgradeTo)
-        let auditor = Auditor(inventory: inventory, ruleSet: rules,
-                              collector: Collector(transports: Auditor.defaultTransports(), jobs: 4),
-                              toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) },
-                              redactionKey: Array(repeating: 7, count: 32))
-        return try auditor.run(store: store)
+        return Auditor(inventory: inventory, ruleSet: rules,
+                       collector: Collector(transports: Auditor.defaultTransports(), jobs: 4),
+                       toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) })
+    }
+
+    static func audit(store: SnapshotStore, inventory path: String = inventory, upgradeTo: String? = nil) throws -> Auditor.Outcome {
+        try auditor(inventory: path, upgradeTo: upgradeTo).run(store: store)
+    }
+
+    /// The demo audited into a scratch database and read back whole.
+    static func run(inventory path: String = inventory, upgradeTo: String? = nil) throws -> AuditRun {
+        try auditor(inventory: path, upgradeTo: upgradeTo).scratchRun()
+    }
+}
+
+extension Auditor {
+    /// Audits into a database of its own (with a fixed redaction key, so reports of one state
+    /// are byte-identical) and reads the run back whole.
+    func scratchRun() throws -> AuditRun {
+        let scratch = try TemporaryDirectory(prefix: "audit")
+        try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: scratch.path + "/history.db.key"))
+        let store = try SnapshotStore(path: scratch.path + "/history.db")
+        let outcome = try run(store: store)
+        if let error = outcome.storeError { throw error }
+        return try store.loadRun(outcome.header.id!)
     }
 }
 
 @Suite struct DemoFleetAuditTests {
     @Test func findsEachDeliberateDrift() throws {
-        let run = try DemoFleet.audit(store: nil).run
+        let run = try DemoFleet.run()
         let failing = Set(run.findings.filter { $0.status == .fail }.map { "\($0.host) \($0.rule)" })
         #expect(failing == [
             "controller nova.default.neutron_admin_password.placeholder",
@@ -48,7 +69,7 @@ enum DemoFleet {
     }
 
     @Test func compute1IsBuiltExactlyAsTheGuideSays() throws {
-        let run = try DemoFleet.audit(store: nil).run
+        let run = try DemoFleet.run()
         let compute1 = run.findings.filter { $0.host == "compute1" }
         #expect(compute1.filter { $0.status == .pass }.count > 60)
         #expect(compute1.allSatisfy { $0.status == .pass || $0.status == .skipped },
@@ -60,7 +81,7 @@ enum DemoFleet {
     }
 
     @Test func findingsPointAtTheOffendingLine() throws {
-        let run = try DemoFleet.audit(store: nil).run
+        let run = try DemoFleet.run()
         let finding = try #require(run.findings.first {
             $0.host == "compute2" && $0.rule == "nova.default.vncserver_proxyclient_address"
         })
@@ -75,13 +96,14 @@ enum DemoFleet {
         let store = try SnapshotStore(path: directory + "/audit.db")
         let outcome = try DemoFleet.audit(store: store)
         #expect(outcome.storeError == nil)
-        let json = JSONReport.render(outcome.run) + TextReport(color: false).render(outcome.run)
+        let run = try store.loadRun(outcome.header.id!)
+        let json = JSONReport.render(run) + TextReport(color: false).render(run)
         // Checkpoint the WAL so every page is in the files we grep.
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).map { directory + "/" + $0 }
         var stored = Data()
         for file in files { stored += FileManager.default.contents(atPath: file) ?? Data() }
         // The redacted texts reports may quote.
-        let quoted = outcome.run.hosts.flatMap(\.files).compactMap(\.content).map { String(decoding: $0, as: UTF8.self) }
+        let quoted = run.hosts.flatMap(\.files).compactMap(\.content).map { String(decoding: $0, as: UTF8.self) }
         #expect(quoted.count > 40)
         // And every blob inflated: contents, manifests and findings are deflated in the file,
         // where a plain search could not see a secret.
@@ -136,7 +158,7 @@ extension Int32 {
         """, file: "inventory.yaml", baseDirectory: "/")
         let auditor = Auditor(inventory: inventory, ruleSet: try RuleSet.load(directories: [try BuiltinRules.directory()]),
                               collector: Collector(transports: Auditor.defaultTransports(), jobs: 1))
-        let run = try auditor.run(store: nil).run
+        let run = try auditor.scratchRun()
         let file = try #require(run.hosts.first?.files.first { $0.path == "/etc/neutron/plugins/ml2/ml2_conf.ini" })
         #expect(file.status == .unparseable)
         #expect(file.line == 2)
@@ -144,5 +166,32 @@ extension Int32 {
         #expect(!ml2.isEmpty && ml2.allSatisfy { $0.status == .error })
         #expect(run.findings.filter { $0.file == "/etc/nova/nova.conf" }.allSatisfy { $0.status == .pass || $0.status == .skipped })
         #expect(run.exitCode == Int(AuditExitCode.incomplete.rawValue))
+    }
+}
+
+/// Reports are written host by host from the stored run; they must say exactly what the run
+/// read back whole says, in every format, with history.
+@Suite struct StreamedReportTests {
+    @Test func everyFormatStreamedFromTheStoreEqualsTheWholeRun() throws {
+        let scratch = try TemporaryDirectory(prefix: "streamed")
+        try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: scratch.path + "/history.db.key"))
+        let store = try SnapshotStore(path: scratch.path + "/history.db")
+        let previous = try DemoFleetCopy(from: DemoFleet.root)
+        try previous.replaceLine(host: "compute1", path: "/etc/nova/nova.conf", "my_ip = 10.0.0.31", with: "my_ip = 10.0.0.131")
+        _ = try DemoFleet.audit(store: store, inventory: previous.inventory)
+        let outcome = try DemoFleet.audit(store: store)
+        let stored = try #require(outcome.stored)
+        let whole = try store.loadRun(outcome.header.id!)
+        #expect(whole.changes?.findings.contains { $0.kind == .fixed } == true, "the history is part of what is compared")
+        let options = ReportFormat.Options(rationales: try RuleSet.load(directories: [try BuiltinRules.directory()]).rationales)
+        for format in ReportFormat.allCases {
+            let sink = StringSink()
+            try format.write(stored, options: options, to: sink)
+            #expect(sink.text == format.render(whole, options: options), "\(format.rawValue)")
+        }
+        // What the audit counted host by host is what the store gives back.
+        #expect(stored.overview == whole.overview)
+        #expect(outcome.overview == whole.overview)
+        #expect(outcome.header.exitCode == whole.exitCode)
     }
 }

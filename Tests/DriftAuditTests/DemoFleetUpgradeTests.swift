@@ -8,11 +8,11 @@ import Testing
 /// The demo fleet, built from the Icehouse guide, audited with the Juno upgrade pack.
 @Suite struct DemoFleetUpgradeTests {
     static let guideOnly: AuditRun = {
-        do { return try DemoFleet.audit(store: nil).run } catch { fatalError("demo audit failed: \(error)") }
+        do { return try DemoFleet.run() } catch { fatalError("demo audit failed: \(error)") }
     }()
 
     static let withJuno: AuditRun = {
-        do { return try DemoFleet.audit(store: nil, upgradeTo: "juno").run } catch { fatalError("demo audit failed: \(error)") }
+        do { return try DemoFleet.run(upgradeTo: "juno") } catch { fatalError("demo audit failed: \(error)") }
     }()
 
     func upgradeFailure(_ host: String, _ file: String, _ key: String) throws -> Finding {

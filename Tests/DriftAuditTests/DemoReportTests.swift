@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func theDemoJSONReportValidatesAgainstTheSchema() throws {
-        let fresh = JSONReport.render(try DemoFleet.audit(store: nil).run)
+        let fresh = JSONReport.render(try DemoFleet.run())
         let committed = try String(contentsOfFile: Self.packageRoot + "/Reports/sample-report.json", encoding: .utf8)
         for json in [fresh, committed] {
             guard let errors = try JSONSchemaValidator.errors(in: json, schema: Self.packageRoot + "/Reports/report.schema.json")
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func noFormatHoldsASecret() throws {
-        let run = try DemoFleet.audit(store: nil).run
+        let run = try DemoFleet.run()
         var outputs = ReportFormat.allCases.map {
             ($0.rawValue, $0.render(run, options: ReportFormat.Options(rationales: Self.rationales)))
         }
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func theHTMLQuotesTheOffendingLineOfTheDemo() throws {
-        let html = HTMLReport(rationales: Self.rationales).render(try DemoFleet.audit(store: nil).run)
+        let html = HTMLReport(rationales: Self.rationales).render(try DemoFleet.run())
         #expect(html.contains("<tr class=\"hit\"><td class=\"ln\">22</td><td>vncserver_proxyclient_address = 10.0.0.31</td></tr>"))
         #expect(html.contains("<dt>Why</dt><dd>The console proxy connects"), "the rule's rationale")
         #expect(html.contains("<a href=\"#host-3\">compute2</a>"))

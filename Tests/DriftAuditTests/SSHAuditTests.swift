@@ -12,7 +12,7 @@ import Testing
 struct SSHAuditTests {
     @Test(arguments: [TransportKind.ssh, .openssh])
     func theDemoFleetOverSSHHasTheLocalFindings(_ kind: TransportKind) throws {
-        let local = try DemoFleet.audit(store: nil).run
+        let local = try DemoFleet.run()
         let inventory = try Inventory.load(path: DemoFleet.inventory)
         let trees = try ChrootTrees(Dictionary(uniqueKeysWithValues: inventory.hosts.compactMap { host in
             host.connection.root.map { (host.name, $0) }
@@ -36,9 +36,8 @@ struct SSHAuditTests {
         let options = SSHOptions(configFile: .none, homeDirectory: scratch.path, environment: ["PATH": "/usr/bin:/bin"])
         let auditor = Auditor(inventory: remote, ruleSet: try RuleSet.load(directories: [try BuiltinRules.directory()]),
                               collector: Collector(transports: Auditor.defaultTransports(ssh: options), jobs: 4),
-                              toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) },
-                              redactionKey: Array(repeating: 7, count: 32))
-        let overSSH = try auditor.run(store: nil).run
+                              toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000) })
+        let overSSH = try auditor.scratchRun()
 
         #expect(overSSH.hosts == local.hosts)
         #expect(overSSH.findings == local.findings)

@@ -55,6 +55,12 @@ private func expectError(_ yaml: String, line: Int, _ fragment: String,
         #expect(lab.services == nil, "omitted services are detected from files")
     }
 
+    @Test func nameResolutionIsTheGuidesHostsFileUnlessTheInventorySaysDNS() throws {
+        #expect(try parse(Self.contractExample).nameResolution == .hosts)
+        #expect(try parse("name_resolution: dns\n" + Self.contractExample).nameResolution == .dns)
+        expectError("name_resolution: ldap\n" + Self.contractExample, line: 1, "unknown name resolution 'ldap' (valid: hosts, dns)")
+    }
+
     @Test func explicitEmptyServicesMeansNone() throws {
         let inventory = try parse("""
         architecture: nova-network

@@ -147,8 +147,8 @@ enum ReportFixture {
 
     static var hostileHostFinding: Finding {
         finding("hosts.controller", "The controller resolves", host: hostileHost, file: "/etc/hosts", section: nil,
-                key: "controller", .pass, .high, expected: "10.0.0.11", actual: "10.0.0.11", line: 1,
-                message: "'controller' is 10.0.0.11")
+                key: "controller", .fail, .high, expected: "10.0.0.11", actual: "10.0.0.12", line: 1,
+                message: "'controller' resolves to '10.0.0.12' (its first line), not to its management address 10.0.0.11")
     }
 
     static var upgradeFail: Finding {
@@ -214,7 +214,7 @@ enum ReportFixture {
                     FileResult(path: "/etc/neutron/plugins/ml2/ml2_conf.ini", status: .missing, format: .osloINI),
                 ]),
                 HostResult(name: hostileHost, roles: [.network], services: [], files: [
-                    FileResult(path: "/etc/hosts", status: .parsed, format: .hosts, content: content(["10.0.0.11 controller"])),
+                    FileResult(path: "/etc/hosts", status: .parsed, format: .hosts, content: content(["10.0.0.12 controller"])),
                 ]),
                 HostResult(name: "storage1", roles: [.blockStorage], services: [], error: "connection refused " + script,
                            errorKind: "refused", files: []),

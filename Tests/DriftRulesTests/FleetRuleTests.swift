@@ -30,9 +30,10 @@ private func rules(_ yaml: String) throws -> RuleSet {
     return set
 }
 
-private func evaluate(_ yaml: String, _ hosts: [TestHost]) throws -> [Finding] {
+private func evaluate(_ yaml: String, _ hosts: [TestHost], nameResolution: NameResolution = .hosts) throws -> [Finding] {
     let set = try rules(yaml)
-    return RuleEngine(ruleSet: set, architecture: .neutron).evaluate(fleet: try hosts.map { try $0.evidence(set) })
+    return RuleEngine(ruleSet: set, architecture: .neutron).evaluate(fleet: try hosts.map { try $0.evidence(set) },
+                                                                     nameResolution: nameResolution)
 }
 
 /// `status host:file` for each finding of a rule, sorted.
@@ -240,6 +241,46 @@ private let examples = "examples: {pass: [{files: {/etc/unused: x}}], fail: [{fi
         #expect(findings.count == 30 && findings.allSatisfy { $0.status == .pass && $0.expected == "every fleet host's management address" })
     }
 
+    /// A node whose /etc/hosts names only itself and the controller (clouds that resolve names
+    /// through DNS): one failing finding counting and listing the missing names, not one per name
+    /// (at 1,000 such nodes that was a million findings).
+    @Test func missingNamesAreOneFindingThatListsThemAll() throws {
+        let fleet = (1...40).map { index in
+            TestHost(name: "node\(index)", roles: [.compute], vars: ["management_ip": "10.0.0.\(index)"],
+                     files: ["/etc/hosts": "10.0.0.1 node1\n10.0.0.\(index) node\(index)\n"])
+        }
+        let findings = try evaluate(Self.hostNames, fleet)
+        let node7 = findings.filter { $0.host == "node7" }
+        let missing = try #require(node7.first { $0.status == .fail })
+        #expect(node7.filter { $0.status == .fail }.count == 1)
+        #expect(missing.items == (2...40).filter { $0 != 7 }.map { "node\($0)" })
+        #expect(missing.message == "38 of the fleet's 40 host names are not in /etc/hosts, so this host cannot reach them by name: "
+                + "node2, node3, node4, node5, node6 and 33 others")
+        #expect(missing.key == nil && missing.line == nil)
+        #expect(node7.contains { $0.status == .pass }, "the names it has resolve")
+        #expect(findings.filter { $0.status == .fail }.count == 40, "one per host, not one per missing name")
+    }
+
+    /// With `name_resolution: dns` the file need not list the fleet; a line that contradicts the
+    /// inventory still fails, since the resolver reads /etc/hosts before DNS.
+    @Test func underDNSOnlyContradictingLinesFail() throws {
+        let fleet = [
+            TestHost(name: "controller", roles: [.controller], vars: ["management_ip": "10.0.0.11"],
+                     files: ["/etc/hosts": "127.0.0.1 localhost\n10.0.0.11 controller\n"]),
+            TestHost(name: "compute1", roles: [.compute], vars: ["management_ip": "10.0.0.31"],
+                     files: ["/etc/hosts": "10.0.0.11 controller\n10.0.0.31 compute1\n"]),
+            TestHost(name: "compute2", roles: [.compute], vars: ["management_ip": "10.0.0.32"],
+                     files: ["/etc/hosts": "10.0.0.99 controller\n"]),
+        ]
+        let findings = try evaluate(Self.hostNames, fleet, nameResolution: .dns)
+        #expect(findings.filter { $0.status == .fail }.map { "\($0.host) \($0.key ?? "")" } == ["compute2 controller"])
+        #expect(findings.filter { $0.status == .pass }.map(\.host).sorted() == ["compute1", "controller"])
+        #expect(findings.first { $0.host == "controller" }?.message.contains("DNS") == true)
+        // The same fleet under the guide's /etc/hosts resolution: every node lacks names.
+        let guide = try evaluate(Self.hostNames, fleet)
+        #expect(guide.filter { $0.status == .fail && $0.items != nil }.map(\.host).sorted() == ["compute1", "compute2", "controller"])
+    }
+
     @Test func noneEqualWithAStarLooksAtEveryEntry() throws {
         let yaml = """
         file: /etc/hosts
@@ -292,6 +333,59 @@ private let examples = "examples: {pass: [{files: {/etc/unused: x}}], fail: [{fi
         #expect(HostFact.cpuVirtualization.derive(from: Array("flags\t\t: fpu svm lm\n".utf8)) == "svm")
         #expect(HostFact.cpuVirtualization.derive(from: Array("flags : fpu vmxnet sse2\n".utf8)) == "none", "a whole flag, not a prefix")
         #expect(HostFact.cpuVirtualization.derive(from: []) == "none")
+    }
+}
+
+@Suite struct FleetComparisonTests {
+    static let uniqueAddress = """
+    rules:
+      - id: r
+        title: each node its own address
+        consistent: unique
+        owner: "{{management_ip}}"
+        guide: {chapter: 2, section: "Test"}
+        \(examples)
+        values:
+          - {file: /etc/nova/nova.conf, section: DEFAULT, key: my_ip}
+    """
+
+    /// Hosts reach the fleet step in whatever order their collection finished; the findings
+    /// (and every message naming other hosts) come out the same.
+    @Test func theOrderHostsArriveInDoesNotChangeAFinding() throws {
+        let set = try rules(ConsistencyTests.samePassword)
+        let engine = RuleEngine(ruleSet: set, architecture: .neutron)
+        let hosts = try (1...12).map { index in
+            try TestHost(name: "c\(index)", roles: [.compute], files: [
+                "/etc/nova/nova.conf": "[DEFAULT]\nrabbit_password = \(index % 5 == 0 ? "odd" : "same")\n",
+                "/etc/neutron/neutron.conf": "[DEFAULT]\nrabbit_password = same\n"]).evidence(set)
+        }
+        let directory = FleetDirectory(hosts: hosts.map(\.host))
+        func findings(_ order: [HostEvidence]) -> [Finding] {
+            var comparison = FleetComparison(engine: engine)
+            for evidence in order { comparison.add(engine.evaluate(host: evidence, directory: directory).observations) }
+            let verdicts = comparison.finish()
+            return hosts.flatMap { verdicts.findings(forHost: $0.host.name) }
+        }
+        let inOrder = findings(hosts)
+        #expect(inOrder.filter { $0.status == .fail }.map(\.host) == ["c5", "c10"])
+        #expect(findings(hosts.reversed()) == inOrder)
+        #expect(findings(hosts.shuffled()) == inOrder)
+    }
+
+    /// A value copied to many hosts names a few of them and counts the rest: a message must not
+    /// grow with the fleet (that made a finding per host quadratic in the fleet's size).
+    @Test func messagesNameAFewHostsAndCountTheRest() throws {
+        let fleet = (1...200).map { index in
+            TestHost(name: String(format: "c%03d", index), roles: [.compute], vars: ["management_ip": "10.0.0.\(index)"],
+                     files: ["/etc/nova/nova.conf": "[DEFAULT]\nmy_ip = 10.0.0.1\n"])
+        }
+        let findings = try evaluate(Self.uniqueAddress, fleet)
+        let owner = try #require(findings.first { $0.host == "c001" })
+        #expect(owner.status == .pass)
+        #expect(owner.message == "this host's own value; also found on c002, c003, c004, c005, c006 and 194 others, where it was copied")
+        let copy = try #require(findings.first { $0.host == "c150" })
+        #expect(copy.status == .fail && copy.message == "'10.0.0.1' is c001's value, copied here from another host")
+        #expect(findings.allSatisfy { $0.message.count < 200 })
     }
 }
 

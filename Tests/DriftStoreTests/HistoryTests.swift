@@ -17,7 +17,7 @@ private let novaV1 = (1...20).map { "line \($0)" }.joined(separator: "\n") + "\n
 private let novaV2 = (1...20).map { "line \($0)" }.joined(separator: "\n") + "\nmy_ip = 10.0.0.32\n"
 
 private func tableCount(_ store: SnapshotStore, _ table: String) throws -> Int64 {
-    try store.database.query("SELECT count(*) FROM \(table)", operation: "test").first?.first?.int ?? -1
+    try (store.backend as! SQLiteBackend).database.query("SELECT count(*) FROM \(table)", operation: "test").first?.first?.int ?? -1
 }
 
 @Suite struct HistoryTests {

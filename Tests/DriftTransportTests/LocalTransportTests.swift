@@ -2,6 +2,7 @@ import DriftCore
 import DriftTestSupport
 import DriftTransport
 import Foundation
+import Synchronization
 import Testing
 
 /// A throwaway directory tree standing in for a host's `/`.
@@ -155,6 +156,33 @@ private func text(_ read: FileRead) -> String? {
         }
         #expect(progressCalls.calls.count == 12)
         #expect(progressCalls.calls.map(\.0).sorted() == Array(1...12))
+    }
+
+    /// The audit's hand-off: each host is handed on as soon as it is read, and however slowly
+    /// hosts are consumed, no more than `jobs` are being read and `queue` wait, so memory does
+    /// not grow with the fleet.
+    @Test func theHandOffHoldsAtMostJobsPlusQueueHostsWhateverTheFleetsSize() throws {
+        let tree = try TemporaryTree()
+        try tree.write("/etc/nova/nova.conf", "[DEFAULT]\n")
+        let requests = (0..<60).map { CollectionRequest(host: tree.host("host\($0)"), paths: ["/etc/nova/nova.conf"]) }
+        let collector = Collector(transports: [.local: LocalTransport()], jobs: 3)
+        let outstanding = Mutex((now: 0, most: 0))
+        var delivered: [Int] = []
+        collector.collect(requests, queue: 2, process: { index, collection in
+            outstanding.withLock { state in
+                state.now += 1
+                state.most = max(state.most, state.now)
+            }
+            return (index, collection.files.count)
+        }, deliver: { index, result in
+            usleep(2_000)   // a slow consumer: the workers must wait, not pile up results
+            outstanding.withLock { $0.now -= 1 }
+            #expect(result.0 == index && result.1 == 1)
+            delivered.append(index)
+        })
+        #expect(delivered.sorted() == Array(0..<60), "every host once")
+        // Three being processed, two in the queue, one being delivered.
+        #expect(outstanding.withLock { $0.most } <= 3 + 2 + 1)
     }
 
     @Test func aFailingHostDoesNotStopTheOthers() throws {

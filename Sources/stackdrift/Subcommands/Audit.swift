@@ -194,22 +194,30 @@ struct Audit: ParsableCommand {
         let options = ReportFormat.Options(rationales: ruleSet.rationales)
         // Every report is attempted: one that cannot be written (a full disk, a missing
         // directory) neither hides the others nor the summary, and makes the exit code 2.
+        // Reports are rendered from the stored run, host by host, exactly as 'stackdrift report' does.
         var unwritten = false
         for report in reports {
+            guard let stored = outcome.stored else {
+                console.error("the \(report.format.rawValue) report was not written: the run could not be stored")
+                unwritten = true
+                continue
+            }
             do {
-                try report.write(report.format.render(outcome.run, options: options), console: console)
+                try report.write(console: console) { try report.format.write(stored, options: options, to: $0) }
             } catch {
                 unwritten = true
             }
         }
         if !quiet {
-            let text = TextReport(color: console.colorAllowed(forStderr: summaryToStderr)).render(outcome.run)
+            let text = TextReport(color: console.colorAllowed(forStderr: summaryToStderr)).render(summaryOf: outcome.summary)
             if summaryToStderr { console.error(text, prefixed: false) } else { console.out(text) }
-            for report in reports where !report.isStandardOutput {
+            for report in reports where !report.isStandardOutput && outcome.stored != nil {
                 console.note("\(report.format.rawValue) report: \(report.path)", toStderr: summaryToStderr)
             }
-            console.note("database: \(store.path) (run \(outcome.run.id.map(String.init) ?? "?"))", toStderr: summaryToStderr)
+            if outcome.stored != nil {
+                console.note("database: \(store.path) (run \(outcome.header.id.map(String.init) ?? "?"))", toStderr: summaryToStderr)
+            }
         }
-        throw ExitCode(unwritten ? AuditExitCode.incomplete.rawValue : Int32(outcome.run.exitCode))
+        throw ExitCode(unwritten ? AuditExitCode.incomplete.rawValue : Int32(outcome.header.exitCode))
     }
 }

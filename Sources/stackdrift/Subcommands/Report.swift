@@ -71,13 +71,13 @@ struct Report: ParsableCommand {
             console.error("\(error)")
             throw ExitCode(2)
         }
-        let stored: AuditRun
+        let stored: StoredRunReader
         do {
             guard let id = runID == "latest" ? try store.latestRunID() : Int64(runID) else {
                 console.error("'\(path)' holds no finished run yet")
                 throw ExitCode(64)
             }
-            stored = try store.loadRun(id)
+            stored = try store.reader(run: id)
         } catch let error as StoreError {
             console.error("\(error)")
             throw ExitCode(error.kind == .notFound ? 64 : 2)
@@ -89,7 +89,7 @@ struct Report: ParsableCommand {
         if format == .html {
             do {
                 rationales = try RuleSet.load(directories: [try BuiltinRules.directory()] + rules,
-                                              upgradeTo: stored.upgrade?.to).rationales
+                                              upgradeTo: stored.header.upgrade?.to).rationales
             } catch {
                 console.error("warning: the rules cannot be read, so the report shows no rationales: \(error)")
             }
@@ -97,9 +97,9 @@ struct Report: ParsableCommand {
 
         let destination = ReportDestination(format: format, path: output ?? "-")
         let color = format == .text && destination.isStandardOutput && console.colorAllowed(forStderr: false)
+        let options = ReportFormat.Options(color: color, rationales: rationales)
         do {
-            try destination.write(format.render(stored, options: ReportFormat.Options(color: color, rationales: rationales)),
-                                  console: console)
+            try destination.write(console: console) { try format.write(stored, options: options, to: $0) }
         } catch {
             throw ExitCode(2)
         }

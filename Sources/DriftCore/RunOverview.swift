@@ -1,0 +1,144 @@
+/// What every report shows before any host's details: each host's standing, counts per file,
+/// per rule and per category, and the checks that need attention.
+///
+/// It grows with the fleet by one small row per host and with drift by one finding per
+/// failing or erroring check, never with the number of passing checks, so the audit builds
+/// it host by host (`Builder`) and the store keeps it with the run: reporters read it first
+/// and then only the hosts they detail.
+public struct RunOverview: Sendable, Hashable, Codable {
+    /// One host's standing: whether it was collected, how its files fared, its checks' counts.
+    public struct Host: Sendable, Hashable, Codable {
+        public var name: String
+        public var roles: [Role]
+        public var services: [GuideService]
+        public var error: String?
+        public var errorKind: String?
+        /// Files by status (`parsed`, `missing`, …).
+        public var files: [String: Int]
+        public var guide: FindingTally
+        public var upgrade: FindingTally
+
+        public init(name: String, roles: [Role], services: [GuideService], error: String? = nil,
+                    errorKind: String? = nil, files: [String: Int] = [:], guide: FindingTally = FindingTally(),
+                    upgrade: FindingTally = FindingTally()) {
+            self.name = name
+            self.roles = roles
+            self.services = services
+            self.error = error
+            self.errorKind = errorKind
+            self.files = files
+            self.guide = guide
+            self.upgrade = upgrade
+        }
+
+        public var collected: Bool { error == nil }
+
+        public func files(_ status: FileResult.Status) -> Int { files[status.rawValue] ?? 0 }
+
+        /// Whether a report must show this host in detail: a failing, erroring or waived check,
+        /// or a host or file that could not be collected or parsed.
+        public var needsDetail: Bool {
+            !collected || guide.needingAttention + upgrade.needingAttention + guide[.waived] + upgrade[.waived] > 0
+                || files(.unreadable) + files(.unparseable) > 0
+        }
+    }
+
+    /// Guide checks of one file path, across the hosts that have it.
+    public struct File: Sendable, Hashable, Codable {
+        public var path: String
+        public var hosts: Int
+        public var tally: FindingTally
+    }
+
+    /// One rule's checks across the fleet.
+    public struct Rule: Sendable, Hashable, Codable {
+        public var id: String
+        public var title: String
+        public var category: FindingCategory
+        public var tally: FindingTally
+    }
+
+    /// Every host, in name order.
+    public var hosts: [Host]
+    /// Failing and erroring findings of both categories, in report order.
+    public var attention: [Finding]
+    /// Waived findings (accepted deviations, shown with their reason and expiry), in report order.
+    public var waived: [Finding]
+    /// Guide checks per file path, in path order.
+    public var files: [File]
+    /// Checks per rule, in category then rule order.
+    public var rules: [Rule]
+
+    public init(hosts: [Host], attention: [Finding], waived: [Finding] = [], files: [File], rules: [Rule]) {
+        self.hosts = hosts
+        self.attention = attention
+        self.waived = waived
+        self.files = files
+        self.rules = rules
+    }
+
+    /// Checks of one category over the whole run.
+    public func tally(_ category: FindingCategory) -> FindingTally {
+        var tally = FindingTally()
+        for host in hosts { tally.merge(category == .guide ? host.guide : host.upgrade) }
+        return tally
+    }
+
+    /// Files of every host with this status.
+    public func files(_ status: FileResult.Status) -> Int { hosts.reduce(0) { $0 + $1.files(status) } }
+
+    /// Files of every host.
+    public var fileCount: Int { hosts.reduce(0) { $0 + $1.files.values.reduce(0, +) } }
+
+    public var failedHosts: Int { hosts.count { !$0.collected } }
+
+    /// Accumulates an overview one host (and one batch of findings) at a time.
+    public struct Builder: Sendable {
+        private var hosts: [String: Host] = [:]
+        private var attention: [Finding] = []
+        private var waived: [Finding] = []
+        private var files: [String: (hosts: Set<String>, tally: FindingTally)] = [:]
+        private var rules: [RuleKey: (title: String, tally: FindingTally)] = [:]
+
+        private struct RuleKey: Hashable {
+            var category: FindingCategory
+            var id: String
+        }
+
+        public init() {}
+
+        /// A host as collected, with its files; its findings come through `add(_:)`.
+        public mutating func add(host result: HostResult) {
+            var counts: [String: Int] = [:]
+            for file in result.files { counts[file.status.rawValue, default: 0] += 1 }
+            hosts[result.name] = Host(name: result.name, roles: result.roles, services: result.services, error: result.error,
+                                      errorKind: result.errorKind, files: counts)
+        }
+
+        /// Findings of hosts already added (a host's own checks, later its fleet checks).
+        public mutating func add<Findings: Sequence>(_ findings: Findings) where Findings.Element == Finding {
+            for finding in findings {
+                if hosts[finding.host] == nil { hosts[finding.host] = Host(name: finding.host, roles: [], services: []) }
+                if finding.category == .guide { hosts[finding.host]?.guide.add(finding) } else { hosts[finding.host]?.upgrade.add(finding) }
+                if finding.needsAttention { attention.append(finding) }
+                if finding.status == .waived { waived.append(finding) }
+                if finding.category == .guide {
+                    files[finding.file, default: ([], FindingTally())].hosts.insert(finding.host)
+                    files[finding.file, default: ([], FindingTally())].tally.add(finding)
+                }
+                let key = RuleKey(category: finding.category, id: finding.rule)
+                rules[key, default: (finding.title, FindingTally())].tally.add(finding)
+            }
+        }
+
+        public func build() -> RunOverview {
+            RunOverview(
+                hosts: hosts.values.sorted { $0.name < $1.name },
+                attention: attention.sorted(by: Finding.reportOrder),
+                waived: waived.sorted(by: Finding.reportOrder),
+                files: files.map { File(path: $0.key, hosts: $0.value.hosts.count, tally: $0.value.tally) }.sorted { $0.path < $1.path },
+                rules: rules.map { Rule(id: $0.key.id, title: $0.value.title, category: $0.key.category, tally: $0.value.tally) }
+                    .sorted { ($0.category.rawValue, $0.id) < ($1.category.rawValue, $1.id) })
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import DriftCore
+
+/// What every host's evaluation may know about the rest of the fleet without seeing its files:
+/// the inventory's names and management addresses, and how names resolve there.
+///
+/// Built once per audit, so evaluating a host never scans the fleet (a lookup per resolved
+/// name made consistency checks quadratic in the fleet's size).
+public struct FleetDirectory: Sendable {
+    /// Every host with a `management_ip`, in inventory order: the names each node must resolve.
+    public let named: [(name: String, address: String)]
+    public let nameResolution: NameResolution
+    private let addressByName: [String: String]
+    private let position: [String: Int]
+
+    public init(hosts: [InventoryHost], nameResolution: NameResolution = .hosts) {
+        named = hosts.compactMap { host in host.vars["management_ip"].map { (host.name, $0) } }
+        self.nameResolution = nameResolution
+        addressByName = Dictionary(named.map { ($0.name, $0.address) }, uniquingKeysWith: { first, _ in first })
+        position = Dictionary(hosts.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public init(inventory: Inventory) {
+        self.init(hosts: inventory.hosts, nameResolution: inventory.nameResolution)
+    }
+
+    /// The management address the inventory gives a host name.
+    public func managementAddress(of name: String) -> String? { addressByName[name] }
+
+    /// A host's place in the inventory: fleet checks list hosts in this order, whatever order
+    /// they were evaluated in.
+    public func index(of name: String) -> Int { position[name] ?? Int.max }
+}

@@ -1,0 +1,70 @@
+import DriftCore
+
+/// Content addressing over a backend: a blob is named by the SHA-256 of its bytes, stored
+/// once (deflated when that pays) and referenced ever after; an unchanged host on an
+/// unchanged night adds one row, not its files again.
+struct BlobStore {
+    let backend: any StoreBackend
+
+    /// The blob's id, storing it if it is new.
+    func store(_ bytes: [UInt8], kind: BlobKind, hash: String? = nil) throws -> Int64 {
+        let hash = hash ?? Digest.hex(Digest.sha256(bytes))
+        if let id = try backend.blobID(kind: kind, hash: hash) { return id }
+        let compressed = Deflate.compress(bytes)
+        return try backend.insertBlob(kind: kind, hash: hash, size: bytes.count, encoding: compressed == nil ? .raw : .deflate,
+                                      data: compressed ?? bytes)
+    }
+
+    /// A blob's bytes, inflated.
+    func bytes(id: Int64, operation: String) throws -> [UInt8] {
+        guard let blob = try backend.blob(id: id) else {
+            throw StoreError(.corrupt, path: backend.location, operation: operation, "blob \(id) is missing")
+        }
+        return try inflate(blob, operation: operation, what: "blob \(id)")
+    }
+
+    /// A file's redacted text by its hash, `nil` when it is not stored.
+    func content(hash: String, operation: String) throws -> [UInt8]? {
+        guard let blob = try backend.blob(kind: .content, hash: hash) else { return nil }
+        return try inflate(blob, operation: operation, what: "content \(hash.prefix(12))")
+    }
+
+    func inflate(_ blob: StoredBlob, operation: String, what: String) throws -> [UInt8] {
+        guard blob.encoding == .deflate else { return blob.data }
+        guard let bytes = Deflate.decompress(blob.data, size: blob.size) else {
+            throw StoreError(.corrupt, path: backend.location, operation: operation, "\(what) does not inflate to \(blob.size) bytes")
+        }
+        return bytes
+    }
+
+    func manifest(id: Int64, operation: String) throws -> HostManifest {
+        guard let manifest = CanonicalJSON.decode(HostManifest.self, from: try bytes(id: id, operation: operation)) else {
+            throw StoreError(.corrupt, path: backend.location, operation: operation, "manifest \(id) is not readable")
+        }
+        return manifest
+    }
+
+    func findings(id: Int64, operation: String) throws -> [FindingRecord] {
+        guard let records = CanonicalJSON.decode([FindingRecord].self, from: try bytes(id: id, operation: operation)) else {
+            throw StoreError(.corrupt, path: backend.location, operation: operation, "finding set \(id) is not readable")
+        }
+        return records
+    }
+
+    /// Records one host of a run: its manifest (whose file contents must already be stored
+    /// under the hashes it names) and its finding set. Returns the host's id.
+    @discardableResult
+    func recordHost(run: Int64, name: String, manifest: HostManifest, findings: [FindingRecord]) throws -> Int64 {
+        let manifestBytes = CanonicalJSON.encode(manifest)
+        let manifestHash = Digest.hex(Digest.sha256(manifestBytes))
+        let existing = try backend.blobID(kind: .manifest, hash: manifestHash)
+        let manifestID = try existing ?? store(manifestBytes, kind: .manifest, hash: manifestHash)
+        if existing == nil {
+            try backend.linkContents(manifest: manifestID, contentHashes: Array(Set(manifest.files.compactMap(\.content))).sorted())
+        }
+        let findingsID = try store(CanonicalJSON.encode(findings), kind: .findings)
+        let hostID = try backend.hostID(named: name)
+        try backend.insertRunHost(run: run, host: hostID, collected: manifest.collected, manifest: manifestID, findings: findingsID)
+        return hostID
+    }
+}

@@ -1,0 +1,100 @@
+import DriftCore
+@testable import DriftStore
+import DriftTestSupport
+import Foundation
+import Testing
+
+/// Runs written the way the audit pipeline writes them: each host as soon as it is evaluated,
+/// the checks comparing hosts when the run finishes.
+@Suite struct HostByHostTests {
+    static let nova = "/etc/nova/nova.conf"
+
+    static func host(_ name: String, content: String) -> HostResult {
+        HostResult(name: name, roles: [.compute], services: [], files: [
+            FileResult(path: nova, status: .parsed, format: .osloINI, content: Array(content.utf8)),
+        ])
+    }
+
+    /// Begins a run, records each host with its own findings, then finishes it with the fleet's.
+    static func audit(_ store: SnapshotStore, hosts: [HostResult], own: [Finding], fleet: [Finding], day: Double) throws -> Int64 {
+        let started = Date(timeIntervalSince1970: 1_764_000_000 + day * 86_400)
+        let id = try store.beginRun(startedAt: started, toolVersion: "test", inventory: "inv.yaml", architecture: "neutron")
+        for host in hosts { try store.recordHost(run: id, host, findings: own.filter { $0.host == host.name }) }
+        var builder = RunOverview.Builder()
+        for host in hosts { builder.add(host: host) }
+        builder.add(own)
+        let fleetByHost = Dictionary(grouping: fleet, by: \.host)
+        try store.finishRun(id, finishedAt: started, upgrade: nil,
+                            fleetFindings: hosts.lazy.map { host in
+                                let findings = fleetByHost[host.name] ?? []
+                                builder.add(findings)
+                                return (host: host.name, findings: findings)
+                            },
+                            summary: { let overview = builder.build(); return (overview, 1) })
+        return id
+    }
+
+    @Test func aHostsOwnAndFleetFindingsAreOneSetWhenRead() throws {
+        let database = try TemporaryDatabase()
+        let store = try SnapshotStore(path: database.path)
+        let hosts = [Self.host("c1", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n"), Self.host("c2", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n")]
+        let own = [finding("nova.my_ip", host: "c1", status: .pass), finding("nova.my_ip", host: "c2", status: .fail)]
+        let fleet = [finding("my_ip.unique", host: "c1", status: .pass), finding("my_ip.unique", host: "c2", status: .fail)]
+        let id = try Self.audit(store, hosts: hosts, own: own, fleet: fleet, day: 0)
+
+        let run = try store.loadRun(id)
+        #expect(run.findings == (own + fleet).sorted(by: Finding.reportOrder))
+        #expect(run.exitCode == 1)
+        let reader = try store.reader(run: id)
+        #expect(reader.overview.tally(.guide)[.fail] == 2 && reader.overview.hosts.map(\.name) == ["c1", "c2"])
+        #expect(reader.overview.attention.map(\.rule) == ["my_ip.unique", "nova.my_ip"])
+        let listed = try #require(store.runs().first)
+        #expect(listed.status == "finished" && listed.failed == 2 && listed.passed == 2 && listed.hosts == 2)
+        // Read host by host, only the parts asked for.
+        var seen: [String] = []
+        try reader.forEachHost(only: ["c2"], parts: .findings) { result, findings in
+            seen.append(result.name)
+            #expect(result.files.isEmpty, "no manifest was asked for")
+            #expect(findings.map(\.rule) == ["my_ip.unique", "nova.my_ip"])
+        }
+        #expect(seen == ["c2"])
+    }
+
+    /// A second night of the same state stores no blob again and reports nothing new, fixed
+    /// or changed: each host's own and fleet finding sets are the very blobs of the night before.
+    @Test func anUnchangedNightStoresNothingNewAndSeesNoChange() throws {
+        let database = try TemporaryDatabase()
+        let store = try SnapshotStore(path: database.path)
+        let hosts = [Self.host("c1", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n"), Self.host("c2", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n")]
+        let own = [finding("nova.my_ip", host: "c2", status: .fail)]
+        let fleet = [finding("my_ip.unique", host: "c2", status: .fail)]
+        _ = try Self.audit(store, hosts: hosts, own: own, fleet: fleet, day: 0)
+        let blobs = try store.blobStatistics().values.map(\.count).reduce(0, +)
+        let second = try Self.audit(store, hosts: hosts, own: own, fleet: fleet, day: 1)
+        #expect(try store.blobStatistics().values.map(\.count).reduce(0, +) == blobs)
+        let changes = try #require(try store.changes(for: second))
+        #expect(changes.files.isEmpty && changes.unchangedFiles == 2)
+        #expect(changes.findings.map(\.kind) == [.stillFailing, .stillFailing])
+
+        // The fleet check fixed on the third night is "fixed", the host's own check still fails.
+        let third = try Self.audit(store, hosts: hosts, own: own, fleet: [finding("my_ip.unique", host: "c2", status: .pass)], day: 2)
+        let fixed = try #require(try store.changes(for: third)).findings
+        #expect(fixed.map { "\($0.kind.rawValue) \($0.finding.rule)" }.sorted() == ["fixed my_ip.unique", "still-failing nova.my_ip"])
+    }
+
+    /// An audit killed after some hosts were stored leaves a `running` run that reports nothing
+    /// and is never the "previous run" of the next.
+    @Test func aRunThatNeverFinishedIsNeverThePreviousRun() throws {
+        let database = try TemporaryDatabase()
+        let store = try SnapshotStore(path: database.path)
+        let first = try Self.audit(store, hosts: [Self.host("c1", content: "a\n")], own: [], fleet: [], day: 0)
+        let killed = try store.beginRun(startedAt: Date(), toolVersion: "test", inventory: nil, architecture: nil)
+        try store.recordHost(run: killed, Self.host("c1", content: "b\n"), findings: [])
+        #expect(throws: StoreError.self) { _ = try store.reader(run: killed) }
+        try store.markInterruptedRuns()
+        let third = try Self.audit(store, hosts: [Self.host("c1", content: "c\n")], own: [], fleet: [], day: 2)
+        #expect(try store.changes(for: third)?.previousRunID == first)
+        #expect(try store.changes(for: third)?.files.map(\.kind) == [.changed])
+        #expect(try store.check().problems.isEmpty)
+    }
+}
