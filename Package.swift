@@ -40,7 +40,7 @@ let package = Package(
         /// Run history: the store protocol, its SQLite backend, and history logic (changes, diffs, per-key history) above it.
         .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CZlib"]),
         /// Reports as functions of a run (held in memory or read host by host from the store), written to a stream.
-        .target(name: "DriftReporting", dependencies: ["DriftCore"]),
+        .target(name: "DriftReporting", dependencies: ["DriftCore", "DriftParsing"]),
         /// The audit pipeline, one host at a time: collect, parse, evaluate, store; then the fleet's checks and the exit code.
         .target(name: "DriftAudit", dependencies: ["DriftCore", "DriftParsing", "DriftRules", "DriftTransport", "DriftStore"]),
 

@@ -171,15 +171,13 @@ public struct Auditor: Sendable {
             observations: evaluation.observations)
     }
 
-    /// Tells the collector which files a collected file includes (MySQL `!include` and
-    /// `!includedir`), so they are fetched in the same session.
+    /// Tells the collector which files a collected file includes (its format's include
+    /// directives: MySQL's `!include` and `!includedir`), so they are fetched in the same session.
     static func expandIncludes(_ ruleSet: RuleSet) -> IncludeExpander {
         { path, content in
-            guard ruleSet.format(forFile: path) == .mysql else { return [] }
-            return MySQLOptionReader.includeTargets(in: content).map { target in
-                target.isDirectory
-                    ? .directory(target.path, accepts: MySQLOptionReader.hasOptionFileExtension)
-                    : .file(target.path)
+            guard let includes = ruleSet.format(forFile: path)?.details.includes else { return [] }
+            return includes(content).map { target in
+                target.isDirectory ? .directory(target.path, accepts: target.accepts) : .file(target.path)
             }
         }
     }

@@ -4,7 +4,8 @@ import Foundation
 /// between them, so the file prints back byte for byte (`render()`).
 ///
 /// Parsers build documents; the rule engine and reporters only read them.
-/// Lookups compare names the way the consuming program does (see `ConfigFormat`).
+/// Lookups (`effectiveEntry`, …) compare names the way the consuming program does; they are
+/// in DriftParsing, beside each format's `FormatDescription`.
 public struct ConfigDocument: Sendable {
     /// A run of the file: an entry, a section header, or trivia (comments, blank lines, directives).
     public struct Segment: Hashable, Sendable {
@@ -80,75 +81,6 @@ public struct ConfigDocument: Sendable {
     public func raw(of entry: Entry) -> String {
         guard let owner = document(for: entry.span.file) else { return "" }
         return owner.source.string(entry.byteRange)
-    }
-
-    /// Section names in the order they first appear, as written.
-    public var sections: [String] {
-        var seen = Set<String>()
-        var result: [String] = []
-        for segment in segments {
-            if case .sectionHeader(let name) = segment.kind, seen.insert(format.normalizedSection(name)).inserted {
-                result.append(name)
-            }
-        }
-        return result
-    }
-
-    public func hasSection(_ section: String) -> Bool {
-        sections.contains { format.sectionMatches($0, wanted: section) }
-    }
-
-    /// Every occurrence of `key` read when the program looks it up in `section`, in reading
-    /// order (`section` is ignored for sectionless formats).
-    public func entries(section: String?, key: String) -> [Entry] {
-        let wantedKey = format.normalizedKey(key)
-        return entries.filter { entry in
-            guard format.normalizedKey(entry.key) == wantedKey else { return false }
-            guard format.hasSections, let section else { return true }
-            return entry.section.map { format.sectionMatches($0, wanted: section) } ?? false
-        }
-    }
-
-    /// The occurrence the program uses for a single-valued option.
-    ///
-    /// Usually the last one read. `/etc/hosts` resolves a name to its first line. Paste
-    /// Deploy gives a `[DEFAULT]` value precedence over a section's own unless the section
-    /// says `set key = value`. rsync modules fall back to the global parameters.
-    public func effectiveEntry(section: String?, key: String) -> Entry? {
-        switch format {
-        case .hosts:
-            return entries(section: section, key: key).first
-        case .pasteINI:
-            return pasteEffectiveEntry(section: section, key: key)
-        case .rsyncd:
-            if let own = entries(section: section, key: key).last { return own }
-            return section == "global" ? nil : entries(section: "global", key: key).last
-        default:
-            return entries(section: section, key: key).last
-        }
-    }
-
-    /// Paste Deploy's `ConfigLoader.get_context`: `set name` in the section wins; otherwise a
-    /// name present in `[DEFAULT]` is global and the section's own value is skipped.
-    private func pasteEffectiveEntry(section: String?, key: String) -> Entry? {
-        guard let section else { return entries(section: nil, key: key).last }
-        if section != "DEFAULT", let set = entries.last(where: { entry in
-            entry.section == section && Self.pasteDirective(entry.key).map { $0 == ("set", key) } == true
-        }) {
-            var effective = set
-            effective.key = key
-            return effective
-        }
-        if let global = entries.last(where: { $0.section == "DEFAULT" && $0.key == key }) { return global }
-        return entries.last(where: { $0.section == section && $0.key == key })
-    }
-
-    /// Splits Paste Deploy's `set name` and `get name` option names.
-    static func pasteDirective(_ key: String) -> (String, String)? {
-        for directive in ["set", "get"] where key.hasPrefix(directive + " ") {
-            return (directive, key.dropFirst(directive.count + 1).trimmingCharacters(in: .whitespaces))
-        }
-        return nil
     }
 
     /// The text of one line (1-based) of this file, without its terminator; `nil` past the end.

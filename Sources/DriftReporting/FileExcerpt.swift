@@ -1,4 +1,5 @@
 import DriftCore
+import DriftParsing
 import Foundation
 
 /// The lines of a file around a finding, quoted from the run's redacted text

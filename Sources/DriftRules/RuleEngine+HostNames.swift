@@ -84,7 +84,7 @@ private struct NameLookup {
 
     init(_ document: ConfigDocument) {
         self.document = document
-        guard document.format == .hosts else { first = nil; return }
+        guard document.format.details.precedence == .first else { first = nil; return }
         var first: [String: Entry] = [:]
         for entry in document.entries {
             let key = document.format.normalizedKey(entry.key)
