@@ -26,6 +26,10 @@ public struct Finding: Hashable, Sendable {
     public var waiver: WaiverNote?
     /// Guide drift, or an upgrade check (`--upgrade-to`); reports keep the two apart.
     public var category: FindingCategory
+    /// Where the judged value came from when the file does not write it under the option's own
+    /// name: a deprecated name, the program's default, or nothing at all. `nil`: read from the
+    /// file as named, or the check judges no single value.
+    public var origin: ValueOrigin?
 
     public init(
         rule: String, title: String, host: String, file: String, section: String?, key: String?,
@@ -50,6 +54,7 @@ public struct Finding: Hashable, Sendable {
         self.secret = secret
         self.waiver = nil
         self.category = category
+        self.origin = nil
     }
 
     /// Report order: host, file, line (absent keys last), rule.

@@ -6,8 +6,14 @@ extension RuleEngine {
     struct Observation {
         var host: InventoryHost
         var source: Int
-        var entry: Entry
+        /// The entry read; `nil` when the value is the option's default.
+        var entry: Entry?
         var file: String
+        var section: String?
+        var key: String
+        var line: Int?
+        /// Where the value came from when not from the file under the source's own name.
+        var origin: ValueOrigin?
         /// What is compared, after the source's transform and the check's type.
         var value: ValueType.Normalized
         /// The elements `included` looks in.
@@ -16,15 +22,29 @@ extension RuleEngine {
         var secret: Bool
     }
 
+    /// Compares the sources' effective values: what each file sets, under the option's name or a
+    /// deprecated one. A source the file leaves unset is left out (its value rule says so, once),
+    /// unless the check compares defaults: then the option's default takes part, when it has one.
     func evaluateConsistency(_ rule: Rule, _ check: ConsistencyCheck, fleet: [HostEvidence]) -> [Finding] {
         var observations: [Observation] = []
+        let directory = FleetDirectory(hosts: fleet.map(\.host))
         for evidence in fleet where rule.applies(to: evidence.host, architecture: architecture) {
             guard case .applies = gate(rule, on: evidence, services: services(of: evidence)) else { continue }
+            let resolver = resolver(for: evidence, directory: directory)
             for (index, source) in check.sources.enumerated()
             where source.roles.isEmpty || evidence.host.roles.contains(where: source.roles.contains) {
-                guard let document = evidence.document(source.file),
-                      let entry = document.effectiveEntry(section: source.section, key: source.key),
-                      let observation = observe(entry, source: index, check: check, evidence: evidence, fleet: fleet)
+                guard let document = evidence.document(source.file) else { continue }
+                let effective = ruleSet.options.effective(in: document, file: source.file, section: source.section, key: source.key)
+                let read: (value: ConfigValue, entry: Entry?)
+                if let entry = effective.entry {
+                    read = (entry.value, entry)
+                } else if check.comparesDefaults, let value = effective.defaultValue, !value.isEmpty {
+                    read = (.string(value), nil)
+                } else {
+                    continue
+                }
+                guard let observation = observe(read.value, entry: read.entry, source: index, check: check, evidence: evidence,
+                                                resolver: resolver, origin: effective.origin(section: source.section, key: source.key))
                 else { continue }
                 observations.append(observation)
             }
@@ -45,29 +65,40 @@ extension RuleEngine {
         }
     }
 
-    private func observe(_ entry: Entry, source index: Int, check: ConsistencyCheck, evidence: HostEvidence,
-                         fleet: [HostEvidence]) -> Observation? {
+    private func observe(_ read: ConfigValue, entry: Entry?, source index: Int, check: ConsistencyCheck, evidence: HostEvidence,
+                         resolver: NodeResolver, origin: ValueOrigin?) -> Observation? {
         let source = check.sources[index]
         let texts: [String]
         switch source.transform {
-        case .none: texts = check.valueType.elements(of: entry.value)
-        case .urlHost: texts = Self.urlHost(entry.value.text).map { [$0] } ?? []
-        case .urlAddress: texts = Self.urlHost(entry.value.text).map { [resolve($0, on: evidence, fleet: fleet)] } ?? []
-        case .address: texts = [resolve(entry.value.text.trimmingCharacters(in: .whitespaces), on: evidence, fleet: fleet)]
-        case .hostPart: texts = ValueType.list.elements(of: entry.value).map { Self.splitHostPort($0).host }
-        case .portPart: texts = ValueType.list.elements(of: entry.value).compactMap { Self.splitHostPort($0).port }
+        case .none: texts = check.valueType.elements(of: read)
+        case .urlHost: texts = Self.urlHost(read.text).map { [$0] } ?? []
+        case .urlAddress: texts = Self.urlHost(read.text).map { [Self.urlAddress(read.text, host: $0, resolver: resolver)] } ?? []
+        case .address: texts = [resolver.address(of: read.text.trimmingCharacters(in: .whitespaces))]
+        case .hostPart: texts = ValueType.list.elements(of: read).map { Self.splitHostPort($0).host }
+        case .portPart: texts = ValueType.list.elements(of: read).compactMap { Self.splitHostPort($0).port }
         }
         guard !texts.isEmpty else { return nil }
         let value: ValueType.Normalized
-        if source.transform == .none, let typed = check.valueType.normalize(entry.value) {
+        if source.transform == .none, let typed = check.valueType.normalize(read) {
             value = typed
         } else {
             value = texts.count == 1 ? .string(texts[0]) : .set(Set(texts))
         }
         let shown = show(texts.joined(separator: ", "), key: source.key)
         let secret = ruleSet.secrets.isSecret(key: source.key) || shown.masked
-        return Observation(host: evidence.host, source: index, entry: entry, file: entry.span.file, value: value,
-                           elements: Set(texts), display: secret ? SecretPolicy.maskText : shown.text, secret: secret)
+        return Observation(host: evidence.host, source: index, entry: entry, file: entry?.span.file ?? source.file,
+                           section: entry?.section ?? source.section, key: entry?.key ?? source.key, line: entry?.line,
+                           origin: origin, value: value, elements: Set(texts),
+                           display: secret ? SecretPolicy.maskText : shown.text, secret: secret)
+    }
+
+    /// The address a URL's host reaches from the node. Loopback is the node itself, except for
+    /// MySQL, whose client takes `localhost` to mean the local socket (the server, whatever it
+    /// binds) but `127.0.0.1` to mean TCP to an address the server may not listen on.
+    static func urlAddress(_ url: String, host: String, resolver: NodeResolver) -> String {
+        let isMySQL = url.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("mysql")
+        guard isMySQL else { return resolver.address(of: host) }
+        return resolver.address(of: host, loopbackIsSelf: NodeResolver.canonicalName(host) == "localhost")
     }
 
     // MARK: Kinds
@@ -192,10 +223,14 @@ extension RuleEngine {
 
     private func finding(_ rule: Rule, _ observation: Observation, _ status: FindingStatus, expected: String?,
                          message: String, labels: [ValueType.Normalized: String] = [:]) -> Finding {
-        Finding(rule: rule.id, title: rule.title, host: observation.host.name, file: observation.file,
-                section: observation.entry.section, key: observation.entry.key, status: status, severity: rule.severity,
-                expected: expected, actual: label(of: observation, labels), line: observation.entry.line, message: message,
-                guide: rule.guide, fix: try? rule.fix?.render(observation.host.vars), secret: observation.secret)
+        var finding = Finding(
+            rule: rule.id, title: rule.title, host: observation.host.name, file: observation.file,
+            section: observation.section, key: observation.key, status: status, severity: rule.severity,
+            expected: expected, actual: label(of: observation, labels), line: observation.line,
+            message: observation.entry == nil ? "'\(observation.key)' is not set, so its default counts; \(message)" : message,
+            guide: rule.guide, fix: try? rule.fix?.render(observation.host.vars), secret: observation.secret)
+        finding.origin = observation.origin
+        return finding
     }
 
     /// Secrets are shown as "secret A", "secret B": which ones match, never the values.
@@ -272,20 +307,5 @@ extension RuleEngine {
         let parts = trimmed.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count == 2 { return (String(parts[0]), String(parts[1])) }
         return (trimmed, nil)
-    }
-
-    /// A host name as the host itself resolves it: its /etc/hosts first, then the inventory
-    /// (a host of that name's `management_ip`, or `controller_ip` for the `controller` name).
-    func resolve(_ name: String, on evidence: HostEvidence, fleet: [HostEvidence]) -> String {
-        var v4 = in_addr(), v6 = in6_addr()
-        if inet_pton(AF_INET, name, &v4) == 1 || inet_pton(AF_INET6, name, &v6) == 1 { return name }
-        if let hosts = evidence.document("/etc/hosts"), let entry = hosts.effectiveEntry(section: nil, key: name) {
-            return entry.value.text
-        }
-        if let host = fleet.first(where: { $0.host.name == name })?.host, let address = host.vars["management_ip"] {
-            return address
-        }
-        if evidence.host.vars["controller"] == name, let address = evidence.host.vars["controller_ip"] { return address }
-        return name
     }
 }

@@ -7,10 +7,12 @@ import DriftCore
 public struct RuleEngine: Sendable {
     public let ruleSet: RuleSet
     public let architecture: NetworkingVariant
+    let weakSecrets: WeakSecrets
 
     public init(ruleSet: RuleSet, architecture: NetworkingVariant) {
         self.ruleSet = ruleSet
         self.architecture = architecture
+        weakSecrets = WeakSecrets(words: ruleSet.weakSecrets, placeholders: ruleSet.placeholders)
     }
 
     /// Rules concerning the host's roles and the cloud's networking variant.
@@ -48,7 +50,8 @@ public struct RuleEngine: Sendable {
     /// consistency checks across the fleet. Findings come in rule order per host.
     public func evaluate(fleet: [HostEvidence]) -> [Finding] {
         var findings: [Finding] = []
-        for evidence in fleet { findings += evaluateHost(evidence) }
+        let directory = FleetDirectory(hosts: fleet.map(\.host))
+        for evidence in fleet { findings += evaluateHost(evidence, directory: directory) }
         for rule in ruleSet.rules {
             var ruleFindings: [Finding]
             switch rule.check {
@@ -67,13 +70,17 @@ public struct RuleEngine: Sendable {
         evaluate(fleet: [evidence])
     }
 
-    private func evaluateHost(_ evidence: HostEvidence) -> [Finding] {
+    /// Value checks and scans of one host; names resolve through the host's /etc/hosts, then `directory`.
+    func evaluateHost(_ evidence: HostEvidence, directory: FleetDirectory) -> [Finding] {
         let services = services(of: evidence)
+        let resolver = resolver(for: evidence, directory: directory)
         var findings: [Finding] = []
         for rule in rules(for: evidence.host) {
             switch rule.check {
             case .value(let check):
-                findings.append(evaluate(rule, check, on: evidence, services: services))
+                findings.append(evaluate(rule, check, on: evidence, services: services, resolver: resolver))
+            case .programErrors(let file):
+                findings += checkProgramErrors(rule, file: file, on: evidence)
             case .placeholderScan:
                 findings += scanPlaceholders(rule, on: evidence).map { finding in
                     var finding = finding
@@ -87,8 +94,8 @@ public struct RuleEngine: Sendable {
         return findings
     }
 
-    /// Whether a rule is gated away on a host: a service it does not run, or a fact that does not hold.
-    /// Returns the skip message, or `nil` when the rule applies; throws an error message when the fact is unknown.
+    /// Whether a rule is gated away on a host: a service it does not run, or a fact that does not hold
+    /// (`skip` with the reason), or a fact it depends on that is not known (`unknown`).
     func gate(_ rule: Rule, on evidence: HostEvidence, services: Set<GuideService>) -> GateResult {
         if !rule.services.isEmpty, rule.services.isDisjoint(with: services) {
             let names = rule.services.sorted().map(\.rawValue).joined(separator: " or ")
@@ -98,7 +105,7 @@ public struct RuleEngine: Sendable {
         }
         if let when = rule.when {
             guard let value = evidence.facts[when.fact] else {
-                return .unknown("cannot tell the host's \(when.fact.rawValue): '\(when.fact.source)' was not read")
+                return .unknown("cannot tell the host's \(when.fact.rawValue) ('\(when.fact.source)' was not read)")
             }
             if !when.values.contains(value) {
                 return .skip("applies only when \(when.fact.rawValue) is \(when.values.joined(separator: " or ")) (this host: \(value))")
@@ -110,8 +117,18 @@ public struct RuleEngine: Sendable {
     enum GateResult {
         case applies
         case skip(String)
+        /// The fact the rule depends on is not known: the check decides only if its value
+        /// passes (then it holds whatever the fact is).
         case unknown(String)
     }
+
+    /// The resolver for one host: its /etc/hosts, then the inventory's addresses.
+    func resolver(for evidence: HostEvidence, directory: FleetDirectory) -> NodeResolver {
+        NodeResolver(host: evidence.host, hostsFile: evidence.document(RuleEngine.hostsFile), directory: directory)
+    }
+
+    /// The file names resolve through on every node.
+    public static let hostsFile = "/etc/hosts"
 
     /// Evaluates one value rule against one state of its file, as on a host with those services.
     public func evaluate(_ rule: Rule, on host: InventoryHost, file: FileState, services: Set<GuideService>,
@@ -120,29 +137,34 @@ public struct RuleEngine: Sendable {
         return evaluate(rule, check, on: HostEvidence(host: host, files: [check.file: file], facts: facts), services: services)
     }
 
-    /// Evaluates one value rule on one host.
-    public func evaluate(_ rule: Rule, _ check: ValueCheck, on evidence: HostEvidence, services: Set<GuideService>) -> Finding {
+    /// Evaluates one value rule on one host; `resolver` (by default the host's /etc/hosts and
+    /// the host's own variables) decides which host names and addresses are the same.
+    public func evaluate(_ rule: Rule, _ check: ValueCheck, on evidence: HostEvidence, services: Set<GuideService>,
+                         resolver: NodeResolver? = nil) -> Finding {
         let host = evidence.host
         var finding = Finding(
             rule: rule.id, title: rule.title, host: host.name, file: check.file, section: check.section, key: check.key,
             status: .error, severity: rule.severity, expected: nil, actual: nil, line: nil, message: "",
             guide: rule.guide, fix: try? rule.fix?.render(host.vars), category: rule.category)
 
+        var unknownFact: String?
         switch gate(rule, on: evidence, services: services) {
         case .skip(let message):
             finding.status = .skipped
             finding.message = message
             return finding
         case .unknown(let message):
-            finding.message = message
-            return finding
+            // Only a check whose outcome depends on the fact needs it: a value that passes
+            // passes whatever the fact is (virt_type = qemu works on any CPU).
+            unknownFact = message
         case .applies:
             break
         }
 
-        let outcome: Outcome
+        var outcome: Outcome
         do {
-            outcome = try ValueMatching(engine: self, rule: rule, check: check, vars: host.vars)
+            let resolver = resolver ?? self.resolver(for: evidence, directory: FleetDirectory(hosts: [host]))
+            outcome = try ValueMatching(engine: self, rule: rule, check: check, vars: host.vars, resolver: resolver)
                 .check(evidence.files[check.file] ?? .missing)
         } catch let missing as Template.MissingVariable {
             finding.message = "rule needs inventory variable '\(missing.name)', which host '\(host.name)' does not define"
@@ -151,7 +173,17 @@ public struct RuleEngine: Sendable {
             finding.message = "\(error)"
             return finding
         }
+        if let unknownFact, let when = rule.when {
+            if outcome.status == .pass {
+                outcome.message += "; right whatever the host's \(when.fact.rawValue) ('\(when.fact.source)' was not read)"
+            } else {
+                outcome.status = .error
+                outcome.message = "the check applies only when \(when.fact.rawValue) is \(when.values.joined(separator: " or ")), "
+                    + "and \(unknownFact); where it applies, it fails: \(outcome.message)"
+            }
+        }
         finding.status = outcome.status
+        finding.origin = outcome.origin
         finding.expected = outcome.expected
         finding.actual = outcome.actual
         finding.line = outcome.entry?.line ?? outcome.line
@@ -181,9 +213,11 @@ struct Outcome {
     var masked = false
     /// What to write instead, with values from the file; replaces the rule's own rendering when set.
     var fix: String?
+    /// Where the judged value came from, when not from the file under the option's own name.
+    var origin: ValueOrigin?
 
     init(status: FindingStatus, expected: String?, actual: String? = nil, entry: Entry? = nil, line: Int? = nil,
-         message: String, masked: Bool = false, fix: String? = nil) {
+         message: String, masked: Bool = false, fix: String? = nil, origin: ValueOrigin? = nil) {
         self.status = status
         self.expected = expected
         self.actual = actual
@@ -192,5 +226,6 @@ struct Outcome {
         self.message = message
         self.masked = masked
         self.fix = fix
+        self.origin = origin
     }
 }
