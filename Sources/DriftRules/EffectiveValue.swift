@@ -41,7 +41,7 @@ public struct EffectiveValue: Sendable {
         if let readAs, entry != nil {
             return ValueOrigin(kind: .deprecatedName, option: readAs.description, definedAt: sources)
         }
-        guard entry == nil else { return nil }
+        guard entry == nil, definition != nil else { return nil }
         if defaultValue != nil { return ValueOrigin(kind: .builtinDefault, option: option, definedAt: sources) }
         return ValueOrigin(kind: .notSet, option: option, definedAt: sources)
     }

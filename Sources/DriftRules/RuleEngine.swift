@@ -215,6 +215,8 @@ struct Outcome {
     var fix: String?
     /// Where the judged value came from, when not from the file under the option's own name.
     var origin: ValueOrigin?
+    /// Why another spelling was accepted ("'10.0.0.11', which is controller on this node").
+    var note: String?
 
     init(status: FindingStatus, expected: String?, actual: String? = nil, entry: Entry? = nil, line: Int? = nil,
          message: String, masked: Bool = false, fix: String? = nil, origin: ValueOrigin? = nil) {

@@ -183,7 +183,8 @@ struct ValueMatching {
             if case .equals = check.matcher { wanted = outcome.expected.map { "'\($0)'" } ?? "another value" } else {
                 wanted = outcome.expected ?? "another value"
             }
-            outcome.message = outcome.status == .pass ? clause : "\(clause); expected \(wanted)"
+            outcome.message = outcome.status == .pass ? clause + (outcome.note.map { "; that is \($0)" } ?? "")
+                : "\(clause); expected \(wanted)"
         } else if outcome.entry != nil {
             outcome.message += effective.deprecatedClause
         }
@@ -212,8 +213,10 @@ struct ValueMatching {
             }
         }
         if let (candidate, note) = equivalent {
-            return Outcome(status: .pass, expected: expected, actual: actual, entry: candidate.entry,
-                           message: "'\(key)' includes \(note)", masked: masked)
+            var outcome = Outcome(status: .pass, expected: expected, actual: actual, entry: candidate.entry,
+                                  message: "'\(key)' includes \(note)", masked: masked)
+            outcome.note = note
+            return outcome
         }
         let found = shownAll.map { "'\($0.text)'" }.joined(separator: ", ")
         return Outcome(status: .fail, expected: expected, actual: actual, entry: all.last?.entry,
@@ -372,8 +375,10 @@ struct ValueMatching {
             }
         }
         if let equivalent {
-            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: candidate.entry,
-                           message: "'\(check.key)' is \(shown.masked ? "set" : equivalent)", masked: shown.masked)
+            var outcome = Outcome(status: .pass, expected: expected, actual: shown.text, entry: candidate.entry,
+                                  message: "'\(check.key)' is \(shown.masked ? "set" : equivalent)", masked: shown.masked)
+            outcome.note = shown.masked ? nil : equivalent
+            return outcome
         }
         let quoted: String
         if case .equals = check.matcher { quoted = "'\(expected ?? "?")'" } else { quoted = expected ?? "?" }
