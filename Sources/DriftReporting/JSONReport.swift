@@ -116,6 +116,13 @@ public enum JSONReport {
                     ("defined_at", .string(waiver.definedAt.description)),
                 ])
             } ?? .null),
+            ("source", finding.origin.map { origin in
+                .object([
+                    ("kind", .string(origin.kind.rawValue)),
+                    ("option", .string(origin.option)),
+                    ("defined_at", .array(origin.definedAt.map { .string($0) })),
+                ])
+            } ?? .null),
         ])
     }
 

@@ -36,6 +36,13 @@ struct FindingRecord: Codable, Hashable {
         var column: Int?
     }
 
+    /// Where the judged value came from (`Finding.origin`); absent in findings stored before it existed.
+    struct Origin: Codable, Hashable {
+        var kind: String
+        var option: String
+        var definedAt: [String]
+    }
+
     var rule: String
     var title: String
     var file: String
@@ -52,6 +59,7 @@ struct FindingRecord: Codable, Hashable {
     var secret: Bool
     var waiver: Waiver?
     var category: String
+    var origin: Origin?
 
     init(_ finding: Finding) {
         rule = finding.rule
@@ -73,6 +81,7 @@ struct FindingRecord: Codable, Hashable {
                    line: $0.definedAt.line, column: $0.definedAt.column)
         }
         category = finding.category.rawValue
+        origin = finding.origin.map { Origin(kind: $0.kind.rawValue, option: $0.option, definedAt: $0.definedAt) }
     }
 
     func finding(host: String) -> Finding {
@@ -85,6 +94,9 @@ struct FindingRecord: Codable, Hashable {
         finding.waiver = waiver.map {
             WaiverNote(reason: $0.reason, expires: $0.expires, expired: $0.expired,
                        definedAt: SourceLocation(file: $0.file, line: $0.line, column: $0.column))
+        }
+        finding.origin = origin.flatMap { stored in
+            ValueOrigin.Kind(rawValue: stored.kind).map { ValueOrigin(kind: $0, option: stored.option, definedAt: stored.definedAt) }
         }
         return finding
     }
