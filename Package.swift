@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "DriftDiffTests", dependencies: ["DriftDiff", "DriftTestSupport"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTestSupport"]),
         .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftSamples", "DriftTestSupport"]),
+        .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftSamples", "DriftTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]
 )
