@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "DriftReportingTests", dependencies: ["DriftCore", "DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "DriftAuditTests", dependencies: [
             "DriftAudit", "DriftCore", "DriftReporting", "DriftRules", "DriftSamples", "DriftStore", "DriftTestSupport", "DriftTransport",
-        ]),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]
 )

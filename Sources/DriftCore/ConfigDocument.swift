@@ -42,12 +42,17 @@ public struct ConfigDocument: Sendable {
     /// Problems the consuming program tolerates (it warns and goes on), such as a sysctl.conf
     /// line without '='.
     public var warnings: [Diagnostic]
+    /// Problems the consuming program refuses to start on, found while the rest of the file could
+    /// still be read (MySQL stops at a missing `!includedir` directory): the entries are what the
+    /// file sets, so its values can still be checked, and the problem is reported once.
+    public var errors: [Diagnostic]
     /// Files read through include directives (MySQL `!include`/`!includedir`), each its own
     /// document, in reading order.
     public var includes: [ConfigDocument]
 
     public init(path: String, format: ConfigFormat, source: SourceText, lineBreaks: LineBreaks = .lineFeed,
-                entries: [Entry], segments: [Segment], warnings: [Diagnostic] = [], includes: [ConfigDocument] = []) {
+                entries: [Entry], segments: [Segment], warnings: [Diagnostic] = [], errors: [Diagnostic] = [],
+                includes: [ConfigDocument] = []) {
         self.path = path
         self.format = format
         self.source = source
@@ -55,6 +60,7 @@ public struct ConfigDocument: Sendable {
         self.entries = entries
         self.segments = segments
         self.warnings = warnings
+        self.errors = errors
         self.includes = includes
     }
 

@@ -29,6 +29,10 @@ public struct Finding: Hashable, Sendable, Codable {
     /// Every value a finding about many is about, when its message can name only the first few
     /// (the fleet names a host's /etc/hosts lacks); `nil` for findings about one value.
     public var items: [String]?
+    /// Where the judged value came from when the file does not write it under the option's own
+    /// name: a deprecated name, the program's default, or nothing at all. `nil`: read from the
+    /// file as named, or the check judges no single value.
+    public var origin: ValueOrigin?
 
     public init(
         rule: String, title: String, host: String, file: String, section: String?, key: String?,
@@ -53,6 +57,7 @@ public struct Finding: Hashable, Sendable, Codable {
         self.secret = secret
         self.waiver = nil
         self.category = category
+        self.origin = nil
     }
 
     /// Report order: host, file, line (absent keys last), rule.

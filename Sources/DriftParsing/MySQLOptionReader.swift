@@ -35,7 +35,9 @@ public enum DirectoryRead: Sendable, Hashable {
 ///
 /// Checked against `my_print_defaults` (mariadb-client 10.11): groups are
 /// case-insensitive; `#` outside quotes ends a line; `!include FILE` of a missing
-/// file is silently skipped but `!includedir DIR` of a missing directory is fatal;
+/// file is silently skipped but `!includedir DIR` of a missing directory is fatal (the
+/// document records it in `errors` and goes on reading, so the file's own values can
+/// still be checked);
 /// `!includedir` reads `*.cnf` (case-sensitive) in byte order; includes nest ten
 /// deep; a directive on a last line without a newline loses its last character;
 /// lines longer than 4094 bytes are read in 4094-byte pieces.
@@ -51,6 +53,8 @@ public final class MySQLOptionReader: INIDirectiveHandler {
     /// Every included file's own document, in reading order.
     private var included: [ConfigDocument] = []
     private var warnings: [Diagnostic] = []
+    /// Problems the server refuses to start on; reading goes on past them.
+    private var errors: [Diagnostic] = []
 
     public init(secrets: SecretPolicy, resolver: IncludeResolver?) {
         self.secrets = secrets
@@ -62,6 +66,7 @@ public final class MySQLOptionReader: INIDirectiveHandler {
         var document = try parseFile(source, path: path)
         document.includes = included
         document.warnings += warnings
+        document.errors += errors
         return document
     }
 
@@ -172,9 +177,13 @@ public final class MySQLOptionReader: INIDirectiveHandler {
         switch resolver.list(absolute(directory)) {
         case .entries(let entries): names = entries
         case .missing:
-            throw context.error(.include, at: line, column: 1,
-                                "cannot read directory '\(directory)' named by !includedir (MySQL refuses to start)")
+            // my_default.c stops with "Fatal error in defaults handling": the server does not start.
+            // What the file sets is still read, so its values can be checked; the problem is told once.
+            errors.append(context.diagnostic(.include, at: line, column: 1,
+                                             "directory '\(directory)' named by !includedir does not exist (MySQL refuses to start)"))
+            return []
         case .failed(let reason):
+            // Files stackdrift cannot list may set any option: nothing in this file can be judged.
             throw context.error(.include, at: line, column: 1, "cannot read directory '\(directory)': \(reason)")
         }
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory

@@ -129,6 +129,13 @@ public enum JSONReport {
                 ])
             } ?? .null),
             ("items", finding.items.map { .array($0.map(JSONValue.string)) } ?? .null),
+            ("source", finding.origin.map { origin in
+                .object([
+                    ("kind", .string(origin.kind.rawValue)),
+                    ("option", .string(origin.option)),
+                    ("defined_at", .array(origin.definedAt.map { .string($0) })),
+                ])
+            } ?? .null),
         ])
     }
 

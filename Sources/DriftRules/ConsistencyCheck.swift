@@ -32,15 +32,20 @@ public struct ConsistencyCheck: Sendable {
     /// so only the hosts that copied it are named.
     public var owner: Template?
     public var valueType: ValueType
+    /// Whether a source its file leaves unset takes part with the option's default (files that
+    /// leave `rabbit_userid` unset log in as `guest`). Otherwise it is left out: the value rule
+    /// of that option says it is not set, and the check would say so a second time.
+    public var comparesDefaults: Bool
 
     public init(kind: Kind, scope: Scope, sources: [ValueSource], reference: Int? = nil, owner: Template? = nil,
-                valueType: ValueType = .string) {
+                valueType: ValueType = .string, comparesDefaults: Bool = false) {
         self.kind = kind
         self.scope = scope
         self.sources = sources
         self.reference = reference
         self.owner = owner
         self.valueType = valueType
+        self.comparesDefaults = comparesDefaults
     }
 }
 

@@ -15,7 +15,8 @@ public struct FleetDirectory: Sendable {
     public init(hosts: [InventoryHost], nameResolution: NameResolution = .hosts) {
         named = hosts.compactMap { host in host.vars["management_ip"].map { (host.name, $0) } }
         self.nameResolution = nameResolution
-        addressByName = Dictionary(named.map { ($0.name, $0.address) }, uniquingKeysWith: { first, _ in first })
+        // Names compare as the resolver compares them (case, a trailing dot), so a lookup never scans the fleet.
+        addressByName = Dictionary(named.map { (NodeResolver.canonicalName($0.name), $0.address) }, uniquingKeysWith: { first, _ in first })
         position = Dictionary(hosts.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -24,7 +25,19 @@ public struct FleetDirectory: Sendable {
     }
 
     /// The management address the inventory gives a host name.
-    public func managementAddress(of name: String) -> String? { addressByName[name] }
+    public func managementAddress(of name: String) -> String? { addressByName[NodeResolver.canonicalName(name)] }
+
+    /// A name's address per the inventory, as `host` sees it: a fleet host of that name's
+    /// `management_ip`, or `controller_ip` for the host's `controller` variable.
+    public func address(of name: String, for host: InventoryHost) -> (address: String, how: String)? {
+        let wanted = NodeResolver.canonicalName(name)
+        if let address = addressByName[wanted] { return (address, "the inventory's management_ip of \(name)") }
+        if let controller = host.vars["controller"], NodeResolver.canonicalName(controller) == wanted,
+           let address = host.vars["controller_ip"] {
+            return (address, "the inventory's controller_ip")
+        }
+        return nil
+    }
 
     /// A host's place in the inventory: fleet checks list hosts in this order, whatever order
     /// they were evaluated in.

@@ -10,6 +10,11 @@ public struct Rule: Sendable, Identifiable {
     public var check: RuleCheck
     /// Roles the rule applies to; empty means every role.
     public var roles: Set<Role>
+    /// Roles whose hosts the rule never applies to, even when they also hold one of `roles`: a
+    /// step the guide writes for the *other* nodes (point NTP at the controller) does not apply
+    /// to the controller, and where two roles' steps set one key differently, the role whose
+    /// service reads the key decides.
+    public var exceptRoles: Set<Role>
     /// Networking variant the rule applies to; `nil` means both.
     public var networking: NetworkingVariant?
     /// Optional services gating the rule; empty means it applies whatever the host runs.
@@ -33,7 +38,8 @@ public struct Rule: Sendable, Identifiable {
     /// Set on upgrade checks (rules of a pack file with `upgrade: {from, to}`).
     public var upgrade: UpgradeTarget?
 
-    public init(id: String, title: String, check: RuleCheck, roles: Set<Role> = [], networking: NetworkingVariant? = nil,
+    public init(id: String, title: String, check: RuleCheck, roles: Set<Role> = [], exceptRoles: Set<Role> = [],
+                networking: NetworkingVariant? = nil,
                 services: Set<GuideService> = [], when: FactCondition? = nil, severity: Severity = .medium,
                 rationale: String = "", guide: GuideReference?, quote: String? = nil, fix: Template? = nil,
                 reading: String? = nil, examples: RuleExamples = RuleExamples(), definedAt: SourceLocation,
@@ -42,6 +48,7 @@ public struct Rule: Sendable, Identifiable {
         self.title = title
         self.check = check
         self.roles = roles
+        self.exceptRoles = exceptRoles
         self.networking = networking
         self.services = services
         self.when = when
@@ -60,21 +67,30 @@ public struct Rule: Sendable, Identifiable {
     /// Which question the rule's findings answer: guide drift, or what to change before an upgrade.
     public var category: FindingCategory { upgrade == nil ? .guide : .upgrade }
 
-    /// Whether the rule concerns this host's roles and the cloud's networking variant.
+    /// Whether the rule concerns this host's roles and the cloud's networking variant: the host
+    /// holds one of `roles` (any, when empty) and none of `exceptRoles`. A host with several roles
+    /// gets the rules of each.
     public func applies(to host: InventoryHost, architecture: NetworkingVariant) -> Bool {
+        applies(toRoles: host.roles, architecture: architecture)
+    }
+
+    /// `applies(to:architecture:)` for a set of roles.
+    public func applies(toRoles hostRoles: [Role], architecture: NetworkingVariant) -> Bool {
         if let networking, networking != architecture { return false }
-        return roles.isEmpty || host.roles.contains(where: roles.contains)
+        if hostRoles.contains(where: exceptRoles.contains) { return false }
+        return roles.isEmpty || hostRoles.contains(where: roles.contains)
     }
 
     /// The files the rule reads on a host (value rules: their file; consistency rules: the
     /// sources that concern the host's roles; placeholder scans read what other rules collect).
+    /// A value rule also reads /etc/hosts: host names in values resolve through it.
     public func files(for host: InventoryHost) -> [String] {
         switch check {
-        case .value(let value): return [value.file]
+        case .value(let value): return value.file == RuleEngine.hostsFile ? [value.file] : [value.file, RuleEngine.hostsFile]
         case .consistency(let consistency):
             return consistency.sources.filter { $0.roles.isEmpty || host.roles.contains(where: $0.roles.contains) }.map(\.file)
         case .placeholderScan: return []
-        case .hostNames(let file): return [file]
+        case .hostNames(let file), .programErrors(let file): return [file]
         }
     }
 
@@ -84,7 +100,7 @@ public struct Rule: Sendable, Identifiable {
         case .value(let value): return value.file
         case .consistency(let consistency): return consistency.sources.first?.file
         case .placeholderScan: return nil
-        case .hostNames(let file): return file
+        case .hostNames(let file), .programErrors(let file): return file
         }
     }
 
@@ -100,7 +116,7 @@ public struct Rule: Sendable, Identifiable {
         switch check {
         case .value(let value): names = value.matcher.templates.flatMap(\.variables)
         case .consistency(let consistency): names = consistency.owner?.variables ?? []
-        case .placeholderScan, .hostNames: break
+        case .placeholderScan, .hostNames, .programErrors: break
         }
         names += fix?.variables ?? []
         var seen = Set<String>()
@@ -119,6 +135,10 @@ public enum RuleCheck: Sendable {
     /// On every host, the name of every host of the fleet resolves to its management address
     /// through this file (/etc/hosts).
     case hostNames(file: String)
+    /// The file has nothing its program refuses to start on (MySQL's missing `!includedir`
+    /// directory): each such problem fails once at its line, while the file's values are still
+    /// checked by their own rules.
+    case programErrors(file: String)
 }
 
 /// A key in a file and what its value must be.
@@ -143,7 +163,8 @@ public struct ValueCheck: Sendable {
     }
 
     /// The type values are compared as: explicit, or boolean when an oslo rule expects `True`/`False`
-    /// (oslo reads `true`, `1`, `on` and `yes` alike), or plain text.
+    /// (oslo reads `true`, `1`, `on` and `yes` alike), or plain text. The engine puts the defaults
+    /// table's type for the option between the two.
     public var effectiveType: ValueType {
         if let valueType { return valueType }
         let texts = matcher.literalTexts

@@ -14,7 +14,11 @@ public struct FleetObservation: Sendable {
     var file: String
     var section: String?
     var key: String
-    var line: Int
+    /// `nil` when the value is the option's default (the file does not set it).
+    var line: Int?
+    var isDefault: Bool
+    /// Where the value came from when not from the file under the source's own name.
+    var origin: ValueOrigin?
     /// What is compared, after the source's transform and the check's type.
     var value: ValueType.Normalized
     /// The elements `included` looks in.
@@ -28,39 +32,53 @@ public struct FleetObservation: Sendable {
 }
 
 extension RuleEngine {
-    /// The values a host contributes to a consistency check (those of its sources that concern it).
+    /// The values a host contributes to a consistency check (those of its sources that concern
+    /// it): each source's effective value, what the file sets under the option's name or a
+    /// deprecated one. A source the file leaves unset is left out (its value rule says so,
+    /// once), unless the check compares defaults: then the option's default takes part, when
+    /// it has one.
     func observe(_ rule: Rule, index ruleIndex: Int, _ check: ConsistencyCheck, on evidence: HostEvidence,
-                 services: Set<GuideService>, directory: FleetDirectory) -> [FleetObservation] {
+                 services: Set<GuideService>, directory: FleetDirectory, resolver: NodeResolver) -> [FleetObservation] {
         guard rule.applies(to: evidence.host, architecture: architecture),
               case .applies = gate(rule, on: evidence, services: services) else { return [] }
         var observations: [FleetObservation] = []
         for (index, source) in check.sources.enumerated()
         where source.roles.isEmpty || evidence.host.roles.contains(where: source.roles.contains) {
-            guard let document = evidence.document(source.file),
-                  let entry = document.effectiveEntry(section: source.section, key: source.key),
-                  let observation = observe(entry, rule: rule, ruleIndex: ruleIndex, source: index, check: check,
-                                            evidence: evidence, directory: directory)
+            guard let document = evidence.document(source.file) else { continue }
+            let effective = ruleSet.options.effective(in: document, file: source.file, section: source.section, key: source.key)
+            let read: (value: ConfigValue, entry: Entry?)
+            if let entry = effective.entry {
+                read = (entry.value, entry)
+            } else if check.comparesDefaults, let value = effective.defaultValue, !value.isEmpty {
+                read = (.string(value), nil)
+            } else {
+                continue
+            }
+            guard let observation = observe(read.value, entry: read.entry, rule: rule, ruleIndex: ruleIndex, source: index,
+                                            check: check, evidence: evidence, directory: directory, resolver: resolver,
+                                            origin: effective.origin(section: source.section, key: source.key))
             else { continue }
             observations.append(observation)
         }
         return observations
     }
 
-    private func observe(_ entry: Entry, rule: Rule, ruleIndex: Int, source index: Int, check: ConsistencyCheck,
-                         evidence: HostEvidence, directory: FleetDirectory) -> FleetObservation? {
+    private func observe(_ read: ConfigValue, entry: Entry?, rule: Rule, ruleIndex: Int, source index: Int,
+                         check: ConsistencyCheck, evidence: HostEvidence, directory: FleetDirectory, resolver: NodeResolver,
+                         origin: ValueOrigin?) -> FleetObservation? {
         let source = check.sources[index]
         let texts: [String]
         switch source.transform {
-        case .none: texts = check.valueType.elements(of: entry.value)
-        case .urlHost: texts = Self.urlHost(entry.value.text).map { [$0] } ?? []
-        case .urlAddress: texts = Self.urlHost(entry.value.text).map { [resolve($0, on: evidence, directory: directory)] } ?? []
-        case .address: texts = [resolve(entry.value.text.trimmingCharacters(in: .whitespaces), on: evidence, directory: directory)]
-        case .hostPart: texts = ValueType.list.elements(of: entry.value).map { Self.splitHostPort($0).host }
-        case .portPart: texts = ValueType.list.elements(of: entry.value).compactMap { Self.splitHostPort($0).port }
+        case .none: texts = check.valueType.elements(of: read)
+        case .urlHost: texts = Self.urlHost(read.text).map { [$0] } ?? []
+        case .urlAddress: texts = Self.urlHost(read.text).map { [Self.urlAddress(read.text, host: $0, resolver: resolver)] } ?? []
+        case .address: texts = [resolver.address(of: read.text.trimmingCharacters(in: .whitespaces))]
+        case .hostPart: texts = ValueType.list.elements(of: read).map { Self.splitHostPort($0).host }
+        case .portPart: texts = ValueType.list.elements(of: read).compactMap { Self.splitHostPort($0).port }
         }
         guard !texts.isEmpty else { return nil }
         let value: ValueType.Normalized
-        if source.transform == .none, let typed = check.valueType.normalize(entry.value) {
+        if source.transform == .none, let typed = check.valueType.normalize(read) {
             value = typed
         } else {
             value = texts.count == 1 ? .string(texts[0]) : .set(Set(texts))
@@ -72,12 +90,23 @@ extension RuleEngine {
             isOwner = check.valueType.normalize(rendered) == value || .string(rendered) == value
         }
         // The rule's own spelling of the file, section and key unless the value came from elsewhere
-        // (an included file), so a fleet's observations share those strings.
+        // (an included file, a deprecated name), so a fleet's observations share those strings.
+        let file = entry.map { $0.span.file == source.file ? source.file : $0.span.file } ?? source.file
         return FleetObservation(
             rule: ruleIndex, host: evidence.host.name, hostIndex: directory.index(of: evidence.host.name), source: index,
-            file: entry.span.file == source.file ? source.file : entry.span.file, section: entry.section, key: entry.key,
-            line: entry.line, value: value, elements: Set(texts), display: secret ? SecretPolicy.maskText : shown.text,
-            secret: secret, isOwner: isOwner, fix: try? rule.fix?.render(evidence.host.vars))
+            file: file, section: entry?.section ?? source.section, key: entry?.key ?? source.key, line: entry?.line,
+            isDefault: entry == nil, origin: origin, value: value, elements: Set(texts),
+            display: secret ? SecretPolicy.maskText : shown.text, secret: secret, isOwner: isOwner,
+            fix: try? rule.fix?.render(evidence.host.vars))
+    }
+
+    /// The address a URL's host reaches from the node. Loopback is the node itself, except for
+    /// MySQL, whose client takes `localhost` to mean the local socket (the server, whatever it
+    /// binds) but `127.0.0.1` to mean TCP to an address the server may not listen on.
+    static func urlAddress(_ url: String, host: String, resolver: NodeResolver) -> String {
+        let isMySQL = url.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("mysql")
+        guard isMySQL else { return resolver.address(of: host) }
+        return resolver.address(of: host, loopbackIsSelf: NodeResolver.canonicalName(host) == "localhost")
     }
 
     // MARK: Comparing a group
@@ -153,18 +182,6 @@ extension RuleEngine {
         return (trimmed, nil)
     }
 
-    /// A host name as the host itself resolves it: its /etc/hosts first, then the inventory
-    /// (a host of that name's `management_ip`, or `controller_ip` for the `controller` name).
-    func resolve(_ name: String, on evidence: HostEvidence, directory: FleetDirectory) -> String {
-        var v4 = in_addr(), v6 = in6_addr()
-        if inet_pton(AF_INET, name, &v4) == 1 || inet_pton(AF_INET6, name, &v6) == 1 { return name }
-        if let hosts = evidence.document("/etc/hosts"), let entry = hosts.effectiveEntry(section: nil, key: name) {
-            return entry.value.text
-        }
-        if let address = directory.managementAddress(of: name) { return address }
-        if evidence.host.vars["controller"] == name, let address = evidence.host.vars["controller_ip"] { return address }
-        return name
-    }
 }
 
 // MARK: The three kinds
@@ -194,10 +211,14 @@ private func isSelf(_ candidate: FleetObservation, _ observation: FleetObservati
 
 private func finding(_ rule: Rule, _ observation: FleetObservation, _ status: FindingStatus, expected: String?,
                      message: String, actual: String) -> Finding {
-    Finding(rule: rule.id, title: rule.title, host: observation.host, file: observation.file,
-            section: observation.section, key: observation.key, status: status, severity: rule.severity,
-            expected: expected, actual: actual, line: observation.line, message: message,
-            guide: rule.guide, fix: observation.fix, secret: observation.secret)
+    var finding = Finding(
+        rule: rule.id, title: rule.title, host: observation.host, file: observation.file,
+        section: observation.section, key: observation.key, status: status, severity: rule.severity,
+        expected: expected, actual: actual, line: observation.line,
+        message: observation.isDefault ? "'\(observation.key)' is not set, so its default counts; \(message)" : message,
+        guide: rule.guide, fix: observation.fix, secret: observation.secret)
+    finding.origin = observation.origin
+    return finding
 }
 
 /// Secrets are shown as "secret A", "secret B": which ones match, never the values. Most

@@ -51,10 +51,12 @@ extension RuleEngine {
         let host = InventoryHost(name: example.name, roles: roles, services: rule.services,
                                  vars: rule.examples.vars.merging(example.vars) { _, own in own })
         var files: [String: FileState] = [:]
+        let includes = ExampleIncludes(files: example.files)
         for (path, text) in example.files {
             let format = ruleSet.format(forFile: path) ?? .osloINI
             do {
-                files[path] = .parsed(try DocumentParser.parse(text: text, path: path, format: format, secrets: ruleSet.secrets))
+                files[path] = .parsed(try DocumentParser.parse(text: text, path: path, format: format, secrets: ruleSet.secrets,
+                                                               includes: includes))
             } catch let diagnostic as Diagnostic {
                 files[path] = .unparseable(diagnostic)
             } catch {
@@ -64,5 +66,22 @@ extension RuleEngine {
         var facts: [HostFact: String] = [:]
         for (name, value) in example.facts { if let fact = HostFact(rawValue: name) { facts[fact] = value } }
         return HostEvidence(host: host, files: files, facts: facts)
+    }
+}
+
+/// Includes of an example resolved among the example's own files: a directory exists when an
+/// example file lies in it (so a my.cnf example can include conf.d/, or miss it).
+private struct ExampleIncludes: IncludeResolver {
+    let files: [String: String]
+
+    func read(_ path: String) -> IncludeRead {
+        files[path].map { .content(Array($0.utf8)) } ?? .missing
+    }
+
+    func list(_ directory: String) -> DirectoryRead {
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        let names = files.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+            .filter { !$0.contains("/") }
+        return names.isEmpty ? .missing : .entries(names.sorted())
     }
 }

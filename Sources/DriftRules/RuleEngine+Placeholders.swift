@@ -1,9 +1,10 @@
 import DriftCore
 
 extension RuleEngine {
-    /// Every value of every parsed file on the host that still holds a guide placeholder
-    /// fails; a file without any passes. Keys already covered by a `not-placeholder` rule are
-    /// left to that rule, so one placeholder is reported once.
+    /// Every value of every parsed file on the host that still holds a guide placeholder fails,
+    /// and so does every secret (by key, or a password inside a URL) whose value is weak; a file
+    /// without any passes. Keys already covered by a `not-placeholder` rule are left to that
+    /// rule, so one placeholder is reported once.
     func scanPlaceholders(_ rule: Rule, on evidence: HostEvidence) -> [Finding] {
         var covered = Set<String>()
         for other in rules(for: evidence.host) {
@@ -17,17 +18,25 @@ extension RuleEngine {
             var found = false
             for entry in document.entries {
                 let identity = path + "\u{0}" + (entry.section ?? "") + "\u{0}" + document.format.normalizedKey(entry.key)
-                guard !covered.contains(identity), let token = ruleSet.placeholders(in: ValueMatching.plain(entry.value)).first
-                else { continue }
-                found = true
+                guard !covered.contains(identity) else { continue }
                 let shown = show(entry.value.text, key: entry.key)
+                let message: String, fix: String
+                if let token = ruleSet.placeholders(in: ValueMatching.plain(entry.value)).first {
+                    message = shown.masked ? "'\(entry.key)' still holds a guide placeholder"
+                        : "'\(entry.key)' still holds the guide placeholder '\(token)'"
+                    fix = "replace the placeholder with the real value"
+                } else if shown.masked, let weakness = weakSecrets.weakness(of: entry.value.text, user: user(of: entry, in: document)) {
+                    message = "'\(entry.key)' \(weakness)"
+                    fix = "replace it with a strong secret"
+                } else {
+                    continue
+                }
+                found = true
                 findings.append(Finding(
                     rule: rule.id, title: rule.title, host: evidence.host.name, file: entry.span.file, section: entry.section,
                     key: entry.key, status: .fail, severity: rule.severity, expected: "a real value, not a guide placeholder",
-                    actual: shown.text, line: entry.line,
-                    message: shown.masked ? "'\(entry.key)' still holds a guide placeholder"
-                        : "'\(entry.key)' still holds the guide placeholder '\(token)'",
-                    guide: rule.guide, fix: "replace the placeholder with the real value", secret: shown.masked))
+                    actual: shown.text, line: entry.line, message: message,
+                    guide: rule.guide, fix: fix, secret: shown.masked))
             }
             if !found {
                 findings.append(Finding(
@@ -37,5 +46,13 @@ extension RuleEngine {
             }
         }
         return findings
+    }
+
+    /// The account a secret entry belongs to, from its own section (`admin_user` beside `admin_password`).
+    private func user(of entry: Entry, in document: ConfigDocument) -> String? {
+        for key in WeakSecrets.userKeys(for: entry.key) {
+            if let user = document.effectiveEntry(section: entry.section, key: key) { return user.value.text }
+        }
+        return nil
     }
 }

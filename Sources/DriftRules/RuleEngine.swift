@@ -9,11 +9,13 @@ public struct RuleEngine: Sendable {
     public let architecture: NetworkingVariant
     /// Each rule's position in the rule set, by id: observations name their rule by it.
     let ruleIndex: [String: Int]
+    let weakSecrets: WeakSecrets
 
     public init(ruleSet: RuleSet, architecture: NetworkingVariant) {
         self.ruleSet = ruleSet
         self.architecture = architecture
         ruleIndex = Dictionary(ruleSet.rules.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        weakSecrets = WeakSecrets(words: ruleSet.weakSecrets, placeholders: ruleSet.placeholders)
     }
 
     /// Rules concerning the host's roles and the cloud's networking variant.
@@ -80,21 +82,24 @@ public struct RuleEngine: Sendable {
     /// here; fleet-scoped consistency checks only observe, for `FleetComparison`.
     public func evaluate(host evidence: HostEvidence, directory: FleetDirectory) -> HostEvaluation {
         let services = services(of: evidence)
+        let resolver = resolver(for: evidence, directory: directory)
         var findings: [Finding] = []
         var observations: [FleetObservation] = []
         for rule in rules(for: evidence.host) {
             var ruleFindings: [Finding]
             switch rule.check {
             case .value(let check):
-                findings.append(evaluate(rule, check, on: evidence, services: services))
+                findings.append(evaluate(rule, check, on: evidence, services: services, resolver: resolver))
                 continue
+            case .programErrors(let file):
+                ruleFindings = checkProgramErrors(rule, file: file, on: evidence)
             case .placeholderScan:
                 ruleFindings = scanPlaceholders(rule, on: evidence)
             case .hostNames(let file):
                 ruleFindings = checkHostNames(rule, file: file, on: evidence, directory: directory)
             case .consistency(let check):
                 let observed = observe(rule, index: ruleIndex[rule.id] ?? 0, check, on: evidence, services: services,
-                                       directory: directory)
+                                       directory: directory, resolver: resolver)
                 guard check.scope == .host else {
                     observations += observed
                     continue
@@ -107,8 +112,8 @@ public struct RuleEngine: Sendable {
         return HostEvaluation(findings: findings, observations: observations)
     }
 
-    /// Whether a rule is gated away on a host: a service it does not run, or a fact that does not hold.
-    /// Returns the skip message, or `nil` when the rule applies; throws an error message when the fact is unknown.
+    /// Whether a rule is gated away on a host: a service it does not run, or a fact that does not hold
+    /// (`skip` with the reason), or a fact it depends on that is not known (`unknown`).
     func gate(_ rule: Rule, on evidence: HostEvidence, services: Set<GuideService>) -> GateResult {
         if !rule.services.isEmpty, rule.services.isDisjoint(with: services) {
             let names = rule.services.sorted().map(\.rawValue).joined(separator: " or ")
@@ -118,7 +123,7 @@ public struct RuleEngine: Sendable {
         }
         if let when = rule.when {
             guard let value = evidence.facts[when.fact] else {
-                return .unknown("cannot tell the host's \(when.fact.rawValue): '\(when.fact.source)' was not read")
+                return .unknown("cannot tell the host's \(when.fact.rawValue) ('\(when.fact.source)' was not read)")
             }
             if !when.values.contains(value) {
                 return .skip("applies only when \(when.fact.rawValue) is \(when.values.joined(separator: " or ")) (this host: \(value))")
@@ -130,8 +135,18 @@ public struct RuleEngine: Sendable {
     enum GateResult {
         case applies
         case skip(String)
+        /// The fact the rule depends on is not known: the check decides only if its value
+        /// passes (then it holds whatever the fact is).
         case unknown(String)
     }
+
+    /// The resolver for one host: its /etc/hosts, then the inventory's addresses.
+    func resolver(for evidence: HostEvidence, directory: FleetDirectory) -> NodeResolver {
+        NodeResolver(host: evidence.host, hostsFile: evidence.document(RuleEngine.hostsFile), directory: directory)
+    }
+
+    /// The file names resolve through on every node.
+    public static let hostsFile = "/etc/hosts"
 
     /// Evaluates one value rule against one state of its file, as on a host with those services.
     public func evaluate(_ rule: Rule, on host: InventoryHost, file: FileState, services: Set<GuideService>,
@@ -140,29 +155,34 @@ public struct RuleEngine: Sendable {
         return evaluate(rule, check, on: HostEvidence(host: host, files: [check.file: file], facts: facts), services: services)
     }
 
-    /// Evaluates one value rule on one host.
-    public func evaluate(_ rule: Rule, _ check: ValueCheck, on evidence: HostEvidence, services: Set<GuideService>) -> Finding {
+    /// Evaluates one value rule on one host; `resolver` (by default the host's /etc/hosts and
+    /// the host's own variables) decides which host names and addresses are the same.
+    public func evaluate(_ rule: Rule, _ check: ValueCheck, on evidence: HostEvidence, services: Set<GuideService>,
+                         resolver: NodeResolver? = nil) -> Finding {
         let host = evidence.host
         var finding = Finding(
             rule: rule.id, title: rule.title, host: host.name, file: check.file, section: check.section, key: check.key,
             status: .error, severity: rule.severity, expected: nil, actual: nil, line: nil, message: "",
             guide: rule.guide, fix: try? rule.fix?.render(host.vars), category: rule.category)
 
+        var unknownFact: String?
         switch gate(rule, on: evidence, services: services) {
         case .skip(let message):
             finding.status = .skipped
             finding.message = message
             return finding
         case .unknown(let message):
-            finding.message = message
-            return finding
+            // Only a check whose outcome depends on the fact needs it: a value that passes
+            // passes whatever the fact is (virt_type = qemu works on any CPU).
+            unknownFact = message
         case .applies:
             break
         }
 
-        let outcome: Outcome
+        var outcome: Outcome
         do {
-            outcome = try ValueMatching(engine: self, rule: rule, check: check, vars: host.vars)
+            let resolver = resolver ?? self.resolver(for: evidence, directory: FleetDirectory(hosts: [host]))
+            outcome = try ValueMatching(engine: self, rule: rule, check: check, vars: host.vars, resolver: resolver)
                 .check(evidence.files[check.file] ?? .missing)
         } catch let missing as Template.MissingVariable {
             finding.message = "rule needs inventory variable '\(missing.name)', which host '\(host.name)' does not define"
@@ -171,7 +191,17 @@ public struct RuleEngine: Sendable {
             finding.message = "\(error)"
             return finding
         }
+        if let unknownFact, let when = rule.when {
+            if outcome.status == .pass {
+                outcome.message += "; right whatever the host's \(when.fact.rawValue) ('\(when.fact.source)' was not read)"
+            } else {
+                outcome.status = .error
+                outcome.message = "the check applies only when \(when.fact.rawValue) is \(when.values.joined(separator: " or ")), "
+                    + "and \(unknownFact); where it applies, it fails: \(outcome.message)"
+            }
+        }
         finding.status = outcome.status
+        finding.origin = outcome.origin
         finding.expected = outcome.expected
         finding.actual = outcome.actual
         finding.line = outcome.entry?.line ?? outcome.line
@@ -201,9 +231,13 @@ struct Outcome {
     var masked = false
     /// What to write instead, with values from the file; replaces the rule's own rendering when set.
     var fix: String?
+    /// Where the judged value came from, when not from the file under the option's own name.
+    var origin: ValueOrigin?
+    /// Why another spelling was accepted ("'10.0.0.11', which is controller on this node").
+    var note: String?
 
     init(status: FindingStatus, expected: String?, actual: String? = nil, entry: Entry? = nil, line: Int? = nil,
-         message: String, masked: Bool = false, fix: String? = nil) {
+         message: String, masked: Bool = false, fix: String? = nil, origin: ValueOrigin? = nil) {
         self.status = status
         self.expected = expected
         self.actual = actual
@@ -212,5 +246,6 @@ struct Outcome {
         self.message = message
         self.masked = masked
         self.fix = fix
+        self.origin = origin
     }
 }

@@ -5,12 +5,12 @@ import Yams
 
 extension RuleSet {
     static let fileFields = ["description", "file", "format", "defaults", "rules", "secrets", "placeholders", "services",
-                             "upgrade"]
-    static let defaultFields = ["section", "roles", "networking", "services", "severity", "guide", "example-vars"]
-    static let commonRuleFields = ["id", "title", "roles", "networking", "services", "when", "severity", "rationale", "guide",
-                                   "quote", "fix", "reading", "examples", "each", "source"]
+                             "upgrade", "release", "options", "weak-secrets"]
+    static let defaultFields = ["section", "roles", "except-roles", "networking", "services", "severity", "guide", "example-vars"]
+    static let commonRuleFields = ["id", "title", "roles", "except-roles", "networking", "services", "when", "severity",
+                                   "rationale", "guide", "quote", "fix", "reading", "examples", "each", "source"]
     static let valueRuleFields = ["file", "format", "section", "key", "type"] + Matcher.names
-    static let consistencyFields = ["consistent", "scope", "values", "reference", "owner", "type"]
+    static let consistencyFields = ["consistent", "scope", "values", "reference", "owner", "type", "compare-defaults"]
     static let sourceFields = ["file", "format", "section", "key", "roles", "transform"]
     static let guideFields = ["chapter", "section", "step"]
     static let movedFields = ["section", "key", "value", "old-key", "replaces"]
@@ -82,6 +82,21 @@ extension RuleSet {
                 serviceMarkers[service, default: []] += try pair.value.stringList()
             }
         }
+        if let field = top["weak-secrets"] {
+            for item in try field.list() {
+                let word = try item.string()
+                if word.trimmed().isEmpty { throw item.error("a weak secret must not be empty") }
+                if !weakSecrets.contains(where: { $0.lowercased() == word.lowercased() }) { weakSecrets.append(word) }
+            }
+        }
+        if let field = top["release"] {
+            let release = try field.string()
+            if let other = options.release, other != release.lowercased() {
+                throw field.error("the defaults table describes release '\(other)'; this file says '\(release)'")
+            }
+            options.release = release.lowercased()
+        }
+        if let field = top["options"] { try readOptions(field) }
         var upgrade: UpgradeTarget?
         if let field = top["upgrade"] {
             let target = try Self.readUpgrade(field)
@@ -225,6 +240,7 @@ extension RuleSet {
         var format: ConfigFormat?
         var section: String?
         var roles: Set<Role>?
+        var exceptRoles: Set<Role>?
         var networking: NetworkingVariant?
         var services: Set<GuideService>?
         var severity: Severity?
@@ -241,6 +257,7 @@ extension RuleSet {
             try defaults.rejectUnknownKeys(allowed: RuleSet.defaultFields)
             section = try defaults["section"]?.string()
             roles = try defaults["roles"].map(RuleSet.readRoles)
+            exceptRoles = try defaults["except-roles"].map(RuleSet.readRoles)
             networking = try defaults["networking"].flatMap(RuleSet.readNetworking)
             services = try defaults["services"].map(RuleSet.readServices)
             severity = try defaults["severity"]?.choice(Severity.self, noun: "severity")
@@ -288,8 +305,14 @@ extension RuleSet {
                 let file = try map["file"].map(Self.readPath) ?? context.file ?? "/etc/hosts"
                 check = .hostNames(file: file)
                 ruleFile = file
+            case "program-errors":
+                guard let file = try map["file"].map(Self.readPath) ?? context.file else {
+                    throw scan.error("scan 'program-errors' needs the file it checks ('file')")
+                }
+                check = .programErrors(file: file)
+                ruleFile = file
             default:
-                throw scan.error("unknown scan '\(try scan.string())' (valid: placeholders, host-names)")
+                throw scan.error("unknown scan '\(try scan.string())' (valid: placeholders, host-names, program-errors)")
             }
         } else {
             let value = try readValueCheck(map, field: field, context: context)
@@ -330,6 +353,7 @@ extension RuleSet {
             title: try map.require("title").string(),
             check: check,
             roles: try map["roles"].map(Self.readRoles) ?? context.roles ?? [],
+            exceptRoles: try map["except-roles"].map(Self.readRoles) ?? context.exceptRoles ?? [],
             networking: try map["networking"].map(Self.readNetworking) ?? context.networking,
             services: try map["services"].map(Self.readServices) ?? context.services ?? [],
             when: when,
@@ -391,7 +415,8 @@ extension RuleSet {
         if kind == .included, reference == nil { throw field.error("'included' needs 'reference': the source whose value must be included") }
         return ConsistencyCheck(kind: kind, scope: scope, sources: sources, reference: reference,
                                 owner: try map["owner"].map(Self.readTemplate),
-                                valueType: try map["type"]?.choice(ValueType.self, noun: "type") ?? .string)
+                                valueType: try map["type"]?.choice(ValueType.self, noun: "type") ?? .string,
+                                comparesDefaults: try map["compare-defaults"]?.bool() ?? false)
     }
 
     /// An example: a file's text, `{files, facts, vars}` for one host, or `{hosts: {name: {…}}}`.

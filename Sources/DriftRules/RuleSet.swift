@@ -14,6 +14,12 @@ public struct RuleSet: Sendable {
     public var sources: [String]
     /// The upgrade packs among them (files with `upgrade: {from, to}`).
     public var upgrades: [UpgradePack] = []
+    /// What each option the rules read is when a file does not set it (`Rules/defaults.yaml`).
+    public var options = OptionTable()
+    /// Values no secret may have: words every attacker tries first and well-known defaults
+    /// (`guest` for RabbitMQ). A secret equal to one, to a placeholder in any case, or to its
+    /// own user's name fails like a placeholder.
+    public var weakSecrets: [String] = []
 
     public init(rules: [Rule] = [], placeholders: [String] = [], secrets: SecretPolicy = SecretPolicy(keyPatterns: []),
                 serviceMarkers: [GuideService: [String]] = [:], sources: [String] = []) {

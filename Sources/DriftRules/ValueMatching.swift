@@ -7,16 +7,28 @@ struct ValueMatching {
     let check: ValueCheck
     let vars: [String: String]
 
+    /// Resolves host names as the checked node does; `nil` compares host names as text.
+    let resolver: NodeResolver?
+
     func check(_ file: FileState) throws -> Outcome {
         var outcome = try match(file)
         // What to write instead, with the values found in the file (masked when secret).
         if let fix = rule.fix {
             var document: ConfigDocument?
             if case .parsed(let parsed) = file { document = parsed }
-            let entry = document?.effectiveEntry(section: check.section, key: check.key)
+            let entry = document.flatMap { effectiveValue(in: $0).entry }
             outcome.fix = try render(fix, in: document, entry: entry).shown
         }
         return outcome
+    }
+
+    /// Guide rules judge what Icehouse reads, defaults and deprecated names included; upgrade
+    /// checks judge the file's own spelling, which is what the next release reads differently.
+    private var appliesDefaults: Bool { rule.upgrade == nil }
+
+    private func effectiveValue(in document: ConfigDocument) -> EffectiveValue {
+        engine.ruleSet.options.effective(in: document, file: check.file, section: check.section, key: check.key,
+                                         applyDefaults: appliesDefaults)
     }
 
     private func match(_ file: FileState) throws -> Outcome {
@@ -41,88 +53,95 @@ struct ValueMatching {
         return try match(in: document, expected: expected)
     }
 
+    /// One value a matcher looks at: a file's entry, or the program's default (no entry).
+    private struct Candidate {
+        var value: ConfigValue
+        var entry: Entry?
+    }
+
     private func match(in document: ConfigDocument, expected: String?) throws -> Outcome {
-        // Key '*': every entry of the file (or of the section).
-        let occurrences = check.key == "*"
-            ? document.entries.filter { entry in
+        let place = check.section.map { " in [\($0)]" } ?? ""
+        let key = check.key
+        // Key '*': every entry of the file (or of the section); no option, so no default.
+        if check.key == "*" {
+            let entries = document.entries.filter { entry in
                 guard let section = check.section else { return true }
                 return entry.section.map { document.format.sectionMatches($0, wanted: section) } ?? false
             }
-            : document.entries(section: check.section, key: check.key)
-        // The value a single-valued option takes, as the program picks it (last, first, or Paste's DEFAULT rule).
-        let effective = document.effectiveEntry(section: check.section, key: check.key)
-        let place = check.section.map { " in [\($0)]" } ?? ""
-        let key = check.key
-        let notSet = Outcome(status: .fail, expected: expected, message: "'\(key)' is not set\(place)")
-        let type = check.effectiveType
+            return try matchNoneEqual(entries.map { Candidate(value: $0.value, entry: $0) }, expected: expected, all: true)
+        }
+        let effective = effectiveValue(in: document)
+        let origin = effective.origin(section: check.section, key: check.key)
+        let comparator = ValueComparator(type: check.valueType ?? effective.definition?.valueType ?? check.effectiveType,
+                                         aliases: effective.definition?.aliases ?? [:], resolver: resolver)
+        // The value a single-valued option takes, as the program picks it, else its default.
+        let single = effective.entry.map { Candidate(value: $0.value, entry: $0) }
+            ?? effective.defaultValue.map { Candidate(value: .string($0), entry: nil) }
+        // Every value of a multi-valued option (the default standing for them when none is written).
+        let all = effective.occurrences.isEmpty
+            ? (effective.defaultValue.map { [Candidate(value: .string($0), entry: nil)] } ?? [])
+            : effective.occurrences.map { Candidate(value: $0.value, entry: $0) }
+        let notSet = Outcome(status: .fail, expected: expected,
+                             message: effective.notSetClause(key: key, place: place) { show($0) }, origin: origin)
+        var outcome: Outcome
 
         switch check.matcher {
         case .present:
-            guard let entry = effective else { return notSet }
+            guard let entry = effective.entry else {
+                let clause = effective.defaultValue.map { value in
+                    show(value).masked ? "" : " (left to its default '\(value)'\(effective.citation))"
+                } ?? ""
+                return Outcome(status: .fail, expected: expected, message: "'\(key)' is not set\(place)\(clause)", origin: origin)
+            }
             let shown = show(entry)
-            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: entry,
-                           message: "'\(key)' is set", masked: shown.masked)
+            outcome = Outcome(status: .pass, expected: expected, actual: shown.text, entry: entry,
+                              message: "'\(key)' is set", masked: shown.masked)
 
         case .absent:
-            guard let entry = effective else {
+            guard let entry = effective.entry else {
                 return Outcome(status: .pass, expected: expected, message: "'\(key)' is not set\(place)")
             }
             let shown = show(entry)
-            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
-                           message: "'\(key)' is set but should not be", masked: shown.masked)
+            outcome = Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
+                              message: "'\(key)' is set but should not be", masked: shown.masked)
 
         case .equals(let template):
-            guard let entry = effective else { return notSet }
-            return compare(entry, against: [try template.render(vars)], type: type, expected: expected)
+            guard let single else { return notSet }
+            outcome = compare(single, against: [try template.render(vars)], comparator: comparator, expected: expected)
 
         case .oneOf(let templates):
-            guard let entry = effective else { return notSet }
-            return compare(entry, against: try renderAvailable(templates), type: type, expected: expected)
+            guard let single else { return notSet }
+            outcome = compare(single, against: try renderAvailable(templates), comparator: comparator, expected: expected)
 
         case .regex(let pattern):
-            guard let entry = effective else { return notSet }
-            let shown = show(entry)
-            let matches = pattern.matchesWhole(entry.value.text)
-            return Outcome(status: matches ? .pass : .fail, expected: expected, actual: shown.text, entry: entry,
-                           message: matches ? "'\(key)' matches /\(pattern.pattern)/"
-                               : "'\(shown.text)' does not match /\(pattern.pattern)/", masked: shown.masked)
+            guard let single else { return notSet }
+            let shown = show(single.value.text)
+            let matches = pattern.matchesWhole(single.value.text)
+            outcome = Outcome(status: matches ? .pass : .fail, expected: expected, actual: shown.text, entry: single.entry,
+                              message: matches ? "'\(key)' matches /\(pattern.pattern)/"
+                                  : "'\(shown.text)' does not match /\(pattern.pattern)/", masked: shown.masked)
 
         case .anyMatch(let pattern):
-            guard !occurrences.isEmpty else { return notSet }
-            let shownAll = occurrences.map(show)
+            guard !all.isEmpty else { return notSet }
+            let shownAll = all.map { show($0.value.text) }
             let masked = shownAll.contains { $0.masked }
-            if let entry = occurrences.first(where: { pattern.matchesWhole(Self.plain($0.value)) }) {
-                return Outcome(status: .pass, expected: expected, actual: show(entry).text, entry: entry,
-                               message: "a '\(key)' line matches /\(pattern.pattern)/", masked: masked)
+            if let candidate = all.first(where: { pattern.matchesWhole(Self.plain($0.value)) }) {
+                outcome = Outcome(status: .pass, expected: expected, actual: show(candidate.value.text).text,
+                                  entry: candidate.entry, message: "a '\(key)' line matches /\(pattern.pattern)/", masked: masked)
+            } else {
+                outcome = Outcome(status: .fail, expected: expected, actual: shownAll.map(\.text).joined(separator: "\n"),
+                                  entry: all.last?.entry, message: "no '\(key)' line matches /\(pattern.pattern)/", masked: masked)
             }
-            return Outcome(status: .fail, expected: expected, actual: shownAll.map(\.text).joined(separator: "\n"),
-                           entry: occurrences.last, message: "no '\(key)' line matches /\(pattern.pattern)/", masked: masked)
 
         case .contains(let template):
-            guard !occurrences.isEmpty else { return notSet }
-            let wantedText = try template.render(vars)
-            let elementType = type.elementType
-            let wanted = elementType.normalize(wantedText)
-            let shownAll = occurrences.map(show)
-            let actual = shownAll.map(\.text).joined(separator: "\n")
-            let masked = shownAll.contains { $0.masked }
-            let wantedShown = masked ? SecretPolicy.maskText : wantedText
-            for entry in occurrences {
-                let candidates = type.elements(of: entry.value)
-                if wanted != nil, candidates.contains(where: { elementType.normalize($0) == wanted }) {
-                    return Outcome(status: .pass, expected: expected, actual: actual, entry: entry,
-                                   message: "'\(key)' includes '\(wantedShown)'", masked: masked)
-                }
-            }
-            let found = shownAll.map { "'\($0.text)'" }.joined(separator: ", ")
-            return Outcome(status: .fail, expected: expected, actual: actual, entry: occurrences.last,
-                           message: "no value of '\(key)' is '\(wantedShown)' (found \(found))", masked: masked)
+            guard !all.isEmpty else { return notSet }
+            outcome = contains(try template.render(vars), in: all, comparator: comparator, expected: expected)
 
         case .orderedSubsequence(let templates), .endsWith(let templates):
-            guard let entry = effective else { return notSet }
+            guard let single else { return notSet }
             let wanted = try templates.map { try $0.render(vars) }
-            let items = ValueType.list.elements(of: entry.value)
-            let shown = show(entry)
+            let items = ValueType.list.elements(of: single.value).map { comparator.canonical($0) }
+            let shown = show(single.value.text)
             let holds: Bool
             if case .endsWith = check.matcher {
                 holds = items.count >= wanted.count && Array(items.suffix(wanted.count)) == wanted
@@ -132,43 +151,133 @@ struct ValueMatching {
                 holds = remaining.isEmpty
             }
             let description = "[" + wanted.joined(separator: ", ") + "]"
-            return Outcome(status: holds ? .pass : .fail, expected: expected, actual: shown.text, entry: entry,
-                           message: holds ? "'\(key)' \(expected ?? description)"
-                               : "expected '\(key)' to be \(expected ?? description), found \(shown.text)",
-                           masked: shown.masked)
+            outcome = Outcome(status: holds ? .pass : .fail, expected: expected, actual: shown.text, entry: single.entry,
+                              message: holds ? "'\(key)' \(expected ?? description)"
+                                  : "expected '\(key)' to be \(expected ?? description), found \(shown.text)",
+                              masked: shown.masked)
 
-        case .noneEqual(let template):
-            let unwanted = try template.render(vars)
-            let wanted = type.normalize(unwanted)
-            if let entry = occurrences.first(where: { type.normalize($0.value) == wanted }) {
-                let shown = show(entry)
-                return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
-                               message: "'\(entry.key)' is '\(shown.text)'", masked: shown.masked)
-            }
-            return Outcome(status: .pass, expected: expected,
-                           message: key == "*" ? "no value is '\(unwanted)'" : "no '\(key)' is '\(unwanted)'")
+        case .noneEqual:
+            outcome = try matchNoneEqual(all, expected: expected, all: false, comparator: comparator)
 
         case .movedTo(let moved):
-            guard let entry = effective else {
+            guard let entry = document.effectiveEntry(section: check.section, key: check.key) else {
                 return Outcome(status: .pass, expected: expected, message: "'\(key)' is not set\(place)")
             }
             return try matchMoved(moved, entry: entry, in: document)
 
         case .notPlaceholder:
-            guard let last = effective ?? occurrences.last else { return notSet }
-            for entry in occurrences {
-                guard let token = engine.ruleSet.placeholders(in: entry.value.text).first else { continue }
-                let shown = show(entry)
-                let message = shown.masked
-                    ? "'\(key)' still holds a guide placeholder; set the real value"
-                    : "'\(key)' still holds the guide placeholder '\(token)'"
-                return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
-                               message: message, masked: shown.masked)
-            }
-            let shown = show(last)
-            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: last,
-                           message: "'\(key)' is set and is not a guide placeholder", masked: shown.masked)
+            outcome = notPlaceholder(effective, in: document, expected: expected, notSet: notSet)
         }
+        return explained(outcome, by: effective, origin: origin)
+    }
+
+    /// Says where a value that is not simply written under the option's name came from: the
+    /// default (with its source) or the deprecated name.
+    private func explained(_ outcome: Outcome, by effective: EffectiveValue, origin: ValueOrigin?) -> Outcome {
+        var outcome = outcome
+        outcome.origin = outcome.origin ?? origin
+        let place = check.section.map { " in [\($0)]" } ?? ""
+        if effective.isDefault, outcome.entry == nil, outcome.status == .pass || outcome.status == .fail {
+            let clause = effective.notSetClause(key: check.key, place: place) { show($0) }
+            let wanted: String
+            if case .equals = check.matcher { wanted = outcome.expected.map { "'\($0)'" } ?? "another value" } else {
+                wanted = outcome.expected ?? "another value"
+            }
+            outcome.message = outcome.status == .pass ? clause + (outcome.note.map { "; that is \($0)" } ?? "")
+                : "\(clause); expected \(wanted)"
+        } else if outcome.entry != nil {
+            outcome.message += effective.deprecatedClause
+        }
+        return outcome
+    }
+
+    private func contains(_ wantedText: String, in all: [Candidate], comparator: ValueComparator, expected: String?) -> Outcome {
+        let key = check.key
+        let element = comparator.forElements
+        let shownAll = all.map { show($0.value.text) }
+        let actual = shownAll.map(\.text).joined(separator: "\n")
+        let masked = shownAll.contains { $0.masked }
+        let wantedShown = masked ? SecretPolicy.maskText : wantedText
+        var equivalent: (Candidate, String)?
+        for candidate in all {
+            for item in comparator.type.elements(of: candidate.value) {
+                switch element.match(.string(item), wantedText) {
+                case .same?:
+                    return Outcome(status: .pass, expected: expected, actual: actual, entry: candidate.entry,
+                                   message: "'\(key)' includes '\(wantedShown)'", masked: masked)
+                case .equivalent(let note)?:
+                    if equivalent == nil { equivalent = (candidate, note) }
+                case nil:
+                    continue
+                }
+            }
+        }
+        if let (candidate, note) = equivalent {
+            var outcome = Outcome(status: .pass, expected: expected, actual: actual, entry: candidate.entry,
+                                  message: "'\(key)' includes \(note)", masked: masked)
+            outcome.note = note
+            return outcome
+        }
+        let found = shownAll.map { "'\($0.text)'" }.joined(separator: ", ")
+        return Outcome(status: .fail, expected: expected, actual: actual, entry: all.last?.entry,
+                       message: "no value of '\(key)' is '\(wantedShown)' (found \(found))", masked: masked)
+    }
+
+    private func matchNoneEqual(_ all: [Candidate], expected: String?, all everyEntry: Bool,
+                                comparator: ValueComparator? = nil) throws -> Outcome {
+        guard case .noneEqual(let template) = check.matcher else {
+            return Outcome(status: .error, expected: expected, message: "key '*' needs 'none-equal'")
+        }
+        let unwanted = try template.render(vars)
+        let comparator = comparator ?? ValueComparator(type: check.effectiveType, aliases: [:], resolver: nil)
+        if let candidate = all.first(where: { comparator.normalize($0.value) == comparator.normalize(unwanted) }) {
+            let shown = show(candidate.value.text)
+            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: candidate.entry,
+                           message: "'\(candidate.entry?.key ?? check.key)' is '\(shown.text)'", masked: shown.masked)
+        }
+        return Outcome(status: .pass, expected: expected,
+                       message: everyEntry ? "no value is '\(unwanted)'" : "no '\(check.key)' is '\(unwanted)'")
+    }
+
+    /// A secret must be set, hold no guide placeholder, and not be weak (a well-known word, a
+    /// placeholder in other case, its user's own name, or empty); the value is never shown.
+    private func notPlaceholder(_ effective: EffectiveValue, in document: ConfigDocument, expected: String?,
+                                notSet: Outcome) -> Outcome {
+        let key = check.key
+        guard let last = effective.entry ?? effective.occurrences.last else {
+            guard effective.defaultValue != nil else { return notSet }
+            // The program's default secret is in its public code: as good as none.
+            var outcome = notSet
+            outcome.message += "; set a real value"
+            return outcome
+        }
+        for entry in effective.occurrences {
+            guard let token = engine.ruleSet.placeholders(in: entry.value.text).first else { continue }
+            let shown = show(entry)
+            let message = shown.masked
+                ? "'\(key)' still holds a guide placeholder; set the real value"
+                : "'\(key)' still holds the guide placeholder '\(token)'"
+            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
+                           message: message, masked: shown.masked)
+        }
+        let shown = show(last)
+        if engine.ruleSet.secrets.isSecret(key: key) || shown.masked,
+           let weakness = engine.weakSecrets.weakness(of: last.value.text, user: user(of: key, in: document)) {
+            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: last,
+                           message: "'\(key)' \(weakness); set a strong secret", masked: true)
+        }
+        return Outcome(status: .pass, expected: expected, actual: shown.text, entry: last,
+                       message: "'\(key)' is set and is not a guide placeholder", masked: shown.masked)
+    }
+
+    /// The account a secret key belongs to, from the same section (`admin_user` for
+    /// `admin_password`), with its default when the file leaves it unset.
+    private func user(of key: String, in document: ConfigDocument) -> String? {
+        for candidate in WeakSecrets.userKeys(for: key) {
+            let value = engine.ruleSet.options.effective(in: document, file: check.file, section: check.section, key: candidate)
+            if let text = value.value?.text { return text }
+        }
+        return nil
     }
 
     /// An option the next release reads elsewhere is set here: say where it goes, with its value.
@@ -243,20 +352,37 @@ struct ValueMatching {
         return (raw, safe, masked || safe != shown)
     }
 
-    /// Compares the value the program uses with the accepted values, typed as the rule says.
-    private func compare(_ entry: Entry, against wanted: [String], type: ValueType, expected: String?) -> Outcome {
-        let shown = show(entry)
-        guard let actual = type.normalize(entry.value) else {
-            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
-                           message: "'\(shown.text)' is not a valid \(type.rawValue) value for '\(check.key)'", masked: shown.masked)
+    /// Compares the value the program uses with the accepted values, typed as the rule (or the
+    /// option) says; a spelling the node resolves to the same host passes and says so.
+    private func compare(_ candidate: Candidate, against wanted: [String], comparator: ValueComparator,
+                         expected: String?) -> Outcome {
+        let shown = show(candidate.value.text)
+        guard comparator.normalize(candidate.value) != nil else {
+            return Outcome(status: .fail, expected: expected, actual: shown.text, entry: candidate.entry,
+                           message: "'\(shown.text)' is not a valid \(comparator.type.rawValue) value for '\(check.key)'",
+                           masked: shown.masked)
         }
-        if wanted.compactMap({ type.normalize($0) }).contains(actual) {
-            return Outcome(status: .pass, expected: expected, actual: shown.text, entry: entry,
-                           message: "'\(check.key)' is '\(shown.text)'", masked: shown.masked)
+        var equivalent: String?
+        for option in wanted {
+            switch comparator.match(candidate.value, option) {
+            case .same?:
+                return Outcome(status: .pass, expected: expected, actual: shown.text, entry: candidate.entry,
+                               message: "'\(check.key)' is '\(shown.text)'", masked: shown.masked)
+            case .equivalent(let note)?:
+                equivalent = equivalent ?? note
+            case nil:
+                continue
+            }
+        }
+        if let equivalent {
+            var outcome = Outcome(status: .pass, expected: expected, actual: shown.text, entry: candidate.entry,
+                                  message: "'\(check.key)' is \(shown.masked ? "set" : equivalent)", masked: shown.masked)
+            outcome.note = shown.masked ? nil : equivalent
+            return outcome
         }
         let quoted: String
         if case .equals = check.matcher { quoted = "'\(expected ?? "?")'" } else { quoted = expected ?? "?" }
-        return Outcome(status: .fail, expected: expected, actual: shown.text, entry: entry,
+        return Outcome(status: .fail, expected: expected, actual: shown.text, entry: candidate.entry,
                        message: "expected \(quoted), found '\(shown.text)'", masked: shown.masked)
     }
 
@@ -294,6 +420,10 @@ struct ValueMatching {
 
     private func show(_ entry: Entry) -> (text: String, masked: Bool) {
         engine.show(entry.value.text, key: check.key)
+    }
+
+    private func show(_ text: String) -> (text: String, masked: Bool) {
+        engine.show(text, key: check.key)
     }
 
     /// A value as one line of text: list elements joined by spaces (an ntp or crontab line).

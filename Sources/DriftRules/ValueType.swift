@@ -17,6 +17,25 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     case set
     /// A file system path: repeated and trailing slashes do not count (`/srv/node/` is `/srv/node`).
     case path
+    /// A host the node connects to: names compare without case, a name equals the address the
+    /// node's own /etc/hosts (then the inventory) gives it, and when the expected host is the node
+    /// itself, loopback (`localhost`, `127.0.0.1`) reaches it too.
+    case host
+    /// An address the node listens on or gives to others (`bind-address`, `vncserver_proxyclient_address`):
+    /// as `host`, but loopback is only loopback, never the node's other addresses.
+    case address
+    /// A URL the node connects to, compared component by component: scheme without case, the host
+    /// as `host`, the port with the scheme's default filled in, the path exactly (a client may join
+    /// paths to it).
+    case url
+    /// An Identity Service URL given to keystoneclient, which strips trailing slashes: as `url`,
+    /// with `/v2.0/` equal to `/v2.0`.
+    case authURL = "auth-url"
+    /// A URL the node gives to others (a console URL for browsers, the Identity endpoint it
+    /// announces to clients): as `url`, with the host as `address`.
+    case announcedURL = "announced-url"
+    /// Text the program compares without regard to case (MySQL storage engine and character set names).
+    case caseless
 
     public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
@@ -59,6 +78,30 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
             guard !trimmed.isEmpty else { return .string("") }
             let components = trimmed.split(separator: "/").filter { $0 != "." }
             return .string((trimmed.hasPrefix("/") ? "/" : "") + components.joined(separator: "/"))
+        case .host, .address:
+            let trimmed = text.trimmed()
+            return .string(NodeResolver.canonicalAddress(trimmed) ?? NodeResolver.canonicalName(trimmed))
+        case .url, .authURL, .announcedURL:
+            return URLParts(text, trimsTrailingSlash: self == .authURL).map { .string($0.canonical) }
+        case .caseless:
+            return .string(text.trimmed().lowercased())
+        }
+    }
+
+    /// Whether the type compares host names, which then need the node's resolver.
+    public var comparesHosts: Bool {
+        switch self {
+        case .host, .address, .url, .authURL, .announcedURL: return true
+        default: return false
+        }
+    }
+
+    /// Whether the node itself connects to the host, so that loopback reaches it when the
+    /// expected host is the node (not so for addresses it listens on or announces).
+    var connectsFromNode: Bool {
+        switch self {
+        case .host, .url, .authURL: return true
+        default: return false
         }
     }
 
@@ -70,7 +113,7 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    private static func elements(_ text: String) -> [String] {
+    static func elements(_ text: String) -> [String] {
         text.split(separator: ",").map { String($0).trimmed() }.filter { !$0.isEmpty }
     }
 }
@@ -110,5 +153,70 @@ extension ValueType {
         case .list, .set: return .string
         default: return self
         }
+    }
+}
+
+/// `scheme://[userinfo@]host[:port][/path][?query][#fragment]` in the parts a client uses.
+struct URLParts: Hashable {
+    var scheme: String
+    var userinfo: String?
+    var host: String
+    /// Explicit, or the scheme's default; `nil` when the scheme has none stackdrift knows.
+    var port: Int?
+    var path: String
+    /// `?query#fragment` as written.
+    var rest: String
+
+    /// Ports clients use when a URL names none.
+    static let defaultPorts: [String: Int] = ["http": 80, "https": 443, "amqp": 5672, "mysql": 3306, "mongodb": 27017,
+                                              "postgresql": 5432]
+
+    init?(_ text: String, trimsTrailingSlash: Bool) {
+        let trimmed = text.trimmed()
+        guard let schemeEnd = trimmed.range(of: "://") else { return nil }
+        let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
+        guard let first = scheme.first, first.isLetter,
+              scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else { return nil }
+        var remainder = trimmed[schemeEnd.upperBound...]
+        var rest = ""
+        if let mark = remainder.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            rest = String(remainder[mark...])
+            remainder = remainder[..<mark]
+        }
+        var path = ""
+        if let slash = remainder.firstIndex(of: "/") {
+            path = String(remainder[slash...])
+            remainder = remainder[..<slash]
+        }
+        var userinfo: String?
+        if let at = remainder.lastIndex(of: "@") {
+            userinfo = String(remainder[..<at])
+            remainder = remainder[remainder.index(after: at)...]
+        }
+        let hostPort = RuleEngine.splitHostPort(String(remainder))
+        guard !hostPort.host.isEmpty else { return nil }
+        var port = URLParts.defaultPorts[scheme.split(separator: "+").first.map(String.init) ?? scheme]
+        if let written = hostPort.port {
+            guard let number = Int(written), (0...65535).contains(number) else { return nil }
+            port = number
+        }
+        if trimsTrailingSlash { while path.hasSuffix("/") { path.removeLast() } }
+        self.scheme = scheme
+        self.userinfo = userinfo
+        self.host = hostPort.host
+        self.port = port
+        self.path = path
+        self.rest = rest
+    }
+
+    /// Everything but the host, which is compared as a host name.
+    var withoutHost: String {
+        scheme + "://" + (userinfo.map { $0 + "@" } ?? "") + ":" + (port.map(String.init) ?? "") + path + rest
+    }
+
+    var canonical: String {
+        let host = NodeResolver.canonicalAddress(self.host) ?? NodeResolver.canonicalName(self.host)
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return scheme + "://" + (userinfo.map { $0 + "@" } ?? "") + shownHost + (port.map { ":\($0)" } ?? "") + path + rest
     }
 }

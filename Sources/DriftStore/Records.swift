@@ -36,6 +36,13 @@ struct FindingRecord: Codable, Hashable {
         var column: Int?
     }
 
+    /// Where the judged value came from (`Finding.origin`); absent in findings stored before it existed.
+    struct Origin: Codable, Hashable {
+        var kind: String
+        var option: String
+        var definedAt: [String]
+    }
+
     var rule: String
     var title: String
     var file: String
@@ -54,6 +61,7 @@ struct FindingRecord: Codable, Hashable {
     var category: String
     /// Added in schema 4; absent from older finding sets.
     var items: [String]?
+    var origin: Origin?
 
     init(_ finding: Finding) {
         rule = finding.rule
@@ -76,6 +84,7 @@ struct FindingRecord: Codable, Hashable {
         }
         category = finding.category.rawValue
         items = finding.items
+        origin = finding.origin.map { Origin(kind: $0.kind.rawValue, option: $0.option, definedAt: $0.definedAt) }
     }
 
     func finding(host: String) -> Finding {
@@ -90,6 +99,9 @@ struct FindingRecord: Codable, Hashable {
                        definedAt: SourceLocation(file: $0.file, line: $0.line, column: $0.column))
         }
         finding.items = items
+        finding.origin = origin.flatMap { stored in
+            ValueOrigin.Kind(rawValue: stored.kind).map { ValueOrigin(kind: $0, option: stored.option, definedAt: stored.definedAt) }
+        }
         return finding
     }
 }

@@ -95,8 +95,13 @@ import Testing
         for file in files {
             let bytes = Array(FileManager.default.contents(atPath: file) ?? Data())
             let label = "\(file): \(String(decoding: bytes.prefix(160), as: UTF8.self).debugDescription)"
-            let ours = Result { try DocumentParser.parse(bytes, path: file, format: .mysql, secrets: Self.secrets,
-                                                         includes: LocalIncludeResolver()) }
+            // A document with errors is one the server refuses (its entries are still read): a rejection.
+            let ours = Result { () throws -> ConfigDocument in
+                let document = try DocumentParser.parse(bytes, path: file, format: .mysql, secrets: Self.secrets,
+                                                        includes: LocalIncludeResolver())
+                if let refusal = document.errors.first { throw refusal }
+                return document
+            }
             var groups: [String] = []
             if case .success(let document) = ours {
                 for entry in document.entries where !groups.contains(entry.section ?? "") { groups.append(entry.section ?? "") }

@@ -127,10 +127,15 @@ enum ReportFixture {
                 expected: "10.0.1.31", actual: nil, line: nil, message: "the file does not exist")
     }
 
+    /// Not in the file: the finding judged the program's default and says where it is defined.
     static var absentInSection: Finding {
-        finding("nova.database.connection", "Compute reaches its database", host: "compute1", file: nova,
-                section: "DEFAULT", key: "glance_host", .fail, .medium, expected: "controller", actual: nil, line: nil,
-                message: "'glance_host' is not set in [DEFAULT]")
+        var absent = finding("nova.database.connection", "Compute reaches its database", host: "compute1", file: nova,
+                             section: "DEFAULT", key: "glance_host", .fail, .medium, expected: "controller", actual: nil, line: nil,
+                             message: "'glance_host' is not set in [DEFAULT], so Icehouse reads its default '$my_ip' "
+                                 + "(openstack/nova@2014.1:nova/image/glance.py:43); expected 'controller'")
+        absent.origin = ValueOrigin(kind: .builtinDefault, option: "[DEFAULT] glance_host",
+                                    definedAt: ["openstack/nova@2014.1:nova/image/glance.py:43"])
+        return absent
     }
 
     static var brokenFile: Finding {

@@ -321,11 +321,20 @@ private let examples = "examples: {pass: [{files: {/etc/unused: x}}], fail: [{fi
         #expect(findings.map(\.status) == [expected])
     }
 
-    @Test func anUnknownFactIsAnErrorNotAPass() throws {
+    @Test func anUnknownFactIsAnErrorWhereTheOutcomeDependsOnIt() throws {
         let findings = try evaluate(Self.factRule, [TestHost(
             name: "c", roles: [.compute], files: ["/etc/nova/nova-compute.conf": "[libvirt]\nvirt_type = kvm\n"])])
         #expect(findings.map(\.status) == [.error])
         #expect(findings.first?.message.contains("/proc/cpuinfo") == true)
+        #expect(findings.first?.message.contains("where it applies, it fails: expected 'qemu', found 'kvm'") == true)
+    }
+
+    /// Issue 14: virt_type = qemu works on any CPU, so it passes without /proc/cpuinfo.
+    @Test func aValueRightWhateverTheFactPassesWithoutIt() throws {
+        let findings = try evaluate(Self.factRule, [TestHost(
+            name: "c", roles: [.compute], files: ["/etc/nova/nova-compute.conf": "[libvirt]\nvirt_type = qemu\n"])])
+        #expect(findings.map(\.status) == [.pass])
+        #expect(findings.first?.message.contains("right whatever the host's cpu-virtualization ('/proc/cpuinfo' was not read)") == true)
     }
 
     @Test func cpuFlagsAreReadFromEveryProcessor() {

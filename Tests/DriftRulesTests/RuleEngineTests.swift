@@ -290,7 +290,7 @@ private func evaluate(_ ruleBody: String, _ file: String, host: InventoryHost = 
         expectError(head + base + "regex: \"[\"}\n", line: 3, "invalid regular expression '['")
         expectError(head + base + "equals: \"{{oops\"}\n", line: 3, "unclosed '{{'")
         expectError(head + base + "present: true, roles: [storage]}\n", line: 3, "unknown role 'storage'")
-        expectError(head + base + "equals: x, type: boolean}\n", line: 3, "unknown type 'boolean' (valid: string, bool, int, list, set, path)")
+        expectError(head + base + "equals: x, type: boolean}\n", line: 3, "unknown type 'boolean' (valid: \(ValueType.choices))")
         expectError(head + base + "present: false}\n", line: 3, "'present' takes 'true'")
     }
 

@@ -11,7 +11,9 @@ struct Parse: ParsableCommand {
         discussion: """
         Prints every entry in the order the consuming program reads it, with its section and \
         line, to settle whether a finding comes from the file or from the parser. A file the \
-        program would reject prints a compiler-style error on stderr. Secret values are masked.
+        program would reject prints a compiler-style error on stderr; one it reads but refuses to \
+        start on (a my.cnf whose !includedir directory is missing) prints its entries and the error. \
+        Secret values are masked.
 
         The format is chosen from the path (nova.conf: oslo-ini, my.cnf: mysql, lvm.conf: lvm, \
         proxy-server.conf: paste-ini, …); --as overrides it.
@@ -66,6 +68,9 @@ struct Parse: ParsableCommand {
             let document = try DocumentParser.parse(Array(data), path: file, format: chosen, secrets: secrets, includes: resolver)
             for warning in document.warnings { console.error(warning.description.replacingOccurrences(of: ": error: ", with: ": warning: "), prefixed: false) }
             console.out(json ? ParseReport.json(document, secrets: secrets) : ParseReport.text(document, secrets: secrets))
+            // The program refuses to start on these, though the rest of the file reads (and is printed).
+            for error in document.errors { console.error(error.description, prefixed: false) }
+            if !document.errors.isEmpty { throw ExitCode(1) }
         } catch let diagnostic as Diagnostic {
             console.error(diagnostic.description, prefixed: false)
             throw ExitCode(1)

@@ -83,7 +83,7 @@ struct Rules: ParsableCommand {
                     if case .consistency(let check) = rule.check { return check.sources.contains { $0.file == file } }
                     return false
                 }()) { return false }
-                if let role, !rule.roles.isEmpty, !rule.roles.contains(role) { return false }
+                if let role, rule.exceptRoles.contains(role) || (!rule.roles.isEmpty && !rule.roles.contains(role)) { return false }
                 if let service, !rule.services.contains(service) { return false }
                 if let variant, let own = rule.networking, own != variant { return false }
                 return true
@@ -96,6 +96,7 @@ struct Rules: ParsableCommand {
                 case .consistency(let check): target = "\(check.kind.rawValue) \(check.scope.rawValue): " + check.sources.map(\.key).joined(separator: ", ")
                 case .placeholderScan: target = "every collected file"
                 case .hostNames(let file): target = "\(file): every host's name"
+                case .programErrors(let file): target = "\(file): what its program refuses to start on"
                 }
                 let roles = rule.roles.isEmpty ? "all" : rule.roles.sorted().map(\.rawValue).joined(separator: ",")
                 output += "\(rule.id)  \(rule.severity.rawValue)  [\(roles)]  \(target)\n    \(rule.title)\n"
@@ -131,7 +132,7 @@ struct Rules: ParsableCommand {
                 console.error("no rule '\(id)'" + (close.isEmpty ? "" : " (did you mean \(close.joined(separator: ", "))?)"))
                 throw ExitCode(64)
             }
-            console.out(rule.describe())
+            console.out(rule.describe(in: set))
         }
     }
 
