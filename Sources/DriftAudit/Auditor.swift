@@ -109,7 +109,7 @@ public struct Auditor: Sendable {
     /// `!includedir`), so they are fetched in the same session.
     static func expandIncludes(_ ruleSet: RuleSet) -> IncludeExpander {
         { path, content in
-            guard ruleSet.format(forFile: path) == .mysql else { return [] }
+            guard AuditPlan.followsIncludes(of: path, ruleSet: ruleSet) else { return [] }
             return MySQLOptionReader.includeTargets(in: content).map { target in
                 target.isDirectory
                     ? .directory(target.path, accepts: MySQLOptionReader.hasOptionFileExtension)
