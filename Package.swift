@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CZlib"]),
         /// Pure functions from an audit run to JSON and terminal text.
         .target(name: "DriftReporting", dependencies: ["DriftCore"]),
+        /// Ansible inventories (INI, YAML, `ansible-inventory --list` JSON) read and turned into stackdrift inventories.
+        .target(name: "DriftAnsible", dependencies: ["DriftCore", .product(name: "Yams", package: "Yams")]),
         /// The audit pipeline: collect, parse, evaluate, store, report, exit code.
         .target(name: "DriftAudit", dependencies: [
             "DriftCore", "DriftParsing", "DriftRules", "DriftTransport", "DriftStore", "DriftReporting",
@@ -50,7 +52,9 @@ let package = Package(
 
         /// Thin CLI: argument parsing and wiring only.
         .executableTarget(name: "stackdrift", dependencies: [
-            "DriftAudit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "DriftAudit", "DriftAnsible", "DriftCore", "DriftDiff", "DriftParsing", "DriftRules", "DriftReporting", "DriftStore",
+            "DriftTransport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         /// The sample reports in Reports/: the demo fleet audited with a fixed clock, version and key.
@@ -80,6 +84,7 @@ let package = Package(
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTestSupport"]),
         .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftSamples", "DriftTestSupport"]),
+        .testTarget(name: "DriftAnsibleTests", dependencies: ["DriftAnsible", "DriftTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]
 )

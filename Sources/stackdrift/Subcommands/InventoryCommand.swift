@@ -1,4 +1,5 @@
 import ArgumentParser
+import DriftAnsible
 import DriftAudit
 import DriftCore
 import DriftRules
@@ -14,7 +15,7 @@ struct InventoryCommand: ParsableCommand {
           stackdrift inventory show /etc/stackdrift/fleet.yaml
           stackdrift inventory sudoers /etc/stackdrift/fleet.yaml --host compute1 > stackdrift.sudoers
         """,
-        subcommands: [Show.self, Sudoers.self]
+        subcommands: [Import.self, Show.self, Sudoers.self]
     )
 
     /// The inventory and rules both subcommands plan with, as the audit would.
@@ -33,6 +34,86 @@ struct InventoryCommand: ParsableCommand {
             } catch {
                 console.error("\(error)")
                 throw ExitCode(64)
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a stackdrift inventory from an Ansible inventory (INI, YAML, or ansible-inventory --list JSON).",
+            discussion: """
+            Reads the inventory as Ansible does (groups, :children, :vars, host ranges such as \
+            compute[01:20]) and gives each host the roles of the nearest groups in the role map: the \
+            guide's role names, kolla-ansible's groups (control, network, compute, storage, cinder-volume, \
+            swift-*-server) and OpenStack-Ansible's (compute_hosts, storage_hosts, network_hosts, \
+            os-infra_hosts, swift_proxy, ...). --role-map GROUP=ROLE adds or replaces an entry; \
+            GROUP=none removes one. ansible_host, ansible_port, ansible_user, \
+            ansible_ssh_private_key_file and ansible_become become address, port, user, identity and \
+            sudo; a value that is still a Jinja template is refused, naming the host and variable. \
+            Hosts in no mapped group, and the deployment host (ansible_connection=local), are left \
+            out with a note. Dynamic inventories and OpenStack-Ansible: import the output of \
+            'ansible-inventory -i SOURCE --list'.
+
+            The result is an ordinary stackdrift inventory with a comment naming its source: review \
+            it (the rules' variables such as management_ip are carried over only when the Ansible \
+            inventory sets them under those names) and keep it.
+
+            Examples:
+              stackdrift inventory import ansible/inventory/multinode -o fleet.yaml
+              ansible-inventory -i inventory/ --list > inventory.json && stackdrift inventory import inventory.json
+              stackdrift inventory import hosts.ini --role-map db=controller --role-map monitoring=none
+
+            Exit codes: 0 written; 64 the inventory or an option has mistakes (all of them are listed).
+            """)
+
+        @Argument(help: ArgumentHelp("The Ansible inventory file.", valueName: "file")) var file: String
+        @Option(name: .long, help: ArgumentHelp(
+            "Map an Ansible group to a role (\(Role.choices)) or to none (repeatable).", valueName: "group=role"))
+        var roleMap: [String] = []
+        @Option(name: .long, help: ArgumentHelp("The cloud's networking (\(NetworkingVariant.choices)).", valueName: "variant"))
+        var architecture: String = NetworkingVariant.neutron.rawValue
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the inventory here instead of stdout.", valueName: "file"))
+        var output: String?
+
+        func run() throws {
+            let console = Console(noColor: true)
+            var overrides: [String: Role?] = [:]
+            for entry in roleMap {
+                do {
+                    let (group, role) = try RoleMap.parseOverride(entry)
+                    overrides[group] = role
+                } catch {
+                    console.error(error.message)
+                    throw ExitCode(64)
+                }
+            }
+            guard let variant = NetworkingVariant(rawValue: architecture) else {
+                console.error("unknown architecture '\(architecture)' (valid: \(NetworkingVariant.choices))")
+                throw ExitCode(64)
+            }
+            let result: AnsibleImport.Result
+            do {
+                let ruleSet = try RuleSet.load(directories: [try BuiltinRules.directory()])
+                let options = AnsibleImport.Options(
+                    roleMap: RoleMap(overrides: overrides), requiredGroups: Array(overrides.keys).sorted(),
+                    architecture: variant, ruleVariables: Set(ruleSet.rules.flatMap(\.variables)),
+                    toolVersion: StackdriftVersion.current)
+                result = try AnsibleImport.run(try AnsibleImport.read(path: file), options: options)
+            } catch {
+                console.error("\(error)")
+                throw ExitCode(64)
+            }
+            for note in result.notes { console.error("note: \(note)", prefixed: false) }
+            if let output {
+                do {
+                    try Data(result.yaml.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+                } catch {
+                    console.error("cannot write '\(output)': \(error.localizedDescription)")
+                    throw ExitCode(64)
+                }
+                console.error("\(result.hosts.count) host\(result.hosts.count == 1 ? "" : "s") written to \(output)", prefixed: false)
+            } else {
+                console.out(result.yaml)
             }
         }
     }
