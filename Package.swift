@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftStore", "DriftTestSupport"]),
         .testTarget(name: "DriftReportingTests", dependencies: ["DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "DriftAuditTests", dependencies: ["DriftAudit", "DriftSamples", "DriftTestSupport"]),
-        .testTarget(name: "DriftAnsibleTests", dependencies: ["DriftAnsible", "DriftTestSupport"]),
+        .testTarget(name: "DriftAnsibleTests", dependencies: ["DriftAnsible", "DriftCore", "DriftTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]
 )

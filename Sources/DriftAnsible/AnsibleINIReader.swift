@@ -9,7 +9,7 @@ import Foundation
 ///
 /// Unlike Ansible, which stops at the first problem, every mistake is collected.
 enum AnsibleINIReader {
-    static func read(_ text: String, file: String) throws -> AnsibleInventory {
+    static func read(_ text: String, file: String) -> AnsibleInventory {
         var inventory = AnsibleInventory(kind: "Ansible INI inventory", file: file)
         var problems = DiagnosticCollector()
         var group = "ungrouped"
@@ -119,7 +119,7 @@ enum AnsibleINIReader {
                                            "section [\(name):vars] is for group '\(name)', which is never declared"))
             }
         }
-        try problems.throwIfAny()
+        inventory.problems = problems.diagnostics
         return inventory
     }
 

@@ -83,12 +83,13 @@ public enum AnsibleImport {
         if ["yml", "yaml", "json"].contains(ext) || startsLikeJSON {
             return try AnsibleYAMLReader.read(text, file: file)
         }
-        return try AnsibleINIReader.read(text, file: file)
+        return AnsibleINIReader.read(text, file: file)
     }
 
     /// Resolves roles and connection variables for every host.
     public static func run(_ inventory: AnsibleInventory, options: Options) throws -> Result {
         var problems = DiagnosticCollector()
+        inventory.problems.forEach { problems.record($0) }
         let graph = GroupGraph(inventory)
         for cycle in graph.cycles {
             problems.record(Diagnostic(.inventory, at: cycle.at, "group '\(cycle.path[0])' is its own descendant: "
@@ -101,7 +102,8 @@ public enum AnsibleImport {
             problems.record(Diagnostic(.inventory, at: SourceLocation(file: inventory.file, line: 1),
                                        "--role-map names group '\(group)', which the inventory does not have (groups: \(known))"))
         }
-        try problems.throwIfAny()
+        // Membership cannot be resolved through a loop; every other mistake is collected below.
+        if !graph.cycles.isEmpty { try problems.throwIfAny() }
 
         var hosts: [ImportedHost] = []
         var notes: [String] = []

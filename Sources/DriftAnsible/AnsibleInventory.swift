@@ -26,6 +26,9 @@ public struct AnsibleInventory: Sendable {
 
     /// Which reader made it, for the imported file's comment.
     public var kind: String
+    /// What the reader could not read, reported with the importer's own findings so that one
+    /// run names every mistake.
+    public var problems: [Diagnostic] = []
     public var file: String
     public private(set) var groups: [String: Group] = [:]
     /// Group names in the order first seen.

@@ -23,8 +23,10 @@ public enum AnsibleValue: Sendable, Hashable {
 
     /// Still a Jinja template (`{{ … }}`, `{% … %}`), which only Ansible can evaluate.
     public var isTemplate: Bool {
-        guard case .string(let text) = self else { return false }
-        return text.contains("{{") || text.contains("{%")
+        switch self {
+        case .string(let text), .other(let text): return text.contains("{{") || text.contains("{%")
+        default: return false
+        }
     }
 
     /// Ansible's `boolean()` filter, as `ansible_become` is read: `nil` when not a boolean.

@@ -39,7 +39,7 @@ enum AnsibleYAMLReader {
                 readGroup(name: key, value, file: file, into: &inventory, problems: &problems, depth: 0)
             }
         }
-        try problems.throwIfAny()
+        inventory.problems = problems.diagnostics
         return inventory
     }
 
