@@ -30,9 +30,20 @@ extension AuditPlan {
     /// `{"inventory", "architecture", "hosts": [{"name", "roles", "services", "transport", "rules", "files"}]}`;
     /// `services` is null when detected from marker files.
     public func json(inventory source: String?) throws -> Data {
+        // Absent values are written as null, not left out: every host has every key.
         struct Transport: Encodable {
             var kind: String, address: String?, port: Int?, user: String?, sudo: Bool, catPath: String?, root: String?
             enum CodingKeys: String, CodingKey { case kind, address, port, user, sudo, catPath = "cat_path", root }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(kind, forKey: .kind)
+                try container.encode(address, forKey: .address)
+                try container.encode(port, forKey: .port)
+                try container.encode(user, forKey: .user)
+                try container.encode(sudo, forKey: .sudo)
+                try container.encode(catPath, forKey: .catPath)
+                try container.encode(root, forKey: .root)
+            }
         }
         struct PlannedFile: Encodable {
             var path: String, purpose: String, mayInclude: Bool
@@ -40,8 +51,27 @@ extension AuditPlan {
         }
         struct HostJSON: Encodable {
             var name: String, roles: [String], services: [String]?, transport: Transport, rules: Int, files: [PlannedFile]
+            enum CodingKeys: String, CodingKey { case name, roles, services, transport, rules, files }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(name, forKey: .name)
+                try container.encode(roles, forKey: .roles)
+                try container.encode(services, forKey: .services)
+                try container.encode(transport, forKey: .transport)
+                try container.encode(rules, forKey: .rules)
+                try container.encode(files, forKey: .files)
+            }
         }
-        struct Document: Encodable { var inventory: String?, architecture: String, hosts: [HostJSON] }
+        struct Document: Encodable {
+            var inventory: String?, architecture: String, hosts: [HostJSON]
+            enum CodingKeys: String, CodingKey { case inventory, architecture, hosts }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(inventory, forKey: .inventory)
+                try container.encode(architecture, forKey: .architecture)
+                try container.encode(hosts, forKey: .hosts)
+            }
+        }
         let document = Document(inventory: source, architecture: architecture.rawValue, hosts: hosts.map { planned in
             let host = planned.host, connection = host.connection
             let local = connection.transport == .local
