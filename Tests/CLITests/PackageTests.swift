@@ -14,6 +14,19 @@ enum BuiltPackage {
         return names.filter { $0.hasPrefix("stackdrift_") && $0.hasSuffix(".deb") }.sorted().last.map { directory + "/" + $0 }
     }
 
+    /// The package unpacked into `root/`, an empty directory in a new scratch directory; `nil`
+    /// (with the reason recorded) when no package was built.
+    static func unpacked(sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> (TemporaryDirectory, String)? {
+        guard let deb = ExternalProgram.require(deb, "the Debian package (bash .ci/package)", sourceLocation: sourceLocation) else {
+            return nil
+        }
+        let scratch = try TemporaryDirectory(prefix: "stackdrift-package")
+        let root = scratch.path + "/root"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try unpack(deb, into: root)
+        return (scratch, root)
+    }
+
     /// Unpacks the package into a new empty directory.
     static func unpack(_ deb: String, into root: String) throws {
         let result = try ExternalProgram.run("/usr/bin/dpkg-deb", ["-x", deb, root])
@@ -29,11 +42,7 @@ enum BuiltPackage {
 
 @Suite(.serialized) struct PackageTests {
     @Test func theUnpackedPackageRunsWithABareEnvironmentAndAuditsTheDemoFleet() throws {
-        guard let deb = ExternalProgram.require(BuiltPackage.deb, "the Debian package (bash .ci/package)") else { return }
-        let scratch = try TemporaryDirectory(prefix: "stackdrift-package")
-        let root = scratch.path + "/root"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        try BuiltPackage.unpack(deb, into: root)
+        guard let (scratch, root) = try BuiltPackage.unpacked() else { return }
         let elsewhere = scratch.path + "/work"
         try FileManager.default.copyItem(atPath: ExternalProgram.packageRoot + "/Examples/demo", toPath: elsewhere)
 
@@ -58,11 +67,7 @@ enum BuiltPackage {
     /// Regression (issue 18): a copied binary audited with the build machine's checkout rules.
     /// Without its rules it says where it looked, and never reaches for a checkout.
     @Test func withoutItsRulesTheBinarySaysWhereItLooked() throws {
-        guard let deb = ExternalProgram.require(BuiltPackage.deb, "the Debian package (bash .ci/package)") else { return }
-        let scratch = try TemporaryDirectory(prefix: "stackdrift-package")
-        let root = scratch.path + "/root"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        try BuiltPackage.unpack(deb, into: root)
+        guard let (scratch, root) = try BuiltPackage.unpacked() else { return }
         try FileManager.default.removeItem(atPath: root + "/usr/share/stackdrift/Rules")
         let result = try BuiltPackage.run(root, ["rules", "list"], in: scratch.path)
         #expect(result.status == 64)
