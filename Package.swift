@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CZlib"]),
         /// Reports as functions of a run (held in memory or read host by host from the store), written to a stream.
         .target(name: "DriftReporting", dependencies: ["DriftCore", "DriftParsing"]),
+        /// Ansible inventories (INI, YAML, `ansible-inventory --list` JSON) read and turned into stackdrift inventories.
+        .target(name: "DriftAnsible", dependencies: ["DriftCore", .product(name: "Yams", package: "Yams")]),
         /// The audit pipeline, one host at a time: collect, parse, evaluate, store; then the fleet's checks and the exit code.
         .target(name: "DriftAudit", dependencies: ["DriftCore", "DriftParsing", "DriftRules", "DriftTransport", "DriftStore"]),
 
@@ -48,7 +50,8 @@ let package = Package(
 
         /// Thin CLI: argument parsing and wiring only. Every module it imports is named here.
         .executableTarget(name: "stackdrift", dependencies: [
-            "DriftAudit", "DriftCore", "DriftDiff", "DriftParsing", "DriftReporting", "DriftRules", "DriftStore", "DriftTransport",
+            "DriftAudit", "DriftAnsible", "DriftCore", "DriftDiff", "DriftParsing", "DriftRules", "DriftReporting", "DriftStore",
+            "DriftTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "DriftAuditTests", dependencies: [
             "DriftAudit", "DriftCore", "DriftReporting", "DriftRules", "DriftSamples", "DriftStore", "DriftTestSupport", "DriftTransport",
         ], exclude: ["Fixtures"]),
+        .testTarget(name: "DriftAnsibleTests", dependencies: ["DriftAnsible", "DriftCore", "DriftTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),
     ]
 )

@@ -5,8 +5,11 @@ public struct ConnectionSettings: Sendable, Hashable {
     public var address: String?
     public var port: Int?
     public var user: String?
-    /// Read files with `sudo -n cat` instead of SFTP, for root-only files.
+    /// Read files with `sudo -n CAT -- PATH` instead of SFTP, for root-only files.
     public var sudo: Bool
+    /// The node's `cat`, run through sudo by its absolute path so that the sudoers line
+    /// allowing it can name exactly that program; `nil` means `defaultCatPath`.
+    public var catPath: String?
     /// Local transport: absolute path of the directory standing in for `/`.
     public var root: String?
     /// Private key file (`~` already expanded).
@@ -24,7 +27,7 @@ public struct ConnectionSettings: Sendable, Hashable {
     public init(
         transport: TransportKind = .ssh, address: String? = nil, port: Int? = nil, user: String? = nil,
         sudo: Bool = false, root: String? = nil, identity: String? = nil, knownHosts: String? = nil,
-        timeout: Double? = nil, passphraseFile: String? = nil, passwordEnv: String? = nil
+        timeout: Double? = nil, passphraseFile: String? = nil, passwordEnv: String? = nil, catPath: String? = nil
     ) {
         self.transport = transport
         self.address = address
@@ -37,5 +40,12 @@ public struct ConnectionSettings: Sendable, Hashable {
         self.timeout = timeout
         self.passphraseFile = passphraseFile
         self.passwordEnv = passwordEnv
+        self.catPath = catPath
     }
+
+    /// Where Debian 12 (merged /usr) has `cat`; Debian 7 has it only at `/bin/cat`.
+    public static let defaultCatPath = "/usr/bin/cat"
+
+    /// The `cat` that `sudo: true` runs on this host.
+    public var effectiveCatPath: String { catPath ?? Self.defaultCatPath }
 }

@@ -2,18 +2,23 @@ import Foundation
 
 extension Inventory {
     static let topLevelFields = ["architecture", "name_resolution", "vars", "defaults", "hosts"]
-    static let connectionFields = ["transport", "user", "port", "sudo", "timeout", "identity", "known_hosts",
-                                   "passphrase_file", "password_env"]
-    static let hostFields = ["name", "address", "roles", "services", "vars", "root"] + connectionFields
+    /// Fields only a host has; everything in `connectionFields` a host and `defaults` both accept.
+    static let hostOnlyFields = ["name", "roles", "services", "vars"]
+    /// Every field a host accepts, as error messages list them.
+    package static var hostFields: [String] { hostOnlyFields + connectionFieldNames }
+    /// Every field `defaults` accepts: the connection fields, the same as on a host.
+    package static var connectionFieldNames: [String] { connectionFields.map(\.key) }
 
     /// Reads and validates an inventory file. Relative `root:`, `identity:` and
     /// `known_hosts:` paths are resolved against the file's directory.
+    ///
+    /// Every mistake in the file is reported at once, as a `DiagnosticList`.
     public static func load(path: String) throws -> Inventory {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Diagnostic(.io, at: SourceLocation(file: path, line: 1), "cannot read inventory file '\(path)'")
+            throw DiagnosticList([Diagnostic(.io, at: SourceLocation(file: path, line: 1), "cannot read inventory file '\(path)'")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw Diagnostic(.inventory, at: SourceLocation(file: path, line: 1), "inventory is not valid UTF-8")
+            throw DiagnosticList([Diagnostic(.inventory, at: SourceLocation(file: path, line: 1), "inventory is not valid UTF-8")])
         }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL
         var inventory = try parse(text, file: path, baseDirectory: absolute.deletingLastPathComponent().path)
@@ -21,133 +26,177 @@ extension Inventory {
         return inventory
     }
 
-    /// Parses inventory YAML; every problem is a diagnostic naming file:line and the field.
+    /// Parses inventory YAML. Every problem is a diagnostic naming file:line and the field, and
+    /// all of them are thrown together as a `DiagnosticList` (a YAML syntax error stops at once,
+    /// since nothing after it can be read).
     public static func parse(_ text: String, file: String, baseDirectory: String) throws -> Inventory {
-        guard let root = try YAMLField.parse(text, file: file, kind: .inventory) else {
-            throw Diagnostic(.inventory, at: SourceLocation(file: file, line: 1), "inventory is empty")
+        let root: YAMLField?
+        do {
+            root = try YAMLField.parse(text, file: file, kind: .inventory)
+        } catch let diagnostic as Diagnostic {
+            throw DiagnosticList([diagnostic])
         }
-        let top = try root.mapping()
-        try top.rejectUnknownKeys(allowed: topLevelFields)
+        guard let root else {
+            throw DiagnosticList([Diagnostic(.inventory, at: SourceLocation(file: file, line: 1), "inventory is empty")])
+        }
+        var problems = DiagnosticCollector()
+        guard let top = problems.attempt({ try root.mapping() }) else { throw DiagnosticList(problems.diagnostics) }
+        top.unknownKeys(allowed: topLevelFields).forEach { problems.record($0) }
 
-        let architecture = try top.require("architecture").choice(NetworkingVariant.self, noun: "architecture")
-        let nameResolution = try top["name_resolution"]?.choice(NameResolution.self, noun: "name resolution") ?? .hosts
-        let cloudVars = try top["vars"].map(readVars) ?? [:]
-        let defaults = try top["defaults"].map { try readConnection($0, base: ConnectionSettings(), baseDirectory: baseDirectory, isDefaults: true) }
-            ?? ConnectionSettings()
-
-        let hostsField = try top.require("hosts")
-        let hostFieldsList = try hostsField.list()
-        if hostFieldsList.isEmpty { throw hostsField.error("the inventory lists no hosts") }
+        let architecture = problems.attempt { try top.require("architecture").choice(NetworkingVariant.self, noun: "architecture") }
+        let nameResolution = problems.attempt {
+            try top["name_resolution"]?.choice(NameResolution.self, noun: "name resolution") ?? .hosts
+        } ?? .hosts
+        let cloudVars = problems.attempt { try top["vars"].map(readVars) ?? [:] } ?? [:]
+        var defaults = ConnectionSettings()
+        if let field = top["defaults"], let map = problems.attempt({ try field.mapping() }) {
+            map.unknownKeys(allowed: connectionFieldNames).forEach { problems.record($0) }
+            defaults = readConnection(map, base: defaults, baseDirectory: baseDirectory, problems: &problems)
+        }
 
         var hosts: [InventoryHost] = []
-        var seen: [String: SourceLocation] = [:]
-        for field in hostFieldsList {
-            let host = try readHost(field, cloudVars: cloudVars, defaults: defaults, baseDirectory: baseDirectory)
-            if let first = seen[host.name] {
-                throw field.error("duplicate host name '\(host.name)' (first defined at \(first))")
+        if let hostsField = problems.attempt({ try top.require("hosts") }), let list = problems.attempt({ try hostsField.list() }) {
+            if list.isEmpty { problems.record(hostsField.error("the inventory lists no hosts")) }
+            var seen: [String: SourceLocation] = [:]
+            for field in list {
+                guard let host = readHost(field, cloudVars: cloudVars, defaults: defaults, baseDirectory: baseDirectory,
+                                          problems: &problems) else { continue }
+                if let first = seen[host.name] {
+                    problems.record(field.error("duplicate host name '\(host.name)' (first defined at \(first))"))
+                    continue
+                }
+                seen[host.name] = host.definedAt
+                hosts.append(host)
             }
-            seen[host.name] = host.definedAt
-            hosts.append(host)
         }
-        return Inventory(architecture: architecture, nameResolution: nameResolution, vars: cloudVars, hosts: hosts, sourceFile: file)
+        try problems.throwIfAny()
+        // Without a problem, every required field was read.
+        return Inventory(architecture: architecture!, nameResolution: nameResolution, vars: cloudVars, hosts: hosts, sourceFile: file)
     }
 
+    /// One host; `nil` when any of its fields is wrong (each mistake is in `problems`).
     private static func readHost(_ field: YAMLField, cloudVars: [String: String], defaults: ConnectionSettings,
-                                 baseDirectory: String) throws -> InventoryHost {
-        let map = try field.mapping()
-        try map.rejectUnknownKeys(allowed: hostFields)
+                                 baseDirectory: String, problems: inout DiagnosticCollector) -> InventoryHost? {
+        let before = problems.diagnostics.count
+        guard let map = problems.attempt({ try field.mapping() }) else { return nil }
+        map.unknownKeys(allowed: hostFields).forEach { problems.record($0) }
 
-        let nameField = try map.require("name")
-        let name = try nameField.string()
-        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
-        if name.isEmpty || name.unicodeScalars.contains(where: { !allowed.contains($0) }) {
-            throw nameField.error("host name '\(name)' may contain only letters, digits, '.', '-' and '_'")
+        let name = problems.attempt { () throws -> String in
+            let nameField = try map.require("name")
+            let name = try nameField.string()
+            let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+            if name.isEmpty || name.unicodeScalars.contains(where: { !allowed.contains($0) }) {
+                throw nameField.error("host name '\(name)' may contain only letters, digits, '.', '-' and '_'")
+            }
+            return name
         }
 
-        let rolesField = try map.require("roles")
-        var roles: [Role] = []
-        for roleField in try rolesField.list() {
-            let role = try roleField.choice(Role.self, noun: "role")
-            if roles.contains(role) { throw roleField.error("role '\(role.rawValue)' is listed twice") }
-            roles.append(role)
+        let roles = problems.attempt { () throws -> [Role] in
+            let rolesField = try map.require("roles")
+            var roles: [Role] = []
+            var listProblems = DiagnosticCollector()
+            for roleField in try rolesField.list() {
+                guard let role = listProblems.attempt({ try roleField.choice(Role.self, noun: "role") }) else { continue }
+                if roles.contains(role) { listProblems.record(roleField.error("role '\(role.rawValue)' is listed twice")) }
+                roles.append(role)
+            }
+            try listProblems.throwIfAny()
+            if roles.isEmpty { throw rolesField.error("a host needs at least one role (valid: \(Role.choices))") }
+            return roles
         }
-        if roles.isEmpty { throw rolesField.error("a host needs at least one role (valid: \(Role.choices))") }
 
         var services: Set<GuideService>?
         if map.contains("services") {
             services = []
-            if let servicesField = map["services"] {
-                for serviceField in try servicesField.list() {
-                    services?.insert(try serviceField.choice(GuideService.self, noun: "service"))
+            if let servicesField = map["services"], let list = problems.attempt({ try servicesField.list() }) {
+                for serviceField in list {
+                    if let service = problems.attempt({ try serviceField.choice(GuideService.self, noun: "service") }) {
+                        services?.insert(service)
+                    }
                 }
             }
         }
 
         var vars = cloudVars
-        if let varsField = map["vars"] {
-            vars.merge(try readVars(varsField)) { _, host in host }
+        if let varsField = map["vars"], let own = problems.attempt({ try readVars(varsField) }) {
+            vars.merge(own) { _, host in host }
         }
 
-        var connection = try readConnection(field, base: defaults, baseDirectory: baseDirectory, isDefaults: false)
-        if let addressField = map["address"] {
-            let address = try addressField.string()
-            if address.isEmpty || address.hasPrefix("-") || address.contains(where: \.isWhitespace) {
-                throw addressField.error("address '\(address)' must be a host name or IP address without spaces")
-            }
-            connection.address = address
+        var connection = readConnection(map, base: defaults, baseDirectory: baseDirectory, problems: &problems)
+        if let rootField = map["root"], connection.transport != .local {
+            problems.record(rootField.error(
+                "'root' is only used with transport: local (this host uses '\(connection.transport.rawValue)')"))
         }
-        if let rootField = map["root"] {
-            guard connection.transport == .local else {
-                throw rootField.error("'root' is only used with transport: local (this host uses '\(connection.transport.rawValue)')")
-            }
-            connection.root = resolve(try rootField.string(), against: baseDirectory)
-        }
-        if connection.transport == .local, connection.root == nil {
-            throw field.error("host '\(name)' uses transport: local and needs 'root', the directory holding its files")
+        if connection.transport != .local {
+            connection.root = nil  // inherited from `defaults`, meant for the local hosts
+        } else if connection.root == nil {
+            problems.record(field.error("host '\(name ?? "?")' uses transport: local and needs 'root', the directory holding its files"))
         }
         if connection.transport == .openssh {
             // ssh runs in batch mode: it can be given neither a password nor a key's passphrase. Set on the
             // host itself that is a mistake; inherited from `defaults` (meant for the ssh hosts) it is unused.
             for key in ["password_env", "passphrase_file"] {
                 if let value = map[key] {
-                    throw value.error("'\(key)' cannot be used with transport: openssh, which runs ssh in batch mode; "
-                                      + "load the key into ssh-agent, or use transport: ssh")
+                    problems.record(value.error("'\(key)' cannot be used with transport: openssh, which runs ssh in batch mode; "
+                                                + "load the key into ssh-agent, or use transport: ssh"))
                 }
             }
             connection.passwordEnv = nil
             connection.passphraseFile = nil
         }
+        guard problems.diagnostics.count == before, let name, let roles else { return nil }
         return InventoryHost(name: name, roles: roles, services: services, vars: vars, connection: connection,
-                    definedAt: field.location)
+                             definedAt: field.location)
     }
 
-    /// Reads the connection fields present in `field`, starting from `base` (the defaults).
-    private static func readConnection(_ field: YAMLField, base: ConnectionSettings, baseDirectory: String,
-                                       isDefaults: Bool) throws -> ConnectionSettings {
-        let map = try field.mapping()
-        if isDefaults { try map.rejectUnknownKeys(allowed: connectionFields) }
-        var settings = base
-        if let value = map["transport"] { settings.transport = try value.choice(TransportKind.self, noun: "transport") }
-        if let value = map["user"] {
+    /// A connection field as `defaults` and every host write it: its key and how it sets the settings.
+    struct ConnectionField: Sendable {
+        let key: String
+        let read: @Sendable (_ value: YAMLField, _ settings: inout ConnectionSettings, _ baseDirectory: String) throws -> Void
+    }
+
+    /// Every connection field, in the order the README documents them. A new field is one entry here.
+    static let connectionFields: [ConnectionField] = [
+        ConnectionField(key: "transport") { value, settings, _ in
+            settings.transport = try value.choice(TransportKind.self, noun: "transport")
+        },
+        ConnectionField(key: "address") { value, settings, _ in
+            let address = try value.string()
+            if address.isEmpty || address.hasPrefix("-") || address.contains(where: \.isWhitespace) {
+                throw value.error("address '\(address)' must be a host name or IP address without spaces")
+            }
+            settings.address = address
+        },
+        ConnectionField(key: "user") { value, settings, _ in
             let user = try value.string()
             if user.isEmpty || user.hasPrefix("-") || user.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 32 } == true }) {
                 throw value.error("user '\(user)' must be a login name, without spaces or a leading '-'")
             }
             settings.user = user
-        }
-        if let value = map["port"] { settings.port = try value.int(in: 1...65535) }
-        if let value = map["sudo"] { settings.sudo = try value.bool() }
-        if let value = map["timeout"] {
+        },
+        ConnectionField(key: "port") { value, settings, _ in settings.port = try value.int(in: 1...65535) },
+        ConnectionField(key: "sudo") { value, settings, _ in settings.sudo = try value.bool() },
+        ConnectionField(key: "cat_path") { value, settings, _ in
+            let path = try value.string()
+            if !path.hasPrefix("/") || path.split(separator: "/").contains("..")
+                || path.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7f }) {
+                throw value.error("cat_path '\(path)' must be an absolute path without spaces, such as /bin/cat")
+            }
+            settings.catPath = path
+        },
+        ConnectionField(key: "timeout") { value, settings, _ in
             let seconds = try value.double()
             if seconds <= 0 { throw value.error("timeout must be a positive number of seconds, found '\(seconds)'") }
             settings.timeout = seconds
-        }
-        if let value = map["identity"] { settings.identity = resolve(try value.string(), against: baseDirectory) }
-        if let value = map["known_hosts"] { settings.knownHosts = resolve(try value.string(), against: baseDirectory) }
-        if let value = map["passphrase_file"] {
-            settings.passphraseFile = resolve(try value.string(), against: baseDirectory)
-        }
-        if let value = map["password_env"] {
+        },
+        ConnectionField(key: "identity") { value, settings, base in settings.identity = resolve(try value.string(), against: base) },
+        ConnectionField(key: "known_hosts") { value, settings, base in
+            settings.knownHosts = resolve(try value.string(), against: base)
+        },
+        ConnectionField(key: "passphrase_file") { value, settings, base in
+            settings.passphraseFile = resolve(try value.string(), against: base)
+        },
+        ConnectionField(key: "password_env") { value, settings, _ in
             let name = try value.string()
             let valid = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
                 && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
@@ -155,20 +204,33 @@ extension Inventory {
                 throw value.error("password_env names an environment variable (letters, digits and '_'), found '\(name)'")
             }
             settings.passwordEnv = name
+        },
+        ConnectionField(key: "root") { value, settings, base in settings.root = resolve(try value.string(), against: base) },
+    ]
+
+    /// Reads the connection fields present in `map`, starting from `base` (the defaults).
+    private static func readConnection(_ map: YAMLMapping, base: ConnectionSettings, baseDirectory: String,
+                                       problems: inout DiagnosticCollector) -> ConnectionSettings {
+        var settings = base
+        for field in connectionFields {
+            guard let value = map[field.key] else { continue }
+            problems.attempt { try field.read(value, &settings, baseDirectory) }
         }
         return settings
     }
 
     private static func readVars(_ field: YAMLField) throws -> [String: String] {
         let vars = try field.stringMap()
+        var problems = DiagnosticCollector()
         for pair in try field.mapping().pairs {
             let valid = pair.key.first.map { $0 == "_" || $0.isLetter } == true
                 && pair.key.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
             if !valid {
-                throw Diagnostic(.inventory, at: pair.keyLocation,
-                                 "\(pair.value.path): variable name '\(pair.key)' must be letters, digits and '_'")
+                problems.record(Diagnostic(.inventory, at: pair.keyLocation,
+                                           "\(pair.value.path): variable name '\(pair.key)' must be letters, digits and '_'"))
             }
         }
+        try problems.throwIfAny()
         return vars
     }
 

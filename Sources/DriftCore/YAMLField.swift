@@ -186,10 +186,15 @@ public struct YAMLMapping {
 
     /// Rejects keys the schema does not know, so a misspelt field is an error rather than silently ignored.
     public func rejectUnknownKeys(allowed: [String]) throws {
-        for pair in pairs where !allowed.contains(pair.key) {
+        if let first = unknownKeys(allowed: allowed).first { throw first }
+    }
+
+    /// One diagnostic per key the schema does not know, for loaders that report every mistake at once.
+    public func unknownKeys(allowed: [String]) -> [Diagnostic] {
+        pairs.filter { !allowed.contains($0.key) }.map { pair in
             let keyPath = field.path.isEmpty ? pair.key : "\(field.path).\(pair.key)"
-            throw Diagnostic(field.kind, at: pair.keyLocation,
-                             "\(keyPath): unknown field '\(pair.key)' (valid: \(allowed.joined(separator: ", ")))")
+            return Diagnostic(field.kind, at: pair.keyLocation,
+                              "\(keyPath): unknown field '\(pair.key)' (valid: \(allowed.joined(separator: ", ")))")
         }
     }
 }

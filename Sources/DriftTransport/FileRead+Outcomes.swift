@@ -48,14 +48,15 @@ extension DirectoryListing {
 }
 
 /// The only command stackdrift runs on a host, for files only root may read:
-/// `sudo -n cat -- PATH`. A sudoers line can allow exactly that, file by file.
-enum SudoCat {
+/// `sudo -n CAT -- PATH`, with the node's `cat` by its absolute path (`cat_path:`). A sudoers
+/// line can allow exactly that, file by file (`sudoersCommand`).
+public enum SudoCat {
     /// The command line for the remote login shell. The path is one single-quoted word, so
     /// nothing in it (quotes, `;`, `$(…)`, spaces) can reach the shell as syntax; `env`
     /// rather than `VAR=value` keeps it valid in csh and fish too, and `LC_ALL=C` makes
     /// the messages below recognisable.
-    static func command(_ path: String) -> String {
-        "env LC_ALL=C sudo -n cat -- " + shellQuoted(path)
+    static func command(_ path: String, cat: String) -> String {
+        "env LC_ALL=C sudo -n " + shellQuoted(cat) + " -- " + shellQuoted(path)
     }
 
     static func shellQuoted(_ text: String) -> String {
@@ -63,7 +64,7 @@ enum SudoCat {
     }
 
     /// What `sudo -n cat -- PATH` exiting with `status` and writing `errors` on stderr means.
-    static func outcome(status: Int32, output: [UInt8], errors: String, path: String, host: String) -> FileRead {
+    static func outcome(status: Int32, output: [UInt8], errors: String, path: String, cat: String, host: String) -> FileRead {
         if status == 0 { return .content(output) }
         func failure(_ kind: TransportError.Kind, _ message: String) -> FileRead {
             .failed(TransportError(kind, host: host, path: path, message))
@@ -75,6 +76,9 @@ enum SudoCat {
         }
         if errors.contains("is not allowed to execute") || errors.contains("not in the sudoers file") {
             return failure(.permissionDenied, "sudo refused 'cat -- \(path)': \(firstLine)")
+        }
+        if errors.contains("sudo: \(cat): command not found") {
+            return failure(.io, "the host has no '\(cat)' (set cat_path: /bin/cat for Debian 7 nodes)")
         }
         if status == 127 || errors.contains("sudo: not found") || errors.contains("sudo: command not found") {
             return failure(.io, "sudo is not installed on the host (sudo: true needs it)")

@@ -22,6 +22,7 @@ struct Stackdrift: ParsableCommand {
         error, 75 another audit holds the database.
         """,
         version: StackdriftVersion.current,
-        subcommands: [Audit.self, Report.self, Runs.self, Diff.self, History.self, Prune.self, DB.self, Parse.self, Rules.self]
+        subcommands: [Audit.self, Report.self, Runs.self, Diff.self, History.self, Prune.self, DB.self, Parse.self, Rules.self,
+                      InventoryCommand.self]
     )
 }

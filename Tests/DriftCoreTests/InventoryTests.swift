@@ -205,6 +205,74 @@ private func expectError(_ yaml: String, line: Int, _ fragment: String,
     }
 
     @Test func reportsAnUnreadableFile() {
-        #expect(throws: Diagnostic.self) { try Inventory.load(path: "/nonexistent/inventory.yaml") }
+        #expect(throws: DiagnosticList.self) { try Inventory.load(path: "/nonexistent/inventory.yaml") }
+    }
+
+    /// Regression (issue 18): the loader stopped at the first mistake, so an inventory with
+    /// three typos took three runs to fix.
+    @Test func reportsEveryMistakeInOneRun() throws {
+        let yaml = """
+        architecture: neutron
+        defaults: {port: 0, user: auditor}
+        hosts:
+          - {name: c1, roles: [comptue]}
+          - {name: c2, roles: [compute], services: [metering], timeout: -3}
+          - {name: c1, roles: [network]}
+          - {name: c3, roles: [compute], rolse: [network]}
+        """
+        do {
+            _ = try parse(yaml)
+            Issue.record("the inventory was accepted")
+        } catch let list as DiagnosticList {
+            let found = list.diagnostics.map { "\($0.location.line): \($0.message)" }
+            #expect(found == [
+                "2: defaults.port: '0' is out of range (1 to 65535)",
+                "4: hosts[0].roles[0]: unknown role 'comptue' (valid: \(Role.choices))",
+                "5: hosts[1].services[0]: unknown service 'metering' (valid: \(GuideService.choices))",
+                "5: hosts[1].timeout: timeout must be a positive number of seconds, found '-3.0'",
+                "7: hosts[3].rolse: unknown field 'rolse' (valid: \(Inventory.hostFields.joined(separator: ", ")))",
+            ], "\(list)")
+            #expect(list.description.hasSuffix("\n5 errors"))
+        }
+    }
+
+    @Test func aHostWithAMistakeDoesNotAlsoCountAsADuplicate() {
+        // c1's first entry is wrong, so the second is the only valid c1: no duplicate error for it.
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [x]}\n  - {name: c1, roles: [compute]}\n",
+                    line: 3, "unknown role 'x'")
+    }
+
+    /// Regression (issue 18): `address` was refused in `defaults`, although a fleet behind one
+    /// forwarding address (ports differing per host) needs it there.
+    @Test func defaultsAcceptEveryConnectionFieldAHostDoes() throws {
+        let inventory = try parse("""
+        architecture: neutron
+        defaults: {address: 127.0.0.1, sudo: true, cat_path: /bin/cat, transport: ssh, root: trees/ignored}
+        hosts:
+          - {name: c1, roles: [compute], port: 2201}
+          - {name: c2, roles: [compute], port: 2202, address: 10.0.0.32, cat_path: /usr/bin/cat}
+          - {name: lab, roles: [compute], transport: local}
+        """)
+        #expect(inventory.hosts[0].connection.address == "127.0.0.1")
+        #expect(inventory.hosts[0].connection.port == 2201)
+        #expect(inventory.hosts[0].connection.effectiveCatPath == "/bin/cat")
+        #expect(inventory.hosts[0].connection.root == nil, "an inherited root means nothing to an ssh host")
+        #expect(inventory.hosts[1].connection.address == "10.0.0.32")
+        #expect(inventory.hosts[1].connection.effectiveCatPath == "/usr/bin/cat")
+        #expect(inventory.hosts[2].connection.root == "/srv/audit/trees/ignored")
+        for field in Inventory.connectionFieldNames {
+            #expect(Inventory.hostFields.contains(field), "'\(field)' is a host field too")
+        }
+    }
+
+    @Test func theCatPathIsAnAbsolutePathWithoutSpaces() throws {
+        #expect(try parse("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute]}\n")
+            .hosts[0].connection.effectiveCatPath == ConnectionSettings.defaultCatPath)
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], cat_path: cat}\n",
+                    line: 3, "cat_path 'cat' must be an absolute path without spaces, such as /bin/cat")
+        expectError("architecture: neutron\ndefaults: {cat_path: '/bin/cat /etc/shadow'}\nhosts:\n  - {name: c1, roles: [compute]}\n",
+                    line: 2, "must be an absolute path without spaces")
+        expectError("architecture: neutron\ndefaults: {address: '-oProxyCommand=x'}\nhosts:\n  - {name: c1, roles: [compute]}\n",
+                    line: 2, "address '-oProxyCommand=x' must be a host name")
     }
 }

@@ -13,13 +13,20 @@ public final class SSHTestServer: @unchecked Sendable {
         public var chroot: String?
         /// Further sshd_config lines.
         public var extraLines: [String] = []
+        /// Serve a node's tree at the real paths: in a mount namespace of the sshd's own, each
+        /// top-level directory of the tree (`etc/`, `var/`) is laid over the machine's (a read-only
+        /// overlay; the machine's files show through where the tree has none) and its
+        /// `proc/cpuinfo` is bound on `/proc/cpuinfo`, as Benchmarks/fleet does. Nothing outside
+        /// the namespace changes. Needs root.
+        public var mountedTree: String?
 
         public init(authorizedKeys: [String], passwordAuthentication: Bool = false, chroot: String? = nil,
-                    extraLines: [String] = []) {
+                    extraLines: [String] = [], mountedTree: String? = nil) {
             self.authorizedKeys = authorizedKeys
             self.passwordAuthentication = passwordAuthentication
             self.chroot = chroot
             self.extraLines = extraLines
+            self.mountedTree = mountedTree
         }
     }
 
@@ -46,7 +53,21 @@ public final class SSHTestServer: @unchecked Sendable {
             let port = try SSHTestTools.freePort()
             let config = try directory.write("sshd_config", Self.config(configuration, port: port, directory: directory.path))
             let log = directory.path + "/sshd.log"
-            let process = try TestDaemon(["/usr/sbin/sshd", "-D", "-e", "-f", config, "-E", log])
+            var command = ["/usr/sbin/sshd", "-D", "-e", "-f", config, "-E", log]
+            if let tree = configuration.mountedTree {
+                // Each top-level directory of the tree (etc, var) over the machine's own, read-only.
+                let tops = ((try? FileManager.default.contentsOfDirectory(atPath: tree)) ?? []).filter { $0 != "proc" }.sorted()
+                var script = tops.map { #"mount -t overlay overlay -o "lowerdir=$1/\#($0):/\#($0)" /\#($0)"# }
+                    .joined(separator: " && ")
+                if FileManager.default.fileExists(atPath: tree + "/proc/cpuinfo") {
+                    script += (script.isEmpty ? "" : " && ") + #"mount --bind "$1/proc/cpuinfo" /proc/cpuinfo"#
+                }
+                if script.isEmpty { script = "true" }
+                // unshare execs the shell, which execs sshd: the daemon keeps one process id.
+                command = ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                           script + #" && shift && exec "$@""#, "node", tree] + command
+            }
+            let process = try TestDaemon(command)
             if SSHTestTools.waitUntilListening(port: port, while: { process.isRunning }) {
                 self.port = port
                 self.process = process

@@ -30,11 +30,11 @@ public enum TestUser {
 public final class SudoersRule: @unchecked Sendable {
     public let path: String
 
-    /// Lets the test user run `cat -- PATH` as root without a password, for exactly these paths.
-    public init(allowingCatOf paths: [String]) throws {
+    /// Lets the test user run these sudoers commands (`/usr/bin/cat -- PATH`, as
+    /// `SudoCat.sudoersCommand` writes them) as root without a password.
+    public init(allowing commands: [String]) throws {
         path = "/etc/sudoers.d/stackdrift-test-" + UUID().uuidString.prefix(8).lowercased()
-        let commands = paths.map { "/usr/bin/cat -- \($0)" }.joined(separator: ", ")
-        let text = "\(TestUser.name) ALL=(root) NOPASSWD: \(commands)\n"
+        let text = "\(TestUser.name) ALL=(root) NOPASSWD: \(commands.joined(separator: ", "))\n"
         let staging = path + ".new"  // visudo checks it before sudo ever reads it (sudo skips names with '.')
         try Data(text.utf8).write(to: URL(fileURLWithPath: staging))
         chmod(staging, 0o440)

@@ -47,8 +47,8 @@ import Testing
         let marker = try TemporaryDirectory(prefix: "stackdrift-quote").path + "/pwned"
         for path in ["/etc/nova/nova.conf", "/etc/it's here.conf", "/x'; touch \(marker); '", "/$(touch \(marker))",
                      "/`touch \(marker)`", "/a\\b \"c\" $HOME *"] {
-            let command = SudoCat.command(path)
-            #expect(command.hasPrefix("env LC_ALL=C sudo -n cat -- '"))
+            let command = SudoCat.command(path, cat: "/bin/cat")
+            #expect(command.hasPrefix("env LC_ALL=C sudo -n '/bin/cat' -- '"))
             // What the remote shell would hand to cat, printed instead of run.
             let printed = try SSHTestTools.run("/bin/sh", ["-c", "printf '%s' " + SudoCat.shellQuoted(path)])
             #expect(printed == path)
@@ -58,18 +58,25 @@ import Testing
 
     @Test func sudoAndCatMessagesMapToKinds() {
         func kind(_ status: Int32, _ errors: String) -> TransportError.Kind? {
-            if case .failed(let error) = SudoCat.outcome(status: status, output: [], errors: errors, path: "/p", host: "h") {
+            if case .failed(let error) = SudoCat.outcome(status: status, output: [], errors: errors, path: "/p", cat: "/usr/bin/cat", host: "h") {
                 return error.kind
             }
             return nil
         }
-        #expect(SudoCat.outcome(status: 0, output: [65], errors: "sudo: unable to resolve host x\n", path: "/p", host: "h")
+        #expect(SudoCat.outcome(status: 0, output: [65], errors: "sudo: unable to resolve host x\n", path: "/p", cat: "/usr/bin/cat", host: "h")
                 == .content([65]))
         #expect(kind(1, "sudo: a password is required\n") == .sudoPassword)
         #expect(kind(1, "Sorry, user audit is not allowed to execute '/usr/bin/cat -- /p' as root on n1.\n") == .permissionDenied)
         #expect(kind(127, "sh: 1: sudo: not found\n") == .io)
-        #expect(SudoCat.outcome(status: 1, output: [], errors: "cat: /p: No such file or directory\n", path: "/p", host: "h") == .missing)
+        #expect(SudoCat.outcome(status: 1, output: [], errors: "cat: /p: No such file or directory\n", path: "/p", cat: "/usr/bin/cat", host: "h") == .missing)
         #expect(kind(1, "cat: /p: Is a directory\n") == .io)
+        // A Debian 7 node has no /usr/bin/cat: the message says which field to set.
+        if case .failed(let error) = SudoCat.outcome(status: 1, output: [], errors: "sudo: /usr/bin/cat: command not found\n",
+                                                     path: "/p", cat: "/usr/bin/cat", host: "h") {
+            #expect(error.message == "the host has no '/usr/bin/cat' (set cat_path: /bin/cat for Debian 7 nodes)")
+        } else {
+            Issue.record("a missing cat was not a failure")
+        }
     }
 
     @Test func rejectedPathsNeverReachAHost() {

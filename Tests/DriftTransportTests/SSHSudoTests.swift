@@ -15,7 +15,7 @@ struct SSHSudoTests {
         let path = try fixture.write("etc/nova/nova.conf", "[database]\nconnection = mysql://nova@controller/nova\n")
         chmod(path, 0o640)  // root:root here, as root:nova on a compute node
         let absent = fixture.files.path + "/etc/nova/absent.conf"
-        let rule = try SudoersRule(allowingCatOf: [path, absent])
+        let rule = try SudoersRule(allowing: [path, absent].map(allowCat))
         defer { withExtendedLifetime(rule) {} }
 
         let plain = try fixture.transport(kind).connect(to: fixture.host(kind))
@@ -34,7 +34,7 @@ struct SSHSudoTests {
         let fixture = try SSHFixture()
         let included = try fixture.write("etc/mysql/conf.d/mysqld_openstack.cnf", "[mysqld]\nbind-address = 10.0.0.11\n")
         chmod(included, 0o600)
-        let rule = try SudoersRule(allowingCatOf: [included])
+        let rule = try SudoersRule(allowing: [allowCat(included)])
         defer { withExtendedLifetime(rule) {} }
         let session = try fixture.transport(kind).connect(to: fixture.host(kind, sudo: true))
         defer { session.close() }
@@ -47,14 +47,41 @@ struct SSHSudoTests {
     func pathsReachSudoAsOneWordWhateverTheyHoldInside(_ kind: TransportKind) throws {
         let fixture = try SSHFixture()
         let marker = fixture.files.path + "/pwned"
-        let path = try fixture.write("etc/odd 'name'; $(touch \(marker)) `touch \(marker)`.conf", "odd\n")
+        // Shell syntax, sudoers syntax (',', ':', '=', '#', '\\') and fnmatch wildcards, all in one name.
+        let path = try fixture.write("etc/odd 'name'; $(touch \(marker)) `touch \(marker)`, a:b=c #d \\e *[x]? !f.conf", "odd\n")
         chmod(path, 0o600)
-        let rule = try SudoersRule(allowingCatOf: [path])
+        // What the name's wildcards would match, were they not escaped in the sudoers line.
+        let lookalike = try fixture.write("etc/odd 'name'; $(touch \(marker)) `touch \(marker)`, a:b=c #d \\e ZZxZ !f.conf", "no\n")
+        chmod(lookalike, 0o600)
+        let rule = try SudoersRule(allowing: [allowCat(path)])
         defer { withExtendedLifetime(rule) {} }
         let session = try fixture.transport(kind).connect(to: fixture.host(kind, sudo: true))
         defer { session.close() }
         #expect(text(of: session.read(path, limit: 100)) == "odd\n")
         #expect(!FileManager.default.fileExists(atPath: marker))
+        #expect(failure(of: session.read(lookalike, limit: 100))?.kind == .sudoPassword, "the line allows its own path only")
+    }
+
+    /// The regular expression `inventory sudoers --sudo-regex` writes for a MySQL include
+    /// directory allows its .cnf files and nothing a space or '/' could add.
+    @Test func theIncludeDirectoryRegexAllowsItsFilesOnly() throws {
+        precondition(TestUser.ensure())
+        let files = try TemporaryDirectory(prefix: "stackdrift-sudo-regex")
+        chmod(files.path, 0o755)
+        let directory = files.path + "/conf.d"
+        let command = SudoCat.sudoersRegexCommand(directory: directory, extension: ".cnf", cat: "/usr/bin/cat")
+        let rule = try SudoersRule(allowing: [command])
+        defer { withExtendedLifetime(rule) {} }
+        func allowed(_ arguments: [String]) -> Bool {
+            // sudo -l -U USER COMMAND…: exit 0 when the policy allows that command line.
+            (try? SSHTestTools.run("/usr/bin/sudo", ["-n", "-l", "-U", TestUser.name, "/usr/bin/cat"] + arguments)) != nil
+        }
+        #expect(allowed(["--", directory + "/mysqld_openstack.cnf"]))
+        #expect(allowed(["--", directory + "/50-server.cnf"]))
+        #expect(!allowed(["--", directory + "/x", "/etc/shadow", directory + "/y.cnf"]), "a space cannot add a file")
+        #expect(!allowed(["--", directory + "/../../../etc/shadow.cnf"]), "nor a '/'")
+        #expect(!allowed(["--", directory + "/x.cnf.bak"]))
+        #expect(!allowed([directory + "/x.cnf"]), "the '--' is part of the line")
     }
 
     @Test(arguments: SSHFaultTests.transports)
@@ -71,3 +98,6 @@ struct SSHSudoTests {
         #expect(result.files[second] == nil, "sudo is not asked again, and the host's auth log gets one line")
     }
 }
+
+/// The sudoers command allowing `sudo -n /usr/bin/cat -- PATH`, as `inventory sudoers` writes it.
+private func allowCat(_ path: String) -> String { SudoCat.sudoersCommand(path, cat: ConnectionSettings.defaultCatPath) }

@@ -29,7 +29,7 @@ public struct OpenSSHTransport: Transport {
             guard status == 0 else {
                 throw OpenSSHDiagnosis.error(process.errors, command: command, doing: "connecting", fallback: .protocolError)
             }
-            return OpenSSHSudoSession(command: command, deadline: deadline)
+            return OpenSSHSudoSession(command: command, deadline: deadline, cat: host.connection.effectiveCatPath)
         }
         return try OpenSSHSFTPSession.start(command: command, deadline: deadline, allowed: allowed)
     }
@@ -134,10 +134,13 @@ final class OpenSSHSudoSession: TransportSession {
     private let deadline: Deadline
     private var closed = false
     private var lister: OpenSSHSFTPSession?
+    /// The node's `cat`, run through sudo.
+    private let cat: String
 
-    init(command: OpenSSHCommand, deadline: Deadline) {
+    init(command: OpenSSHCommand, deadline: Deadline, cat: String) {
         self.command = command
         self.deadline = deadline
+        self.cat = cat
     }
 
     func read(_ path: String, limit: Int) -> FileRead {
@@ -149,7 +152,7 @@ final class OpenSSHSudoSession: TransportSession {
             let timedOut = deadline.timedOut(host: command.host, path: path, doing: doing, byOverall: allowed.byOverall,
                                              seconds: allowed.seconds)
             let end = Deadline(operation: allowed.seconds, overall: allowed.seconds)
-            let process = try command.start(SudoCat.command(path))
+            let process = try command.start(SudoCat.command(path, cat: cat))
             var output: [UInt8] = []
             reading: while true {
                 switch process.receive(upTo: 65_536, within: max(0, end.remaining)) {
@@ -171,7 +174,8 @@ final class OpenSSHSudoSession: TransportSession {
                 return .failed(OpenSSHDiagnosis.error(process.errors, command: command, path: path, doing: doing,
                                                       fallback: .dropped))
             }
-            return SudoCat.outcome(status: status, output: output, errors: process.errors, path: path, host: command.host)
+            return SudoCat.outcome(status: status, output: output, errors: process.errors, path: path, cat: cat,
+                                   host: command.host)
         } catch {
             return .failed(error)
         }

@@ -28,7 +28,7 @@ public struct SSHTransport: Transport {
         try session.verifyHostKey(target, knownHosts: knownHosts, acceptNew: options.acceptNewHostKeys)
         try session.authenticate(target, options: options)
         let sftp = target.sudo ? nil : try SFTPSession(session: session)
-        return SSHFileSession(session: session, sftp: sftp)
+        return SSHFileSession(session: session, sftp: sftp, cat: host.connection.effectiveCatPath)
     }
 }
 
@@ -38,12 +38,15 @@ final class SSHFileSession: TransportSession {
     private var sftp: SFTPSession?
     private let sudo: Bool
     private let host: String
+    /// The node's `cat`, run through sudo.
+    private let cat: String
 
-    init(session: LibSSH2Session, sftp: SFTPSession?) {
+    init(session: LibSSH2Session, sftp: SFTPSession?, cat: String) {
         self.session = session
         self.sftp = sftp
         sudo = sftp == nil
         host = session.host
+        self.cat = cat
     }
 
     func read(_ path: String, limit: Int) -> FileRead {
@@ -51,14 +54,14 @@ final class SSHFileSession: TransportSession {
         if let rejected = FileRead.rejecting(path, host: host) { return rejected }
         if !sudo, let sftp { return sftp.read(path, limit: limit) }
         do {
-            let channel = try SSHChannel(session: session, command: SudoCat.command(path), path: path)
+            let channel = try SSHChannel(session: session, command: SudoCat.command(path, cat: cat), path: path)
             guard let output = try channel.read(stream: 0, limit: limit) else {
                 return .tooLarge(path, host: host, limit: limit)
             }
             let errors = try channel.read(stream: 1, limit: 65_536) ?? []
             let status = try channel.exitStatus()
             return SudoCat.outcome(status: status, output: output, errors: String(decoding: errors, as: UTF8.self),
-                                   path: path, host: host)
+                                   path: path, cat: cat, host: host)
         } catch {
             return .failed(error)
         }

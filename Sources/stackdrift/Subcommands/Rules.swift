@@ -101,7 +101,9 @@ struct Rules: ParsableCommand {
                 let roles = rule.roles.isEmpty ? "all" : rule.roles.sorted().map(\.rawValue).joined(separator: ",")
                 output += "\(rule.id)  \(rule.severity.rawValue)  [\(roles)]  \(target)\n    \(rule.title)\n"
             }
-            output += "\(selected.count) of \(set.rules.count) rules\n"
+            // Which rules these are: an installed copy, STACKDRIFT_RULES_DIR, or the checkout of a development build.
+            let origin = (try? BuiltinRules.locate()).map { " (built-in rules: \($0.description))" } ?? ""
+            output += "\(selected.count) of \(set.rules.count) rules\(origin)\n"
             console.out(output)
         }
 
