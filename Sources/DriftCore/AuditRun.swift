@@ -74,6 +74,9 @@ public struct FileResult: Sendable, Hashable {
         case missing
         case unreadable
         case unparseable
+        /// Never read: the host's collection ended first (its `HostResult.error` says why).
+        /// Neither missing nor drift; the file's checks are not evaluated.
+        case notCollected = "not-collected"
     }
 
     public var path: String

@@ -53,6 +53,7 @@ public enum JSONReport {
             ("files_missing", files(.missing)),
             ("files_unreadable", files(.unreadable)),
             ("files_unparseable", files(.unparseable)),
+            ("files_not_collected", files(.notCollected)),
         ] + checks(run, .guide) + [("upgrade", upgrade)])
     }
 

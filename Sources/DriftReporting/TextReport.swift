@@ -27,7 +27,8 @@ public struct TextReport: Sendable {
         lines.append("  files:  \(files.filter { $0.status == .parsed }.count) read, "
                      + "\(files.filter { $0.status == .missing }.count) missing, "
                      + "\(files.filter { $0.status == .unreadable }.count) unreadable, "
-                     + "\(files.filter { $0.status == .unparseable }.count) unparseable")
+                     + "\(files.filter { $0.status == .unparseable }.count) unparseable"
+                     + notCollected(files))
         let guide = FindingTally(run.findings.filter { $0.category == .guide })
         lines.append("  checks: " + counts(guide))
         if let counts = upgradeCounts(run) { lines.append(counts) }
@@ -39,9 +40,9 @@ public struct TextReport: Sendable {
                          + "\(changes.count(FileChange.Kind.new)) new, \(changes.count(.vanished)) vanished")
         }
 
-        for host in failedHosts {
+        for line in hostFailures(run) {
             lines.append("")
-            lines.append(paint("HOST FAILED", .yellow) + "  \(visible(host.name)): \(visible(host.error ?? "unknown error"))")
+            lines.append(line)
         }
 
         let shown = run.findings.filter { $0.category == .guide && $0.needsAttention }.sorted(by: Finding.attentionOrder)
@@ -57,6 +58,21 @@ public struct TextReport: Sendable {
         lines.append("")
         lines.append(verdict(run))
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line per host that could not be collected, or only in part: what `--quiet` still
+    /// prints, since cron mails nothing else. The error is shown with its control characters
+    /// made visible: it may quote what the node's SSH server said.
+    public func hostFailures(_ run: AuditRun) -> [String] {
+        run.hosts.filter { !$0.collected }.map { host in
+            paint("HOST FAILED", .yellow) + "  \(visible(host.name)): \(visible(host.error ?? "unknown error"))"
+        }
+    }
+
+    /// ", 23 not collected" when a host's collection ended part-way; nothing otherwise.
+    private func notCollected(_ files: [FileResult]) -> String {
+        let count = files.filter { $0.status == .notCollected }.count
+        return count == 0 ? "" : ", \(count) not collected"
     }
 
     private func counts(_ tally: FindingTally) -> String {

@@ -36,12 +36,20 @@ extension RuleEngine {
             observations.filter { $0.host.name == name }
         }
         }
+        // A host whose collection ended part-way left some of these values unread: what the
+        // others were compared with still holds, but "nothing to compare with" may not.
+        let incomplete = Set(fleet.filter { evidence in
+            rule.applies(to: evidence.host, architecture: architecture) && evidence.lacks(rule.files(for: evidence.host))
+        }.map(\.host.name))
         return groups.flatMap { group -> [Finding] in
+            let findings: [Finding]
             switch check.kind {
-            case .same: return same(rule, check, group)
-            case .unique: return unique(rule, check, group)
-            case .included: return included(rule, check, group)
+            case .same: findings = same(rule, check, group)
+            case .unique: findings = unique(rule, check, group)
+            case .included: findings = included(rule, check, group)
             }
+            let unread = check.scope == .fleet ? !incomplete.isEmpty : group.first.map { incomplete.contains($0.host.name) } ?? false
+            return unread ? findings.filter { $0.status != .skipped } : findings
         }
     }
 

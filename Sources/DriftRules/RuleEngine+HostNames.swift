@@ -52,6 +52,8 @@ extension RuleEngine {
                 findings.append(finding(.error, key: nil, expected: nil, actual: nil, line: nil, "cannot read '\(file)': \(reason)"))
             case .present:
                 findings.append(finding(.error, key: nil, expected: nil, actual: nil, line: nil, "'\(file)' was not parsed"))
+            case .notCollected:
+                continue  // the host's failure says why; no finding, as for a host not collected at all
             }
         }
         return findings

@@ -73,6 +73,7 @@ public struct RuleEngine: Sendable {
         for rule in rules(for: evidence.host) {
             switch rule.check {
             case .value(let check):
+                if evidence.leavesUnevaluated(rule, markers: ruleSet.serviceMarkers) { continue }
                 findings.append(evaluate(rule, check, on: evidence, services: services))
             case .placeholderScan:
                 findings += scanPlaceholders(rule, on: evidence).map { finding in

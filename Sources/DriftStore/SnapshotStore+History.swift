@@ -129,6 +129,10 @@ extension SnapshotStore {
                           findings: findingChanges.sorted { Finding.reportOrder($0.finding, $1.finding) })
     }
 
+    /// File statuses that say nothing about a file's content: it could not be read, or its
+    /// host's collection ended before it was asked for.
+    static let unknownStatuses: Set<String> = [FileResult.Status.unreadable.rawValue, FileResult.Status.notCollected.rawValue]
+
     private func compare(_ then: HostManifest, _ now: HostManifest, host: String, reader: BlobReader,
                          operation: String) throws -> (changes: [FileChange], unchanged: Int) {
         let old = Dictionary(then.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -137,8 +141,8 @@ extension SnapshotStore {
         var unchanged = 0
         for path in Set(old.keys).union(new.keys).sorted() {
             let oldHash = old[path]?.content, newHash = new[path]?.content
-            // A file that could not be read now says nothing about whether it changed.
-            if new[path]?.status == FileResult.Status.unreadable.rawValue { continue }
+            // A file that could not be read (or was not collected) now says nothing about whether it changed.
+            if let status = new[path]?.status, Self.unknownStatuses.contains(status) { continue }
             switch (oldHash, newHash) {
             case (nil, nil):
                 continue
@@ -233,7 +237,7 @@ extension SnapshotStore {
         for run in try runs(of: host) {
             guard let manifest = try manifest(run: run.id, host: host),
                   let file = manifest.files.first(where: { $0.path == path }) else { continue }
-            if file.status == FileResult.Status.unreadable.rawValue { continue }
+            if Self.unknownStatuses.contains(file.status) { continue }
             let key = file.content ?? "absent"
             guard key != lastKey else { continue }
             lastKey = key

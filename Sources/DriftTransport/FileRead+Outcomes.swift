@@ -85,3 +85,31 @@ enum SudoCat {
         return failure(.io, "sudo cat exited with status \(status)" + (firstLine.isEmpty ? "" : ": \(firstLine)"))
     }
 }
+
+/// How a host's sudo has answered so far, to tell a file missing from the sudoers list from
+/// sudo wanting a password for everything. The first is that file's failure and the rest of
+/// the host is still read; the second ends the host at its second refusal when no file has
+/// been read through sudo yet, so the node's auth log gets two lines rather than one per file.
+struct SudoAnswers {
+    private var catRan = false
+    private var refused: [String] = []
+
+    /// `read`, the answer of `sudo -n cat -- path`, as the host's collection should take it.
+    mutating func judge(_ read: FileRead, path: String, host: String) -> FileRead {
+        switch read {
+        case .content, .missing:
+            catRan = true
+            return read
+        case .failed(let error) where error.kind == .sudoPassword:
+            refused.append(path)
+            guard !catRan, refused.count >= 2 else { return read }
+            let files = refused.map { "'cat -- \($0)'" }.joined(separator: " and ")
+            return .failed(TransportError(
+                .sudoPassword, host: host, path: path,
+                "sudo wants a password for \(files) (sudo -n) and has run no file's cat yet: give the audit user "
+                    + "a NOPASSWD sudoers line for every file it reads (see README)", endsHost: true))
+        case .failed:
+            return read
+        }
+    }
+}

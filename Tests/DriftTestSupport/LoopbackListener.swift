@@ -8,6 +8,14 @@ public final class LoopbackListener: @unchecked Sendable {
     private let lock = NSLock()
     private var connections: [Int32] = []
     private var stopped = false
+    private var relayed = 0
+
+    /// Bytes relayed from the target to clients so far, over every connection (see `relay`).
+    public var bytesFromTarget: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return relayed
+    }
 
     public init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -55,7 +63,9 @@ public final class LoopbackListener: @unchecked Sendable {
             keep(server)
             let cut: @Sendable () -> Void = { shutdown(client, Int32(SHUT_RDWR)); shutdown(server, Int32(SHUT_RDWR)) }
             Thread.detachNewThread { Self.pump(from: client, to: server, limit: nil, cut: cut) }
-            Thread.detachNewThread { Self.pump(from: server, to: client, limit: bytes, cut: cut) }
+            Thread.detachNewThread { [weak self] in
+                Self.pump(from: server, to: client, limit: bytes, cut: cut) { count in self?.count(count) }
+            }
         }
     }
 
@@ -76,7 +86,14 @@ public final class LoopbackListener: @unchecked Sendable {
         if stopped { close(connection) } else { connections.append(connection) }
     }
 
-    private static func pump(from source: Int32, to destination: Int32, limit: Int?, cut: () -> Void) {
+    private func count(_ bytes: Int) {
+        lock.lock()
+        relayed += bytes
+        lock.unlock()
+    }
+
+    private static func pump(from source: Int32, to destination: Int32, limit: Int?, cut: () -> Void,
+                             relayed: (Int) -> Void = { _ in }) {
         var buffer = [UInt8](repeating: 0, count: 16_384)
         var total = 0
         while true {
@@ -86,6 +103,7 @@ public final class LoopbackListener: @unchecked Sendable {
             if let limit, total + count > limit { chunk = limit - total }
             if chunk > 0, buffer.withUnsafeBytes({ send(destination, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL)) }) < 0 { break }
             total += chunk
+            relayed(chunk)
             if let limit, total >= limit { break }
         }
         cut()

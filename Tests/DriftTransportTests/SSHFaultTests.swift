@@ -181,6 +181,10 @@ import Testing
         #expect(error.kind == .dropped, "\(error)")
         #expect(error.path == big)
         #expect(result.files[small + ".after"] == nil, "nothing more is asked of a dropped host")
+        // Issue 19: what the host was not asked (and the file cut off) is not collected, never missing.
+        #expect(result.notCollected == [big, small + ".after"])
+        #expect(result.files[big] == nil)
+        #expect(error.message.contains("2 files were not collected and their checks not evaluated: check the node"), "\(error)")
     }
 
     @Test(arguments: transports)

@@ -134,6 +134,7 @@ final class OpenSSHSudoSession: TransportSession {
     private let deadline: Deadline
     private var closed = false
     private var lister: OpenSSHSFTPSession?
+    private var sudoAnswers = SudoAnswers()
 
     init(command: OpenSSHCommand, deadline: Deadline) {
         self.command = command
@@ -171,7 +172,8 @@ final class OpenSSHSudoSession: TransportSession {
                 return .failed(OpenSSHDiagnosis.error(process.errors, command: command, path: path, doing: doing,
                                                       fallback: .dropped))
             }
-            return SudoCat.outcome(status: status, output: output, errors: process.errors, path: path, host: command.host)
+            return sudoAnswers.judge(SudoCat.outcome(status: status, output: output, errors: process.errors, path: path,
+                                                     host: command.host), path: path, host: command.host)
         } catch {
             return .failed(error)
         }

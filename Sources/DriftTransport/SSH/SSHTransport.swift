@@ -38,6 +38,7 @@ final class SSHFileSession: TransportSession {
     private var sftp: SFTPSession?
     private let sudo: Bool
     private let host: String
+    private var sudoAnswers = SudoAnswers()
 
     init(session: LibSSH2Session, sftp: SFTPSession?) {
         self.session = session
@@ -57,8 +58,9 @@ final class SSHFileSession: TransportSession {
             }
             let errors = try channel.read(stream: 1, limit: 65_536) ?? []
             let status = try channel.exitStatus()
-            return SudoCat.outcome(status: status, output: output, errors: String(decoding: errors, as: UTF8.self),
-                                   path: path, host: host)
+            return sudoAnswers.judge(SudoCat.outcome(status: status, output: output,
+                                                     errors: String(decoding: errors, as: UTF8.self), path: path, host: host),
+                                     path: path, host: host)
         } catch {
             return .failed(error)
         }
