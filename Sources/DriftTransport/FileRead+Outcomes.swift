@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcomes every transport reports the same way, so a file missing over SFTP, over
 /// `sudo cat` or from a local tree reads alike in the report.
 extension FileRead {
@@ -32,6 +34,23 @@ extension FileRead {
             let detail = serverMessage.isEmpty ? "" : ": \(serverMessage.lowercased())"
             return .failed(TransportError(.io, host: host, path: path, "the SFTP server answered status \(code)\(detail)"))
         }
+    }
+}
+
+extension TransportError {
+    /// A FIFO, socket or device where a configuration file was expected: refused, not read
+    /// (opening a FIFO would wait for a writer forever, a device may have side effects).
+    static func notRegular(_ mode: mode_t, path: String, host: String) -> TransportError {
+        let kind: String
+        switch mode & S_IFMT {
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFSOCK: kind = "a socket"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        default: kind = "not a regular file"
+        }
+        return TransportError(.io, host: host, path: path, kind == "not a regular file" ? "is not a regular file"
+                              : "is \(kind), not a regular file; refusing to read it")
     }
 }
 

@@ -51,7 +51,7 @@ final class LocalSession: TransportSession {
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: return .directory(path, host: host)
-        default: return .failed(Self.notRegular(info.st_mode, path: path, host: host))
+        default: return .failed(TransportError.notRegular(info.st_mode, path: path, host: host))
         }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -151,7 +151,7 @@ final class LocalSession: TransportSession {
                 // As over SFTP, whose servers answer "no such file" (ENOTDIR) for a path below a file.
                 guard type == S_IFDIR else { return .failure(.missing) }
             } else if type != S_IFREG && type != S_IFDIR {
-                return .failure(.failed(Self.notRegular(info.st_mode, path: path, host: host)))
+                return .failure(.failed(TransportError.notRegular(info.st_mode, path: path, host: host)))
             }
             let flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (type == S_IFDIR ? O_DIRECTORY : 0)
             let descriptor = openat(parent, name, flags)
@@ -180,21 +180,6 @@ final class LocalSession: TransportSession {
         let length = readlinkat(directory, name, &buffer, buffer.count - 1)
         guard length >= 0 else { return nil }
         return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// A FIFO, socket or device where a configuration file was expected: refused, not read
-    /// (opening a FIFO would wait for a writer forever, a device may have side effects).
-    static func notRegular(_ mode: mode_t, path: String, host: String) -> TransportError {
-        let kind: String
-        switch mode & S_IFMT {
-        case S_IFIFO: kind = "a FIFO (named pipe)"
-        case S_IFSOCK: kind = "a socket"
-        case S_IFCHR: kind = "a character device"
-        case S_IFBLK: kind = "a block device"
-        default: kind = "not a regular file"
-        }
-        return TransportError(.io, host: host, path: path, kind == "not a regular file" ? "is not a regular file"
-                              : "is \(kind), not a regular file; refusing to read it")
     }
 
     private func posixError(_ code: Int32, path: String) -> TransportError {

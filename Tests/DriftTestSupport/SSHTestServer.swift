@@ -60,6 +60,18 @@ public final class SSHTestServer: @unchecked Sendable {
 
     deinit { process.stop() }
 
+    /// The processes this sshd runs for its connections (sessions, and what they started), and
+    /// any process anywhere whose command line names `path` (a `cat` orphaned by its session):
+    /// what a transport leaves running on the "node". Waits up to `seconds` for them to go.
+    public func sessionProcesses(naming path: String, within seconds: Double = 5) -> [ProcessTable.Entry] {
+        ProcessTable.waitUntilGone(within: seconds) { table in
+            let listener = table.entries.first { $0.parent == process.pid && $0.command.hasPrefix("/usr/sbin/sshd") }
+            let sessions = listener.map { table.descendants(of: $0.pid) } ?? []
+            let orphans = table.entries.filter { $0.command.contains(path) && !$0.command.contains("sshd_config") }
+            return sessions + orphans.filter { orphan in !sessions.contains { $0.pid == orphan.pid } }
+        }
+    }
+
     /// What sshd logged so far, to explain a failing test.
     public var log: String { (try? String(contentsOfFile: directory.path + "/sshd.log", encoding: .utf8)) ?? "" }
 

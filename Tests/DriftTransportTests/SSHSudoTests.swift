@@ -64,19 +64,23 @@ struct SSHSudoTests {
         let refused = try fixture.write("etc/ceilometer/ceilometer.conf", "[DEFAULT]\n")
         let first = try fixture.write("etc/nova/nova.conf", "[DEFAULT]\nmy_ip = 10.0.0.31\n")
         let last = try fixture.write("etc/neutron/neutron.conf", "[DEFAULT]\ncore_plugin = ml2\n")
-        for path in [refused, first, last] { chmod(path, 0o600) }
+        let alsoRefused = try fixture.write("etc/ceilometer/ceilometer.conf.also-refused", "[DEFAULT]\n")
+        for path in [refused, first, last, alsoRefused] { chmod(path, 0o600) }
         let rule = try SudoersRule(allowingCatOf: [first, last])
         defer { withExtendedLifetime(rule) {} }
         let collector = Collector(transports: [kind: fixture.transport(kind)], jobs: 1)
         // The refused file first, then a second refusal once sudo has worked: neither ends the host.
+        // A file that does not exist is missing, seen as the login user: no sudo, no sudoers line.
+        let absent = fixture.files.path + "/etc/nova/absent.conf"
         let result = collector.collect(CollectionRequest(host: fixture.host(kind, sudo: true),
-                                                         paths: [refused, first, refused + ".also-refused", last]))
+                                                         paths: [refused, absent, first, alsoRefused, last]))
         #expect(result.failure == nil, "\(String(describing: result.failure))")
         #expect(result.notCollected.isEmpty)
         #expect(failure(of: result.files[refused] ?? .missing)?.kind == .sudoPassword)
         #expect(failure(of: result.files[refused] ?? .missing)?.message.contains("NOPASSWD sudoers line for this file") == true)
         #expect(text(of: result.files[first] ?? .missing) == "[DEFAULT]\nmy_ip = 10.0.0.31\n")
-        #expect(failure(of: result.files[refused + ".also-refused"] ?? .missing)?.kind == .sudoPassword)
+        #expect(failure(of: result.files[alsoRefused] ?? .missing)?.kind == .sudoPassword)
+        #expect(result.files[absent] == .missing)
         #expect(text(of: result.files[last] ?? .missing) == "[DEFAULT]\ncore_plugin = ml2\n")
     }
 

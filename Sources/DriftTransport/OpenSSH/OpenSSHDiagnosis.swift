@@ -34,6 +34,11 @@ enum OpenSSHDiagnosis {
         if let detail = line(containing: "Permission denied (") ?? line(containing: "Too many authentication failures") {
             return make(.authentication, "authentication refused", detail)
         }
+        // ssh's limits on what a server sends before its version line, as `SocketWatch` applies them to libssh2.
+        if let detail = line(containing: "banner line too long") ?? line(containing: "No SSH version received")
+            ?? line(containing: "banner line contains invalid characters") {
+            return make(.protocolError, "the server's banner broke OpenSSH's limits while \(doing)", detail)
+        }
         if let detail = line(containing: "Connection closed") ?? line(containing: "Connection reset")
             ?? line(containing: "Broken pipe") ?? line(containing: "kex_exchange_identification")
             ?? line(containing: "closed by remote host") {

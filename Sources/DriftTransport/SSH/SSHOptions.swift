@@ -21,6 +21,9 @@ public struct SSHOptions: Sendable {
     /// Seconds allowed for everything done on one host, from connecting to the last file.
     public var hostTimeout: Double
     public var configFile: ConfigFile
+    /// The system-wide known_hosts files, consulted (never written) after the user's; `nil`
+    /// means OpenSSH's defaults, `/etc/ssh/ssh_known_hosts` and `/etc/ssh/ssh_known_hosts2`.
+    public var globalKnownHostsFiles: [String]?
     /// Where `~` points: the default known_hosts, identities and `~/.ssh/config` are found there.
     public var homeDirectory: String
     /// The environment credentials are read from: `SSH_AUTH_SOCK`, `STACKDRIFT_SSH_PASSPHRASE`,
@@ -34,11 +37,13 @@ public struct SSHOptions: Sendable {
 
     public init(acceptNewHostKeys: Bool = false, operationTimeout: Double = SSHOptions.defaultOperationTimeout,
                 hostTimeout: Double = SSHOptions.defaultHostTimeout, configFile: ConfigFile = .standard,
+                globalKnownHostsFiles: [String]? = nil,
                 homeDirectory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.acceptNewHostKeys = acceptNewHostKeys
         self.operationTimeout = operationTimeout
         self.hostTimeout = hostTimeout
         self.configFile = configFile
+        self.globalKnownHostsFiles = globalKnownHostsFiles
         self.homeDirectory = homeDirectory ?? environment["HOME"] ?? NSHomeDirectory()
         self.environment = environment
     }

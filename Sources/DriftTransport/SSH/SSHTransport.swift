@@ -36,6 +36,8 @@ public struct SSHTransport: Transport {
 final class SSHFileSession: TransportSession {
     private var session: LibSSH2Session?
     private var sftp: SFTPSession?
+    /// With sudo: the node would not start SFTP, so files are read without being looked at first.
+    private var sftpRefused = false
     private let sudo: Bool
     private let host: String
     private var sudoAnswers = SudoAnswers()
@@ -50,7 +52,23 @@ final class SSHFileSession: TransportSession {
     func read(_ path: String, limit: Int) -> FileRead {
         guard let session else { return .failed(TransportError(.io, host: host, path: path, "session is closed")) }
         if let rejected = FileRead.rejecting(path, host: host) { return rejected }
+        return session.step { readStep(path, limit: limit, session: session) }
+    }
+
+    private func readStep(_ path: String, limit: Int, session: LibSSH2Session) -> FileRead {
         if !sudo, let sftp { return sftp.read(path, limit: limit) }
+        // Looked at as the login user first, where it can: a missing file needs no sudo (nor a
+        // sudoers line), and a FIFO is refused rather than left blocking `cat` on the node.
+        do {
+            if let sftp = try openSFTP(), let refused = sftp.refusal(beforeReading: path) {
+                switch refused {
+                case .failed(let error) where error.kind == .permissionDenied: break  // a root-only directory: sudo's turn
+                default: return refused
+                }
+            }
+        } catch {
+            return .failed(error)
+        }
         do {
             let channel = try SSHChannel(session: session, command: SudoCat.command(path), path: path)
             guard let output = try channel.read(stream: 0, limit: limit) else {
@@ -69,15 +87,29 @@ final class SSHFileSession: TransportSession {
     /// Lists over SFTP as the login user, also with `sudo: true`: the directories MySQL
     /// includes (`/etc/mysql/conf.d`) are world-readable, and listing them needs no sudoers line.
     func list(_ directory: String) -> DirectoryListing {
-        guard let session else { return .failed(TransportError(.io, host: host, path: directory, "session is closed")) }
+        guard session != nil else { return .failed(TransportError(.io, host: host, path: directory, "session is closed")) }
         if case .failed(let error)? = FileRead.rejecting(directory, host: host) { return .failed(error) }
-        if let sftp { return sftp.list(directory) }
+        do {
+            guard let sftp = try openSFTP() else {
+                return .failed(TransportError(.io, host: host, path: directory, "the node does not serve SFTP, which listing a directory needs"))
+            }
+            return session!.step { sftp.list(directory) }
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// The SFTP session, started on first use with `sudo: true`; `nil` when the node refuses it.
+    private func openSFTP() throws(TransportError) -> SFTPSession? {
+        if let sftp { return sftp }
+        guard let session, !sftpRefused else { return nil }
         do {
             let opened = try SFTPSession(session: session)
             sftp = opened
-            return opened.list(directory)
-        } catch {
-            return .failed(error)
+            return opened
+        } catch where !error.endsHost {
+            sftpRefused = true
+            return nil
         }
     }
 
