@@ -102,7 +102,11 @@ public final class LoopbackListener: @unchecked Sendable {
         Thread.detachNewThread {
             while true {
                 let client = accept(descriptor, nil, nil)
-                if client < 0 { return }
+                if client < 0 {
+                    // Only a listener shut down by release ends the loop, not a signal or an aborted connection.
+                    if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE { usleep(1000); continue }
+                    return
+                }
                 handle(client)
             }
         }

@@ -15,6 +15,13 @@ enum OpenSSHDiagnosis {
             return TransportError(kind, host: command.host, path: path, summary + quoted)
         }
 
+        if stderr.contains("REVOKED HOST KEY DETECTED") || stderr.contains("was revoked and you have requested strict") {
+            let name = firstMatch(#"host key for (\S+) is marked as revoked"#, in: stderr) ?? command.knownHostsName
+            let offered = firstMatch(#"(SHA256:[A-Za-z0-9+/=]+)"#, in: stderr)
+            return HostKeyVerdict.revoked(host: command.host, name: name, file: command.knownHostsFile,
+                                          offered: offered ?? (firstMatch(#"The (\S+) host key for"#, in: stderr).map { "a \($0) key" }
+                                                               ?? "the offered key"))
+        }
         if stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || stderr.contains("has changed and you have requested strict") {
             return mismatch(stderr, command: command)
         }

@@ -18,7 +18,8 @@ final class LibSSH2Session {
     let deadline: Deadline
     /// What keeps `descriptor` open: the TCP socket, or the relay through a jump host.
     private let link: AnyObject
-    private let descriptor: Int32
+    /// The socket libssh2 reads and writes.
+    let descriptor: Int32
     private let watch = SocketWatch()
     private var handshaken = false
     /// The time the current operation was given, for timeout messages.
@@ -69,6 +70,13 @@ final class LibSSH2Session {
         allowed = try deadline.next(host: host, path: path, doing: doing, stepStartedAt: stepStart)
         libssh2_session_set_timeout(handle, max(1, Int((allowed.seconds * 1000).rounded(.up))))
         watch.operationEnds(in: allowed.seconds)
+    }
+
+    /// Lets the session's socket be used until the host's time is up, plus a second for
+    /// tidying up: for a jump host's session, whose relay runs as long as the host behind it.
+    func armForRelay() {
+        libssh2_session_set_timeout(handle, 1000)
+        watch.operationEnds(in: max(0, deadline.remaining) + 1)
     }
 
     /// Gives the next calls one second, past the host's deadline if need be: for tidying up
@@ -123,11 +131,15 @@ final class LibSSH2Session {
         return (code, message)
     }
 
-    /// Offers the host key algorithms in this order, so a host whose key of one type is
-    /// already known is asked for that type (as OpenSSH does) rather than libssh2's favourite.
-    func preferHostKeyAlgorithms(_ names: [String]) throws(TransportError) {
-        try check(libssh2_session_method_pref(handle, LIBSSH2_METHOD_HOSTKEY, names.joined(separator: ",")),
-                  "choosing host key algorithms")
+    enum Method {
+        case keyExchange, hostKey
+    }
+
+    /// Offers exactly these algorithms, in this order (libssh2 drops the names it lacks).
+    func prefer(_ method: Method, _ names: [String]) throws(TransportError) {
+        let (type, doing) = method == .keyExchange ? (LIBSSH2_METHOD_KEX, "choosing key exchange methods")
+            : (LIBSSH2_METHOD_HOSTKEY, "choosing host key algorithms")
+        try check(libssh2_session_method_pref(handle, type, names.joined(separator: ",")), doing)
     }
 
     func handshake() throws(TransportError) {

@@ -48,12 +48,16 @@ public struct SSHOptions: Sendable {
         self.environment = environment
     }
 
-    /// The `ssh_config` file the libssh2 transport reads, if any.
-    var configPath: String? {
+    /// The configuration files the libssh2 transport reads, as `ssh` would: the user's (relative
+    /// `Include`s in `~/.ssh`), then, by default, the system's (relative to `/etc/ssh`).
+    var configFiles: [SSHConfig.File] {
+        let user = homeDirectory + "/.ssh"
         switch configFile {
-        case .standard: return homeDirectory + "/.ssh/config"
-        case .file(let path): return path
-        case .none: return nil
+        case .standard:
+            return [SSHConfig.File(path: user + "/config", includeDirectory: user),
+                    SSHConfig.File(path: "/etc/ssh/ssh_config", includeDirectory: "/etc/ssh")]
+        case .file(let path): return [SSHConfig.File(path: path, includeDirectory: user)]
+        case .none: return []
         }
     }
 }
