@@ -69,7 +69,8 @@ public struct Auditor: Sendable {
             let host = collection.host
             if let failure = collection.failure, collection.files.isEmpty {
                 hostResults.append(HostResult(name: host.name, roles: host.roles, services: [],
-                                              error: failure.message, errorKind: failure.kind.rawValue, files: []))
+                                              error: failure.message, errorKind: failure.kind.rawValue, files: [],
+                                              legacyAlgorithms: Self.legacyAlgorithms(of: host)))
                 continue
             }
             let processed = HostFiles(collection: collection, requested: request.paths,
@@ -83,7 +84,8 @@ public struct Auditor: Sendable {
         for (evidence, collected) in zip(fleet, collectedHosts) {
             let host = collected.host, failure = collected.failure
             hostResults.append(HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
-                                          error: failure?.message, errorKind: failure?.kind.rawValue, files: collected.files))
+                                          error: failure?.message, errorKind: failure?.kind.rawValue, files: collected.files,
+                                          legacyAlgorithms: Self.legacyAlgorithms(of: host)))
         }
 
         findings.sort(by: Finding.reportOrder)
@@ -103,6 +105,11 @@ public struct Auditor: Sendable {
             }
         }
         return Outcome(run: run, storeError: storeError)
+    }
+
+    /// The legacy SSH algorithms an SSH host may use, for its report; none over the local transport.
+    static func legacyAlgorithms(of host: InventoryHost) -> [String] {
+        host.connection.transport == .local ? [] : host.connection.legacyAlgorithms.summary
     }
 
     /// Tells the collector which files a collected file includes (MySQL `!include` and

@@ -3,7 +3,9 @@ import Foundation
 extension Inventory {
     static let topLevelFields = ["architecture", "vars", "defaults", "hosts"]
     static let connectionFields = ["transport", "user", "port", "sudo", "timeout", "identity", "known_hosts",
-                                   "passphrase_file", "password_env"]
+                                   "passphrase_file", "password_env"] + legacyFields
+    /// SHA-1-era SSH algorithms (`Inventory+LegacyAlgorithms.swift`).
+    static let legacyFields = ["legacy"]
     static let hostFields = ["name", "address", "roles", "services", "vars", "root"] + connectionFields
 
     /// Reads and validates an inventory file. Relative `root:`, `identity:` and
@@ -146,6 +148,7 @@ extension Inventory {
         if let value = map["passphrase_file"] {
             settings.passphraseFile = resolve(try value.string(), against: baseDirectory)
         }
+        if let value = map["legacy"] { settings.legacyAlgorithms = try readLegacyAlgorithms(value) }
         if let value = map["password_env"] {
             let name = try value.string()
             let valid = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true

@@ -205,7 +205,9 @@ struct Page {
                 html.element("a", [("href", "#" + Self.hostAnchor(host.name, in: run))], host.name)
             }
             html.element("td", [], host.roles.map(\.rawValue).joined(separator: ", "))
-            html.element("td", host.collected ? [] : [("class", "bad")], host.collected ? "collected" : "failed: \(host.errorKind ?? "error")")
+            let legacy = host.legacyAlgorithms.isEmpty ? "" : " (legacy SSH: \(host.legacyAlgorithms.joined(separator: ", ")))"
+            html.element("td", host.collected ? [] : [("class", "bad")],
+                         (host.collected ? "collected" : "failed: \(host.errorKind ?? "error")") + legacy)
             Self.countCells(tally, &html)
             writeWorst(tally)
             html.raw("</tr>\n")

@@ -44,6 +44,12 @@ public struct TextReport: Sendable {
             lines.append("")
             lines.append(line)
         }
+        let legacy = run.hosts.filter { !$0.legacyAlgorithms.isEmpty }
+        if !legacy.isEmpty { lines.append("") }
+        for host in legacy {
+            lines.append("note: \(visible(host.name)) may use legacy SSH algorithms (legacy: in the inventory): "
+                         + visible(host.legacyAlgorithms.joined(separator: ", ")))
+        }
 
         let shown = run.findings.filter { $0.category == .guide && $0.needsAttention }.sorted(by: Finding.attentionOrder)
         if !shown.isEmpty { lines.append("") }

@@ -84,7 +84,8 @@ extension SnapshotStore {
             }
             hosts.append(HostResult(name: stored.name, roles: manifest.roles.compactMap(Role.init(rawValue:)),
                                     services: manifest.services.compactMap(GuideService.init(rawValue:)),
-                                    error: manifest.error, errorKind: manifest.errorKind, files: files))
+                                    error: manifest.error, errorKind: manifest.errorKind, files: files,
+                                    legacyAlgorithms: manifest.legacyAlgorithms ?? []))
             findings += try reader.findings(id: stored.findingsID, operation: operation).map { $0.finding(host: stored.name) }
         }
         return AuditRun(id: id, startedAt: Self.date(row[0].string), finishedAt: Self.date(row[1].string),

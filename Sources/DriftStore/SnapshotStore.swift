@@ -113,7 +113,8 @@ public final class SnapshotStore {
                                                    reason: file.reason, line: file.line, content: hash))
                 }
                 let manifest = HostManifest(roles: host.roles.map(\.rawValue), services: host.services.map(\.rawValue),
-                                            errorKind: host.errorKind, error: host.error, files: files)
+                                            errorKind: host.errorKind, error: host.error, files: files,
+                                            legacyAlgorithms: host.legacyAlgorithms.isEmpty ? nil : host.legacyAlgorithms)
                 let findings = (findingsByHost[host.name] ?? []).sorted(by: Finding.reportOrder).map(FindingRecord.init)
                 try blobs.recordHost(runID: id, host: host.name, manifest: manifest, findings: findings, operation: operation)
                 written += 1

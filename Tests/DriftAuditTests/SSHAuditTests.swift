@@ -66,6 +66,8 @@ struct SSHAuditTests {
             host.connection = ConnectionSettings(transport: kind, address: "127.0.0.1", port: relay.port,
                                                  user: SSHTestTools.loginUser, identity: key.privateKey,
                                                  knownHosts: knownHosts, timeout: 10)
+            // Allowed, not needed here: the report says what the inventory allowed all the same.
+            host.connection.legacyAlgorithms = .debian7
             let fleet = Inventory(architecture: inventory.architecture, vars: inventory.vars, hosts: [host])
             let options = SSHOptions(configFile: .none, homeDirectory: scratch.path, environment: ["PATH": "/usr/bin:/bin"])
             let auditor = Auditor(inventory: fleet, ruleSet: try RuleSet.load(directories: [try BuiltinRules.directory()]),
@@ -98,5 +100,7 @@ struct SSHAuditTests {
         let errors = try JSONSchemaValidator.errors(in: json, schema: DemoFleet.root + "/../../Reports/report.schema.json")
         #expect(errors == nil || errors == [], "\(errors ?? [])")
         #expect(json.contains("\"status\": \"not-collected\""))
+        #expect(host.legacyAlgorithms == LegacySSHAlgorithms.debian7.summary)
+        #expect(json.contains("\"legacy_algorithms\": ["))
     }
 }

@@ -212,7 +212,7 @@ enum ReportFixture {
                 HostResult(name: "compute1", roles: [.compute], services: [], files: [
                     FileResult(path: nova, status: .parsed, format: .osloINI, content: content(compute1NovaLines)),
                     FileResult(path: "/etc/neutron/plugins/ml2/ml2_conf.ini", status: .missing, format: .osloINI),
-                ]),
+                ], legacyAlgorithms: LegacySSHAlgorithms.debian7.summary),
                 HostResult(name: hostileHost, roles: [.network], services: [], files: [
                     FileResult(path: "/etc/hosts", status: .parsed, format: .hosts, content: content(["10.0.0.11 controller"])),
                 ]),

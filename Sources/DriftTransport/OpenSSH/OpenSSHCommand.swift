@@ -18,6 +18,9 @@ struct OpenSSHCommand: Sendable {
     /// The name known_hosts lists the host under, for messages (ssh's own wording wins when it gives one).
     let knownHostsName: String
     let knownHostsFile: String
+    /// The inventory's key file, and the legacy algorithms it allows, for advice in errors.
+    let identity: String?
+    let legacy: LegacySSHAlgorithms
 
     init(host: InventoryHost, options sshOptions: SSHOptions) throws(TransportError) {
         let connection = host.connection
@@ -32,6 +35,8 @@ struct OpenSSHCommand: Sendable {
             throw TransportError(.authentication, host: host.name, "identity file '\(identity)' does not exist")
         }
         self.executable = executable
+        identity = connection.identity
+        legacy = connection.legacyAlgorithms
         timeout = connection.timeout ?? sshOptions.operationTimeout
         destination = connection.address ?? host.name
         environment = sshOptions.environment
@@ -103,13 +108,27 @@ struct OpenSSHCommand: Sendable {
     }
 }
 
-/// The `ssh -o` options that allow a host's legacy algorithms, appended to ssh's defaults
-/// (`+`), so that nothing else about the client's choice changes.
+/// The `ssh -o` options that allow a host's legacy algorithms. Key exchange and host keys are
+/// appended to ssh's defaults (`+`), so nothing else about its choice changes. User keys are
+/// listed whole: ssh signs an RSA key with the first RSA algorithm of the list the server
+/// advertises, and an sshd that lists `rsa-sha2-*` while accepting only `ssh-rsa` would get
+/// SHA-2; with `pubkey: [ssh-rsa]` an RSA key is signed with `ssh-rsa`, as libssh2 1.10 signs it.
 enum LegacyAlgorithmOptions {
+    /// OpenSSH 9.2's default `PubkeyAcceptedAlgorithms` without its SHA-2 RSA entries.
+    static let publicKeyWithoutRSA = [
+        "ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+        "ecdsa-sha2-nistp521-cert-v01@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
+        "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+    ]
+
     static func arguments(for legacy: LegacySSHAlgorithms) -> [String] {
-        [("KexAlgorithms", legacy.keyExchange), ("HostKeyAlgorithms", legacy.hostKey),
-         ("PubkeyAcceptedAlgorithms", legacy.publicKey)].flatMap { keyword, names in
+        var arguments = [("KexAlgorithms", legacy.keyExchange), ("HostKeyAlgorithms", legacy.hostKey)].flatMap { keyword, names in
             names.isEmpty ? [] : ["-o", "\(keyword)=+" + names.joined(separator: ",")]
         }
+        if !legacy.publicKey.isEmpty {
+            arguments += ["-o", "PubkeyAcceptedAlgorithms=" + (publicKeyWithoutRSA + legacy.publicKey).joined(separator: ",")]
+        }
+        return arguments
     }
 }
