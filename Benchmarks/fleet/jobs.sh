@@ -33,11 +33,18 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 fleet_up "$hosts"
 if [ "${SUDO:-0}" = 1 ]; then
-    # Exactly `cat -- FILE` for each of the fleet's files, as the README's sudoers example.
+    # Exactly `cat -- FILE` for each file an audit asks a node for (the fleet's files and the
+    # other services' files the rules look for), as the README's sudoers example: one audit
+    # without sudo lists them.
     sudoers=/etc/sudoers.d/stackdrift-fleet-$$
     cat_path=$(command -v cat)
+    "$stackdrift" audit -i "$FLEET_DIR/inventory.yaml" --rules "$here/rules" --db "$FLEET_DIR/list.db" \
+        --json "$FLEET_DIR/list.json" --quiet || true
+    mapfile -t asked < <(python3 -c 'import json, sys
+print("\n".join(sorted({f["path"] for h in json.load(open(sys.argv[1]))["hosts"] for f in h["files"]})))' "$FLEET_DIR/list.json")
+    rm -f "$FLEET_DIR/list.db" "$FLEET_DIR/list.db.key" "$FLEET_DIR/list.json"
     printf '%s ALL=(root) NOPASSWD: %s\n' "$FLEET_USER" \
-        "$(printf "$cat_path -- %s, " "${FLEET_FILES[@]}" | sed 's/, $//')" > "$sudoers.new"
+        "$(printf "$cat_path -- %s, " "${asked[@]}" | sed 's/, $//')" > "$sudoers.new"
     chmod 440 "$sudoers.new"
     visudo -cqf "$sudoers.new" && mv "$sudoers.new" "$sudoers"
     sed -i 's/^defaults: {transport: \([a-z]*\), /defaults: {transport: \1, sudo: true, /' "$FLEET_DIR/inventory.yaml"

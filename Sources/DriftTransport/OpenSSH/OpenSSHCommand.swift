@@ -78,11 +78,15 @@ struct OpenSSHCommand: Sendable {
                            "-N", "--", destination], stdinFromNull: true)
     }
 
-    /// One exchange over the master at `socket`: the SFTP subsystem (speaking on stdin and
-    /// stdout), or one command line for the remote shell.
-    func start(through socket: String, subsystem: Bool = false, _ remote: String) throws(TransportError) -> ChildProcess {
-        try run(options + ["-o", "ControlMaster=no", "-o", "ControlPath=" + Self.configWord(socket)]
-                + (subsystem ? ["-s"] : ["-n"]) + ["--", destination, remote], stdinFromNull: !subsystem)
+    /// One session over the master at `socket`, opened within `seconds`: the SFTP subsystem
+    /// (speaking on stdin and stdout), or one command line for the remote shell.
+    func start(through socket: String, subsystem: Bool = false, _ remote: String,
+               within seconds: Double) throws(TransportError) -> MuxSession {
+        do {
+            return try MuxSession(socketPath: socket, command: remote, subsystem: subsystem, within: seconds)
+        } catch {
+            throw TransportError(error.endsHost ? .dropped : .protocolError, host: host, error.message)
+        }
     }
 
     private func run(_ arguments: [String], stdinFromNull: Bool) throws(TransportError) -> ChildProcess {

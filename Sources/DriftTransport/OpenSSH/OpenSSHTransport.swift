@@ -34,7 +34,7 @@ final class OpenSSHSession: TransportSession {
     private let command: OpenSSHCommand
     private let deadline: Deadline
     private let sudo: Bool
-    private var sftp: (process: ChildProcess, client: SFTPClient)?
+    private var sftp: (process: any RemoteStream, client: SFTPClient)?
     /// With sudo: the node would not start SFTP, so files are read without being looked at first.
     private var sftpRefused = false
     private var sudoAnswers = SudoAnswers()
@@ -111,7 +111,7 @@ final class OpenSSHSession: TransportSession {
         if let sftp { return sftp.client }
         guard let master, !sftpRefused else { return nil }
         let allowed = try deadline.next(host: command.host, doing: doing, stepStartedAt: stepStart)
-        let process = try command.start(through: master.socket, subsystem: true, "sftp")
+        let process = try command.start(through: master.socket, subsystem: true, "sftp", within: allowed.seconds)
         let client = SFTPClient(process: process)
         do {
             try client.start(within: allowed.seconds)
@@ -148,7 +148,7 @@ final class OpenSSHSession: TransportSession {
         let timedOut = deadline.timedOut(host: command.host, path: path, doing: doing, byOverall: allowed.byOverall,
                                          seconds: allowed.seconds)
         let end = Deadline(operation: allowed.seconds, overall: allowed.seconds)
-        let process = try command.start(through: master.socket, SudoCat.command(path))
+        let process = try command.start(through: master.socket, SudoCat.command(path), within: allowed.seconds)
         var output: [UInt8] = []
         reading: while true {
             switch process.receive(upTo: 65_536, within: max(0, end.remaining)) {
@@ -175,7 +175,7 @@ final class OpenSSHSession: TransportSession {
 
     /// The transport error for an SFTP exchange that got no answer: a timeout, or whatever
     /// ssh (the multiplexed client, else the master) said before it ended.
-    private func diagnose(_ failure: SFTPClient.Failure, process: ChildProcess, allowed: (seconds: Double, byOverall: Bool),
+    private func diagnose(_ failure: SFTPClient.Failure, process: any RemoteStream, allowed: (seconds: Double, byOverall: Bool),
                           doing: String, path: String?, fallback: TransportError.Kind) -> TransportError {
         switch failure {
         case .timedOut:

@@ -23,11 +23,11 @@ final class SFTPClient {
         case status = 101, handle = 102, data = 103, name = 104, attributes = 105
     }
 
-    private let process: ChildProcess
+    private let process: any RemoteStream
     private var received: [UInt8] = []
     private var nextID: UInt32 = 1
 
-    init(process: ChildProcess) {
+    init(process: any RemoteStream) {
         self.process = process
     }
 
