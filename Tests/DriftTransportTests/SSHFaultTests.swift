@@ -24,6 +24,30 @@ import Testing
         #expect(fixture.server.log.components(separatedBy: "Accepted publickey").count == 2, "one login for all files")
     }
 
+    @Test func theOpenSSHControlMasterLivesInAPrivateDirectoryRemovedAtClose() throws {
+        let fixture = try SSHFixture()
+        let path = try fixture.write("etc/nova/nova.conf", "[DEFAULT]\n")
+        let temporary = try fixture.scratch.write("tmp/.keep", "")
+        let base = (temporary as NSString).deletingLastPathComponent
+        func masters() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix("stackdrift-") }
+        }
+        let session = try fixture.transport(.openssh, environment: ["TMPDIR": base]).connect(to: fixture.host(.openssh))
+        let directories = masters()
+        #expect(directories.count == 1)
+        var info = stat()
+        #expect(stat(base + "/" + (directories.first ?? ""), &info) == 0 && info.st_mode & 0o777 == 0o700)
+        #expect(text(of: session.read(path, limit: 100)) == "[DEFAULT]\n")
+        session.close()
+        #expect(masters().isEmpty, "removed with the master")
+        // A TMPDIR too deep for a Unix socket's path: /tmp instead.
+        let deep = fixture.scratch.path + "/" + String(repeating: "d", count: 100)
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        let far = try fixture.transport(.openssh, environment: ["TMPDIR": deep]).connect(to: fixture.host(.openssh))
+        #expect(text(of: far.read(path, limit: 100)) == "[DEFAULT]\n")
+        far.close()
+    }
+
     @Test(arguments: transports)
     func aMissingFileIsMissingNotAnError(_ kind: TransportKind) throws {
         let fixture = try SSHFixture()
