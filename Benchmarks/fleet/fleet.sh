@@ -89,6 +89,9 @@ YAML
         # The demo's compute1 (9 files) plus rootwrap.conf, made this host's: its name and addresses.
         cp -a "$_fleet_repo/Examples/demo/trees/compute1" "$tree"
         cp -a "$_fleet_repo/Benchmarks/fleet/tree/." "$tree"
+        # Names resolve from the node's own /etc/hosts only: sudo looks up the machine's name, which
+        # must never reach (nor wait on) an outside resolver. nsswitch.conf is read by no rule.
+        sed 's/^hosts:.*/hosts:          files/' /etc/nsswitch.conf > "$tree/etc/nsswitch.conf"
         sed -i "s/10\.0\.0\.31/$management/g; s/10\.0\.1\.31/$tunnel/g" \
             "$tree/etc/nova/nova.conf" "$tree/etc/neutron/plugins/ml2/ml2_conf.ini"
         sed -i '/^10\.0\.0\.31\tcompute1$/d' "$tree/etc/hosts"

@@ -78,7 +78,7 @@ public struct Auditor: Sendable {
         }, deliver: { _, host in
             overview.add(host: host.result)
             overview.add(host.findings)
-            comparison.add(host.observations)
+            comparison.add(observations: host.observations, unread: host.unread)
             guard storeError == nil else { return }
             do {
                 try store.recordHost(run: runID, host.result, findings: host.findings)
@@ -148,6 +148,8 @@ public struct Auditor: Sendable {
         var result: HostResult
         var findings: [Finding]
         var observations: [FleetObservation]
+        /// Fleet-scoped rules this host could not give every value to.
+        var unread: [Int]
     }
 
     static func evaluate(_ collection: HostCollection, request: CollectionRequest, engine: RuleEngine, directory: FleetDirectory,
@@ -155,8 +157,9 @@ public struct Auditor: Sendable {
         let host = collection.host
         if let failure = collection.failure, collection.files.isEmpty {
             return EvaluatedHost(result: HostResult(name: host.name, roles: host.roles, services: [], error: failure.message,
-                                                    errorKind: failure.kind.rawValue, files: []),
-                                 findings: [], observations: [])
+                                                    errorKind: failure.kind.rawValue, files: [],
+                                                    legacyAlgorithms: legacyAlgorithms(of: host)),
+                                 findings: [], observations: [], unread: [])
         }
         let processed = HostFiles(collection: collection, requested: request.paths,
                                   filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
@@ -166,9 +169,15 @@ public struct Auditor: Sendable {
         let failure = collection.failure
         return EvaluatedHost(
             result: HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
-                               error: failure?.message, errorKind: failure?.kind.rawValue, files: processed.results),
+                               error: failure?.message, errorKind: failure?.kind.rawValue, files: processed.results,
+                               legacyAlgorithms: legacyAlgorithms(of: host)),
             findings: waivers.apply(to: evaluation.findings, hosts: [host], today: today),
-            observations: evaluation.observations)
+            observations: evaluation.observations, unread: evaluation.unread)
+    }
+
+    /// The legacy SSH algorithms an SSH host may use, for its report; none over the local transport.
+    static func legacyAlgorithms(of host: InventoryHost) -> [String] {
+        host.connection.transport == .local ? [] : host.connection.legacyAlgorithms.summary
     }
 
     /// Tells the collector which files a collected file includes (its format's include

@@ -19,6 +19,11 @@ struct HostFiles {
         let requestedSet = Set(requested)
 
         for path in requested.sorted() {
+            if collection.notCollected.contains(path) {
+                states[path] = .notCollected
+                if filesRead.contains(path) { results.append(FileResult(path: path, status: .notCollected, format: ruleSet.format(forFile: path))) }
+                continue
+            }
             let read = collection.files[path] ?? .missing
             // A service marker that is absent only says the service is not there: not worth a line.
             if !filesRead.contains(path), read == .missing { continue }
@@ -78,6 +83,9 @@ struct HostFiles {
                 results.append(FileResult(path: path, status: document == nil ? .present : .parsed, format: format,
                                           content: content))
             }
+        }
+        for path in collection.notCollected.sorted() where !requestedSet.contains(path) {
+            results.append(FileResult(path: path, status: .notCollected, format: ruleSet.format(forFile: path) ?? .mysql))
         }
     }
 

@@ -51,15 +51,19 @@ public struct HostResult: Sendable, Hashable {
     public var error: String?
     public var errorKind: String?
     public var files: [FileResult]
+    /// The SHA-1-era SSH algorithms the inventory let the host use (`LegacySSHAlgorithms.summary`),
+    /// so that weakened cryptography shows in every report; empty for most hosts.
+    public var legacyAlgorithms: [String]
 
     public init(name: String, roles: [Role], services: [GuideService], error: String? = nil, errorKind: String? = nil,
-                files: [FileResult]) {
+                files: [FileResult], legacyAlgorithms: [String] = []) {
         self.name = name
         self.roles = roles
         self.services = services
         self.error = error
         self.errorKind = errorKind
         self.files = files
+        self.legacyAlgorithms = legacyAlgorithms
     }
 
     public var collected: Bool { error == nil }
@@ -74,6 +78,9 @@ public struct FileResult: Sendable, Hashable {
         case missing
         case unreadable
         case unparseable
+        /// Never read: the host's collection ended first (its `HostResult.error` says why).
+        /// Neither missing nor drift; the file's checks are not evaluated.
+        case notCollected = "not-collected"
     }
 
     public var path: String

@@ -23,6 +23,8 @@ public struct ConnectionSettings: Sendable, Hashable {
     /// Name of the environment variable holding the SSH password; password authentication
     /// is attempted only when this is set.
     public var passwordEnv: String?
+    /// SHA-1-era algorithms the host may use (`legacy:` in the inventory); none by default.
+    public var legacyAlgorithms = LegacySSHAlgorithms()
 
     public init(
         transport: TransportKind = .ssh, address: String? = nil, port: Int? = nil, user: String? = nil,

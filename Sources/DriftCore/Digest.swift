@@ -16,16 +16,26 @@ public enum Digest {
     }
 
     public static func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        hmac(EVP_sha256(), "SHA-256", key: key, message)
+    }
+
+    /// HMAC-SHA-1, for OpenSSH's hashed known_hosts names (`|1|salt|hash`): matching them
+    /// is the only use, SHA-1 being what that format fixes.
+    package static func hmacSHA1(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        hmac(EVP_sha1(), "SHA-1", key: key, message)
+    }
+
+    private static func hmac(_ digest: OpaquePointer?, _ name: String, key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let result = key.withUnsafeBytes { keyBytes in
             message.withUnsafeBytes { messageBytes in
-                HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+                HMAC(digest, keyBytes.baseAddress, Int32(keyBytes.count),
                      messageBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), messageBytes.count,
                      &output, &length)
             }
         }
-        precondition(result != nil, "HMAC(SHA-256) failed")
+        precondition(result != nil, "HMAC(\(name)) failed")
         return Array(output.prefix(Int(length)))
     }
 

@@ -196,6 +196,8 @@ extension Inventory {
         ConnectionField(key: "passphrase_file") { value, settings, base in
             settings.passphraseFile = resolve(try value.string(), against: base)
         },
+        // SHA-1-era SSH algorithms (`Inventory+LegacyAlgorithms.swift`).
+        ConnectionField(key: "legacy") { value, settings, _ in settings.legacyAlgorithms = try readLegacyAlgorithms(value) },
         ConnectionField(key: "password_env") { value, settings, _ in
             let name = try value.string()
             let valid = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true

@@ -17,10 +17,13 @@ public struct RunOverview: Sendable, Hashable, Codable {
         public var files: [String: Int]
         public var guide: FindingTally
         public var upgrade: FindingTally
+        /// The SHA-1-era SSH algorithms the inventory let the audit use for this host.
+        public var legacyAlgorithms: [String]
 
         public init(name: String, roles: [Role], services: [GuideService], error: String? = nil,
                     errorKind: String? = nil, files: [String: Int] = [:], guide: FindingTally = FindingTally(),
-                    upgrade: FindingTally = FindingTally()) {
+                    upgrade: FindingTally = FindingTally(), legacyAlgorithms: [String] = []) {
+            self.legacyAlgorithms = legacyAlgorithms
             self.name = name
             self.roles = roles
             self.services = services
@@ -112,7 +115,7 @@ public struct RunOverview: Sendable, Hashable, Codable {
             var counts: [String: Int] = [:]
             for file in result.files { counts[file.status.rawValue, default: 0] += 1 }
             hosts[result.name] = Host(name: result.name, roles: result.roles, services: result.services, error: result.error,
-                                      errorKind: result.errorKind, files: counts)
+                                      errorKind: result.errorKind, files: counts, legacyAlgorithms: result.legacyAlgorithms)
         }
 
         /// Findings of hosts already added (a host's own checks, later its fleet checks).

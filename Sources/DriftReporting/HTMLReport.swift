@@ -229,7 +229,9 @@ struct Page {
                 }
             }
             html.element("td", [], host.roles.map(\.rawValue).joined(separator: ", "))
-            html.element("td", host.collected ? [] : [("class", "bad")], host.collected ? "collected" : "failed: \(host.errorKind ?? "error")")
+            let legacy = host.legacyAlgorithms.isEmpty ? "" : " (legacy SSH: \(host.legacyAlgorithms.joined(separator: ", ")))"
+            html.element("td", host.collected ? [] : [("class", "bad")],
+                         (host.collected ? "collected" : "failed: \(host.errorKind ?? "error")") + legacy)
             Self.countCells(host.guide, &html)
             writeWorst(host.guide)
             html.raw("</tr>\n")

@@ -66,6 +66,7 @@ public enum JSONReport {
             ("files_missing", files(.missing)),
             ("files_unreadable", files(.unreadable)),
             ("files_unparseable", files(.unparseable)),
+            ("files_not_collected", files(.notCollected)),
         ] + checks(overview.tally(.guide)) + [("upgrade", upgrade)])
     }
 
@@ -84,6 +85,7 @@ public enum JSONReport {
             ("status", .string(host.collected ? "collected" : "failed")),
             ("error_kind", .string(host.errorKind)),
             ("error", .string(host.error)),
+            ("legacy_algorithms", .array(host.legacyAlgorithms.map { .string($0) })),
             ("files", .array(host.files.sorted { $0.path < $1.path }.map { file in
                 .object([
                     ("path", .string(file.path)),

@@ -31,7 +31,8 @@ public struct TextReport: Sendable {
                      + "\(header.architecture.rawValue) networking\(runLabel)")
         lines.append("  hosts:  \(overview.hosts.count - failedHosts.count) collected, \(failedHosts.count) failed")
         lines.append("  files:  \(overview.files(.parsed)) read, \(overview.files(.missing)) missing, "
-                     + "\(overview.files(.unreadable)) unreadable, \(overview.files(.unparseable)) unparseable")
+                     + "\(overview.files(.unreadable)) unreadable, \(overview.files(.unparseable)) unparseable"
+                     + notCollected(overview.files(.notCollected)))
         lines.append("  checks: " + counts(overview.tally(.guide)))
         if let counts = upgradeCounts(header, overview) { lines.append(counts) }
         if let changes = run.changes {
@@ -42,9 +43,15 @@ public struct TextReport: Sendable {
                          + "\(changes.count(FileChange.Kind.new)) new, \(changes.count(.vanished)) vanished")
         }
 
-        for host in failedHosts {
+        for line in hostFailures(overview) {
             lines.append("")
-            lines.append(paint("HOST FAILED", .yellow) + "  \(visible(host.name)): \(visible(host.error ?? "unknown error"))")
+            lines.append(line)
+        }
+        let legacy = overview.hosts.filter { !$0.legacyAlgorithms.isEmpty }
+        if !legacy.isEmpty { lines.append("") }
+        for host in legacy {
+            lines.append("note: \(visible(host.name)) may use legacy SSH algorithms (legacy: in the inventory): "
+                         + visible(host.legacyAlgorithms.joined(separator: ", ")))
         }
 
         let shown = overview.attention.filter { $0.category == .guide }.sorted(by: Finding.attentionOrder)
@@ -60,6 +67,20 @@ public struct TextReport: Sendable {
         lines.append("")
         lines.append(verdict(header, overview))
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One line per host that could not be collected, or only in part: what `--quiet` still
+    /// prints, since cron mails nothing else. The error is shown with its control characters
+    /// made visible: it may quote what the node's SSH server said.
+    public func hostFailures(_ overview: RunOverview) -> [String] {
+        overview.hosts.filter { !$0.collected }.map { host in
+            paint("HOST FAILED", .yellow) + "  \(visible(host.name)): \(visible(host.error ?? "unknown error"))"
+        }
+    }
+
+    /// ", 23 not collected" when a host's collection ended part-way; nothing otherwise.
+    private func notCollected(_ count: Int) -> String {
+        count == 0 ? "" : ", \(count) not collected"
     }
 
     private func counts(_ tally: FindingTally) -> String {

@@ -11,10 +11,16 @@ public enum FileState: Sendable {
     case unreadable(reason: String)
     /// The file was read but the consuming program would reject it.
     case unparseable(Diagnostic)
+    /// The host's collection ended before the file was read (the connection dropped, a step
+    /// timed out): whether it exists is unknown, so rules reading it are not evaluated, as on a
+    /// host that could not be collected at all. The host's failure says why.
+    case notCollected
 
-    /// Whether the file exists on the host, whatever else went wrong.
+    /// Whether the file is known to exist on the host, whatever else went wrong.
     public var exists: Bool {
-        if case .missing = self { return false }
-        return true
+        switch self {
+        case .missing, .notCollected: return false
+        default: return true
+        }
     }
 }

@@ -7,14 +7,21 @@ import DriftCore
 public struct FleetComparison: Sendable {
     let engine: RuleEngine
     private var observations: [Int: [FleetObservation]] = [:]
+    /// Rules some host could not give all its values to (its collection ended part-way).
+    private var unread: Set<Int> = []
 
     public init(engine: RuleEngine) {
         self.engine = engine
     }
 
-    /// One host's observations (`RuleEngine.HostEvaluation.observations`).
-    public mutating func add(_ hostObservations: [FleetObservation]) {
+    /// One host's contribution: its observations, and the rules it could not read every value of.
+    public mutating func add(_ evaluation: RuleEngine.HostEvaluation) {
+        add(observations: evaluation.observations, unread: evaluation.unread)
+    }
+
+    public mutating func add(observations hostObservations: [FleetObservation], unread hostUnread: [Int]) {
         for observation in hostObservations { observations[observation.rule, default: []].append(observation) }
+        unread.formUnion(hostUnread)
     }
 
     /// Compares every rule's group, each in inventory order whatever order hosts arrived in.
@@ -28,7 +35,7 @@ public struct FleetComparison: Sendable {
             comparisons[ruleIndex] = engine.compare(group, rule: rule, check: check)
             for observation in group { byHost[observation.host, default: []].append((ruleIndex, observation)) }
         }
-        return FleetVerdicts(engine: engine, comparisons: comparisons, byHost: byHost)
+        return FleetVerdicts(engine: engine, comparisons: comparisons, byHost: byHost, unread: unread)
     }
 }
 
@@ -37,11 +44,14 @@ public struct FleetVerdicts: Sendable {
     let engine: RuleEngine
     fileprivate let comparisons: [Int: RuleEngine.GroupComparison]
     fileprivate let byHost: [String: [(rule: Int, observation: FleetObservation)]]
+    fileprivate let unread: Set<Int>
 
     /// The host's findings of fleet-scoped checks, in rule order.
     public func findings(forHost name: String) -> [Finding] {
         (byHost[name] ?? []).sorted { ($0.rule, $0.observation.source) < ($1.rule, $1.observation.source) }.compactMap { item in
-            comparisons[item.rule].flatMap { engine.verdict(item.observation, in: $0) }
+            guard let finding = comparisons[item.rule].flatMap({ engine.verdict(item.observation, in: $0) }) else { return nil }
+            // With some host's values unread, "nothing to compare with" may not be true: said not at all.
+            return unread.contains(item.rule) && finding.status == .skipped ? nil : finding
         }
     }
 

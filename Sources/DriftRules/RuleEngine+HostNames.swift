@@ -71,6 +71,8 @@ extension RuleEngine {
             return [finding(.error, key: nil, expected: nil, actual: nil, line: nil, "cannot read '\(file)': \(reason)")]
         case .present:
             return [finding(.error, key: nil, expected: nil, actual: nil, line: nil, "'\(file)' was not parsed")]
+        case .notCollected:
+            return []  // the host's failure says why; no finding, as for a host not collected at all
         }
     }
 }

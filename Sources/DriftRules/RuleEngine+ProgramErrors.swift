@@ -28,6 +28,8 @@ extension RuleEngine {
             return [finding(.error, "cannot read '\(file)': \(reason)")]
         case .present:
             return [finding(.error, "'\(file)' was collected but not parsed")]
+        case .notCollected:
+            return []  // the host's failure says why, as for a host not collected at all
         }
     }
 }

@@ -58,7 +58,7 @@ public struct RuleEngine: Sendable {
         for evidence in fleet {
             let evaluation = evaluate(host: evidence, directory: directory)
             findings += evaluation.findings
-            comparison.add(evaluation.observations)
+            comparison.add(evaluation)
         }
         let verdicts = comparison.finish()
         for evidence in fleet { findings += verdicts.findings(forHost: evidence.host.name) }
@@ -75,6 +75,9 @@ public struct RuleEngine: Sendable {
     public struct HostEvaluation: Sendable {
         public var findings: [Finding]
         public var observations: [FleetObservation]
+        /// Fleet-scoped rules (by index) whose files this host's collection did not reach: their
+        /// values are missing from the comparison, so "nothing to compare with" would be untrue.
+        public var unread: [Int] = []
     }
 
     /// Every rule that concerns the host: value checks, placeholder scans, host-scoped
@@ -85,10 +88,12 @@ public struct RuleEngine: Sendable {
         let resolver = resolver(for: evidence, directory: directory)
         var findings: [Finding] = []
         var observations: [FleetObservation] = []
+        var unread: [Int] = []
         for rule in rules(for: evidence.host) {
             var ruleFindings: [Finding]
             switch rule.check {
             case .value(let check):
+                if evidence.leavesUnevaluated(rule, markers: ruleSet.serviceMarkers) { continue }
                 findings.append(evaluate(rule, check, on: evidence, services: services, resolver: resolver))
                 continue
             case .programErrors(let file):
@@ -98,18 +103,24 @@ public struct RuleEngine: Sendable {
             case .hostNames(let file):
                 ruleFindings = checkHostNames(rule, file: file, on: evidence, directory: directory)
             case .consistency(let check):
-                let observed = observe(rule, index: ruleIndex[rule.id] ?? 0, check, on: evidence, services: services,
+                let index = ruleIndex[rule.id] ?? 0
+                let observed = observe(rule, index: index, check, on: evidence, services: services,
                                        directory: directory, resolver: resolver)
+                // A host whose collection ended part-way left some of these values unread: what the
+                // others were compared with still holds, but "nothing to compare with" may not.
+                let incomplete = evidence.lacks(rule.files(for: evidence.host))
                 guard check.scope == .host else {
                     observations += observed
+                    if incomplete { unread.append(index) }
                     continue
                 }
                 ruleFindings = evaluate(observed, rule: rule, check: check)
+                if incomplete { ruleFindings.removeAll { $0.status == .skipped } }
             }
             for index in ruleFindings.indices { ruleFindings[index].category = rule.category }
             findings += ruleFindings
         }
-        return HostEvaluation(findings: findings, observations: observations)
+        return HostEvaluation(findings: findings, observations: observations, unread: unread)
     }
 
     /// Whether a rule is gated away on a host: a service it does not run, or a fact that does not hold

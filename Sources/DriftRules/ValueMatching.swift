@@ -46,6 +46,9 @@ struct ValueMatching {
             return Outcome(status: .error, expected: expected, message: "cannot read '\(check.file)': \(reason)")
         case .present:
             return Outcome(status: .error, expected: expected, message: "'\(check.file)' was collected but not parsed")
+        case .notCollected:
+            // The engine does not evaluate rules on files that were not collected; said in case it is asked to.
+            return Outcome(status: .error, expected: expected, message: "'\(check.file)' was not collected")
         case .unparseable(let diagnostic):
             return Outcome(status: .error, expected: expected, line: diagnostic.location.line,
                            message: "cannot parse '\(check.file)': line \(diagnostic.location.line): \(diagnostic.message)")

@@ -20,6 +20,9 @@ struct HostManifest: Codable, Hashable {
     var errorKind: String?
     var error: String?
     var files: [File]
+    /// The host's legacy SSH algorithms; absent when none, so that manifests of hosts without
+    /// them encode as they always did (and an unchanged host still stores nothing new).
+    var legacyAlgorithms: [String]?
 
     var collected: Bool { error == nil }
 }

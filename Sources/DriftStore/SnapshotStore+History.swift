@@ -39,7 +39,8 @@ extension SnapshotStore {
         }
         return HostResult(name: host.name, roles: manifest.roles.compactMap(Role.init(rawValue:)),
                           services: manifest.services.compactMap(GuideService.init(rawValue:)),
-                          error: manifest.error, errorKind: manifest.errorKind, files: files)
+                          error: manifest.error, errorKind: manifest.errorKind, files: files,
+                          legacyAlgorithms: manifest.legacyAlgorithms ?? [])
     }
 
     /// A finished run, to report from host by host (`ReportableRun`).
@@ -102,7 +103,7 @@ extension SnapshotStore {
                 continue
             }
             if before.manifestID == host.manifestID {
-                unchanged += now.files.count { $0.content != nil && $0.status != FileResult.Status.unreadable.rawValue }
+                unchanged += now.files.count { $0.content != nil && !Self.unknownStatuses.contains($0.status) }
             } else {
                 let then = try blobs.manifest(id: before.manifestID, operation: operation)
                 let (changed, same) = try compare(then, now, host: host.name, operation: operation)
@@ -121,6 +122,10 @@ extension SnapshotStore {
                           findings: findingChanges.sorted { Finding.reportOrder($0.finding, $1.finding) })
     }
 
+    /// File statuses that say nothing about a file's content: it could not be read, or its
+    /// host's collection ended before it was asked for.
+    static let unknownStatuses: Set<String> = [FileResult.Status.unreadable.rawValue, FileResult.Status.notCollected.rawValue]
+
     private func compare(_ then: HostManifest, _ now: HostManifest, host: String,
                          operation: String) throws -> (changes: [FileChange], unchanged: Int) {
         let old = Dictionary(then.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -129,8 +134,8 @@ extension SnapshotStore {
         var unchanged = 0
         for path in Set(old.keys).union(new.keys).sorted() {
             let oldHash = old[path]?.content, newHash = new[path]?.content
-            // A file that could not be read now says nothing about whether it changed.
-            if new[path]?.status == FileResult.Status.unreadable.rawValue { continue }
+            // A file that could not be read (or was not collected) now says nothing about whether it changed.
+            if let status = new[path]?.status, Self.unknownStatuses.contains(status) { continue }
             switch (oldHash, newHash) {
             case (nil, nil):
                 continue
@@ -216,7 +221,7 @@ extension SnapshotStore {
         for run in try runs(of: host) {
             guard let manifest = try manifest(run: run.id, host: host),
                   let file = manifest.files.first(where: { $0.path == path }) else { continue }
-            if file.status == FileResult.Status.unreadable.rawValue { continue }
+            if Self.unknownStatuses.contains(file.status) { continue }
             let key = file.content ?? "absent"
             guard key != lastKey else { continue }
             lastKey = key

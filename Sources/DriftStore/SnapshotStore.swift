@@ -79,7 +79,8 @@ public final class SnapshotStore {
                                                reason: file.reason, line: file.line, content: hash))
             }
             let manifest = HostManifest(roles: host.roles.map(\.rawValue), services: host.services.map(\.rawValue),
-                                        errorKind: host.errorKind, error: host.error, files: files)
+                                        errorKind: host.errorKind, error: host.error, files: files,
+                                        legacyAlgorithms: host.legacyAlgorithms.isEmpty ? nil : host.legacyAlgorithms)
             try blobs.recordHost(run: id, name: host.name, manifest: manifest,
                                  findings: findings.sorted(by: Finding.reportOrder).map(FindingRecord.init))
             wrote()

@@ -28,20 +28,27 @@ public struct CollectionRequest: Sendable {
 /// What came back from one host: every requested file's outcome, or the reason the host failed.
 public struct HostCollection: Sendable {
     public var host: InventoryHost
-    /// Set when the host could not be reached at all; `files` is then empty.
+    /// Why the host's collection ended early: it could not be reached at all (`files` is
+    /// then empty), or it failed part-way (`notCollected` lists what it was never asked).
     public var failure: TransportError?
-    /// Every file read: the requested ones and those they include.
+    /// Every file answered: the requested ones and those they include.
     public var files: [String: FileRead]
+    /// Paths the host was never asked about (or whose answer was cut off) because its
+    /// collection ended first, `failure` saying why, and the files that include them (their
+    /// effective configuration is incomplete). Never in `files`: such a file is neither
+    /// missing nor present, so its checks are not evaluated.
+    public var notCollected: Set<String>
     /// Directories listed while following includes.
     public var directories: [String: DirectoryListing]
     /// Wall-clock seconds spent on the host.
     public var seconds: Double
 
     public init(host: InventoryHost, failure: TransportError? = nil, files: [String: FileRead] = [:],
-                directories: [String: DirectoryListing] = [:], seconds: Double = 0) {
+                notCollected: Set<String> = [], directories: [String: DirectoryListing] = [:], seconds: Double = 0) {
         self.host = host
         self.failure = failure
         self.files = files
+        self.notCollected = notCollected
         self.directories = directories
         self.seconds = seconds
     }

@@ -93,6 +93,12 @@ public struct Collector: Sendable {
     }
 
     /// Collects one host on the calling thread.
+    ///
+    /// A failure that ends the host (`TransportError.endsHost`: the connection dropped or got
+    /// stuck, sudo wanting a password for every file) stops the questions there. Every file
+    /// not answered by then is `notCollected`, never missing, and the host's failure names the
+    /// file that stopped it, how many were left and what to do. Any other failed file (refused,
+    /// too large) is that file's outcome, and the rest of the host is still read.
     public func collect(_ request: CollectionRequest) -> HostCollection {
         let started = DispatchTime.now()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
@@ -112,33 +118,69 @@ public struct Collector: Sendable {
         var collected = HostCollection(host: host)
         // Requested files first, then what they include, depth-first as the programs read them.
         var queue: [(path: String, depth: Int)] = request.paths.map { ($0, 0) }
+        // The file that included each include target, so that an unanswered include marks its includer too.
+        var includedBy: [String: String] = [:]
+        func end(_ error: TransportError, at path: String) -> HostCollection {
+            collected.failure = error
+            Self.markNotCollected([path] + queue.map(\.path), endedBy: error, includedBy: includedBy, in: &collected)
+            collected.seconds = elapsed()
+            return collected
+        }
         while !queue.isEmpty {
             let (path, depth) = queue.removeFirst()
             guard collected.files[path] == nil else { continue }
             let read = session.read(path, limit: maxFileSize)
-            collected.files[path] = read
             switch read {
-            case .failed(let error) where error.kind.endsHost:
-                // A dropped connection (or sudo wanting a password) fails the rest of the host's files the same way; stop asking.
-                collected.failure = error
-                collected.seconds = elapsed()
-                return collected
+            case .failed(let error) where error.endsHost:
+                return end(error, at: path)
             case .content(let bytes) where depth < Self.maxIncludeDepth:
-                let included = expand(request.expandIncludes?(path, bytes) ?? [], session: session, into: &collected)
+                collected.files[path] = read
+                let (included, failure) = expand(request.expandIncludes?(path, bytes) ?? [], session: session, into: &collected)
+                for target in included where includedBy[target] == nil && target != path { includedBy[target] = path }
                 queue.insert(contentsOf: included.map { ($0, depth + 1) }, at: 0)
+                if let failure { return end(failure, at: path) }
             default:
-                break
+                collected.files[path] = read
             }
         }
         collected.seconds = elapsed()
         return collected
     }
 
+    /// Records `paths` as not collected after `error` ended the host, with the files that
+    /// include them, and says so in the host's failure: how many files were left and what to do.
+    /// A file refused earlier for the same reason (sudo wanting a password) is one of them.
+    static func markNotCollected(_ paths: [String], endedBy error: TransportError, includedBy: [String: String],
+                                 in collected: inout HostCollection) {
+        var cut = Set(paths).subtracting(collected.files.keys)
+        for (path, read) in collected.files {
+            if case .failed(let earlier) = read, earlier.kind == error.kind { cut.insert(path) }
+        }
+        for path in Array(cut) {
+            var current = path
+            var hops = 0
+            while let parent = includedBy[current], hops <= maxIncludeDepth {
+                cut.insert(parent)
+                current = parent
+                hops += 1
+            }
+        }
+        for path in cut { collected.files[path] = nil }
+        collected.notCollected = cut
+        let count = cut.count
+        var failure = error
+        failure.message += "; \(count) file\(count == 1 ? " was" : "s were") not collected and "
+            + "\(count == 1 ? "its" : "their") checks not evaluated" + (error.kind.advice.map { ": \($0)" } ?? "")
+        collected.failure = failure
+    }
+
     /// MySQL's include depth; also a guard against include cycles.
     static let maxIncludeDepth = 10
 
-    /// The files to read for a list of include targets, listing directories as needed.
-    private func expand(_ targets: [IncludeTarget], session: any TransportSession, into collected: inout HostCollection) -> [String] {
+    /// The files to read for a list of include targets, listing directories as needed; the
+    /// failure that ends the host when a listing ran into one.
+    private func expand(_ targets: [IncludeTarget], session: any TransportSession,
+                        into collected: inout HostCollection) -> (paths: [String], endedBy: TransportError?) {
         var paths: [String] = []
         for target in targets {
             switch target {
@@ -146,6 +188,7 @@ public struct Collector: Sendable {
                 paths.append(path)
             case .directory(let directory, let accepts):
                 let listing = collected.directories[directory] ?? session.list(directory)
+                if case .failed(let error) = listing, error.endsHost { return (paths, error) }
                 collected.directories[directory] = listing
                 if case .entries(let names) = listing {
                     let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
@@ -153,6 +196,6 @@ public struct Collector: Sendable {
                 }
             }
         }
-        return paths
+        return (paths, nil)
     }
 }

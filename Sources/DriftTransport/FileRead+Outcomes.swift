@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcomes every transport reports the same way, so a file missing over SFTP, over
 /// `sudo cat` or from a local tree reads alike in the report.
 extension FileRead {
@@ -32,6 +34,23 @@ extension FileRead {
             let detail = serverMessage.isEmpty ? "" : ": \(serverMessage.lowercased())"
             return .failed(TransportError(.io, host: host, path: path, "the SFTP server answered status \(code)\(detail)"))
         }
+    }
+}
+
+extension TransportError {
+    /// A FIFO, socket or device where a configuration file was expected: refused, not read
+    /// (opening a FIFO would wait for a writer forever, a device may have side effects).
+    static func notRegular(_ mode: mode_t, path: String, host: String) -> TransportError {
+        let kind: String
+        switch mode & S_IFMT {
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFSOCK: kind = "a socket"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        default: kind = "not a regular file"
+        }
+        return TransportError(.io, host: host, path: path, kind == "not a regular file" ? "is not a regular file"
+                              : "is \(kind), not a regular file; refusing to read it")
     }
 }
 
@@ -87,5 +106,33 @@ public enum SudoCat {
         if errors.contains("Is a directory") { return .directory(path, host: host) }
         if errors.contains("Permission denied") { return failure(.permissionDenied, "permission denied (even with sudo)") }
         return failure(.io, "sudo cat exited with status \(status)" + (firstLine.isEmpty ? "" : ": \(firstLine)"))
+    }
+}
+
+/// How a host's sudo has answered so far, to tell a file missing from the sudoers list from
+/// sudo wanting a password for everything. The first is that file's failure and the rest of
+/// the host is still read; the second ends the host at its second refusal when no file has
+/// been read through sudo yet, so the node's auth log gets two lines rather than one per file.
+struct SudoAnswers {
+    private var catRan = false
+    private var refused: [String] = []
+
+    /// `read`, the answer of `sudo -n cat -- path`, as the host's collection should take it.
+    mutating func judge(_ read: FileRead, path: String, host: String) -> FileRead {
+        switch read {
+        case .content, .missing:
+            catRan = true
+            return read
+        case .failed(let error) where error.kind == .sudoPassword:
+            refused.append(path)
+            guard !catRan, refused.count >= 2 else { return read }
+            let files = refused.map { "'cat -- \($0)'" }.joined(separator: " and ")
+            return .failed(TransportError(
+                .sudoPassword, host: host, path: path,
+                "sudo wants a password for \(files) (sudo -n) and has run no file's cat yet: give the audit user "
+                    + "a NOPASSWD sudoers line for every file it reads (see README)", endsHost: true))
+        case .failed:
+            return read
+        }
     }
 }

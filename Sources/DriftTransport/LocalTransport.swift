@@ -3,9 +3,14 @@ import Foundation
 
 /// Reads a host's files from a directory tree standing in for its `/` (`root:` in the inventory).
 ///
-/// Symbolic links are resolved inside the tree as if it were the root file
-/// system (Debian's `/etc/mysql/my.cnf` is a link to `/etc/alternatives/my.cnf`),
-/// so an absolute link never escapes to the auditing machine's own files.
+/// Symbolic links are resolved inside the tree as if it were the root file system (Debian's
+/// `/etc/mysql/my.cnf` is a link to `/etc/alternatives/my.cnf`), so an absolute link never
+/// escapes to the auditing machine's own files. The tree may be changing while it is read (a
+/// copy being synced, or someone racing the audit): every component is opened with `openat`
+/// and `O_NOFOLLOW` relative to the directory opened before it, so a link swapped in
+/// mid-read is seen as a link and resolved inside the tree, never followed by the kernel.
+/// Only regular files are read, opened non-blocking: a FIFO or a device in the tree is
+/// refused, never waited on.
 public struct LocalTransport: Transport {
     public init() {}
 
@@ -13,39 +18,41 @@ public struct LocalTransport: Transport {
         guard let root = host.connection.root else {
             throw TransportError(.unsupported, host: host.name, "local transport needs 'root' in the inventory")
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             throw TransportError(.rootMissing, host: host.name, "local tree '\(root)' does not exist or is not a directory")
         }
-        return LocalSession(host: host.name, root: root)
+        return LocalSession(host: host.name, root: descriptor)
     }
 }
 
 final class LocalSession: TransportSession {
     let host: String
-    let root: String
-    private var closed = false
+    /// The tree's root directory, open for the session: every path is resolved from it.
+    private var root: Int32
 
-    init(host: String, root: String) {
+    init(host: String, root: Int32) {
         self.host = host
         self.root = root
     }
 
+    deinit { close() }
+
     func read(_ path: String, limit: Int) -> FileRead {
-        guard !closed else { return .failed(TransportError(.io, host: host, path: path, "session is closed")) }
-        let resolved: String
-        switch resolve(path) {
-        case .success(let real): resolved = real
-        case .failure(let error): return .failed(error)
+        let descriptor: Int32
+        switch open(path, directory: false) {
+        case .success(let opened): descriptor = opened
+        case .failure(.missing): return .missing
+        case .failure(.failed(let error)): return .failed(error)
         }
-        var info = stat()
-        guard stat(resolved, &info) == 0 else {
-            return errno == ENOENT || errno == ENOTDIR ? .missing : .failed(posixError(errno, path: path))
-        }
-        if (info.st_mode & S_IFMT) == S_IFDIR { return .directory(path, host: host) }
-        let descriptor = open(resolved, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failed(posixError(errno, path: path)) }
         defer { _ = Foundation.close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return .failed(posixError(errno, path: path)) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: return .directory(path, host: host)
+        default: return .failed(TransportError.notRegular(info.st_mode, path: path, host: host))
+        }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -62,61 +69,117 @@ final class LocalSession: TransportSession {
     }
 
     func list(_ directory: String) -> DirectoryListing {
-        guard !closed else { return .failed(TransportError(.io, host: host, path: directory, "session is closed")) }
-        let resolved: String
-        switch resolve(directory) {
-        case .success(let real): resolved = real
-        case .failure(let error): return .failed(error)
+        let descriptor: Int32
+        switch open(directory, directory: true) {
+        case .success(let opened): descriptor = opened
+        case .failure(.missing): return .missing
+        case .failure(.failed(let error)): return .failed(error)
         }
-        var info = stat()
-        guard stat(resolved, &info) == 0 else {
-            return errno == ENOENT || errno == ENOTDIR ? .missing : .failed(posixError(errno, path: directory))
+        guard let stream = fdopendir(descriptor) else {
+            let code = errno
+            _ = Foundation.close(descriptor)
+            return .failed(posixError(code, path: directory))
         }
-        // As over SFTP, whose servers answer "no such file" (ENOTDIR) for a file opened as a directory.
-        guard (info.st_mode & S_IFMT) == S_IFDIR else { return .missing }
-        do {
-            return .entries(try FileManager.default.contentsOfDirectory(atPath: resolved))
-        } catch {
-            return .failed(posixError(EACCES, path: directory))
-        }
-    }
-
-    func close() { closed = true }
-
-    /// Resolves `path` inside the tree, following symbolic links relative to the tree's root.
-    private func resolve(_ path: String) -> Result<String, TransportError> {
-        if case .failed(let error) = FileRead.rejecting(path, host: host) { return .failure(error) }
-        var pending = path.split(separator: "/").map(String.init)
-        var resolved: [String] = []
-        var hops = 0
-        while !pending.isEmpty {
-            let component = pending.removeFirst()
-            if component == "." || component.isEmpty { continue }
-            if component == ".." {
-                if !resolved.isEmpty { resolved.removeLast() }
-                continue
-            }
-            let candidate = root + "/" + (resolved + [component]).joined(separator: "/")
-            var info = stat()
-            if lstat(candidate, &info) != 0 {
-                // Missing components are reported by the final stat as a missing file.
-                resolved.append(component)
-                resolved += pending
+        defer { closedir(stream) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { return .failed(posixError(errno, path: directory)) }
                 break
             }
-            if (info.st_mode & S_IFMT) == S_IFLNK {
-                hops += 1
-                guard hops <= 40, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: candidate) else {
-                    return .failure(TransportError(.io, host: host, path: path, "too many levels of symbolic links"))
-                }
-                let targetComponents = target.split(separator: "/").map(String.init)
-                if target.hasPrefix("/") { resolved = [] }
-                pending = targetComponents + pending
-            } else {
-                resolved.append(component)
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
+            if name != "." && name != ".." { names.append(name) }
         }
-        return .success(root + "/" + resolved.joined(separator: "/"))
+        return .entries(names)
+    }
+
+    func close() {
+        if root >= 0 { _ = Foundation.close(root) }
+        root = -1
+    }
+
+    private enum WalkFailure: Error {
+        case missing
+        case failed(TransportError)
+    }
+
+    /// Opens `path` inside the tree, one component at a time from the root's descriptor, each
+    /// with `O_NOFOLLOW`; a symbolic link met on the way is read and its target walked instead,
+    /// from the root when absolute. `..` never climbs above the root. The final component is
+    /// opened only when it is a regular file (or, for `directory`, a directory), non-blocking.
+    private func open(_ path: String, directory: Bool) -> Result<Int32, WalkFailure> {
+        guard root >= 0 else { return .failure(.failed(TransportError(.io, host: host, path: path, "session is closed"))) }
+        if case .failed(let error) = FileRead.rejecting(path, host: host) { return .failure(.failed(error)) }
+        var pending = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // The directories walked so far below the root, each open; closed as the walk climbs or ends.
+        var directories: [Int32] = []
+        defer { directories.forEach { _ = Foundation.close($0) } }
+        var links = 0
+        while !pending.isEmpty {
+            let name = pending.removeFirst()
+            if name == "." { continue }
+            if name == ".." {
+                if let last = directories.popLast() { _ = Foundation.close(last) }
+                continue
+            }
+            let parent = directories.last ?? root
+            let isLast = pending.isEmpty
+            var info = stat()
+            guard fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+                let code = errno
+                return code == ENOENT || code == ENOTDIR ? .failure(.missing) : .failure(.failed(posixError(code, path: path)))
+            }
+            let type = info.st_mode & S_IFMT
+            if type == S_IFLNK {
+                links += 1
+                guard links <= 40, let target = Self.readLink(parent, name) else {
+                    if links > 40 { return .failure(.failed(TransportError(.io, host: host, path: path, "too many levels of symbolic links"))) }
+                    pending.insert(name, at: 0)  // no longer a link (swapped meanwhile): look again
+                    continue
+                }
+                if target.hasPrefix("/") {
+                    directories.forEach { _ = Foundation.close($0) }
+                    directories = []
+                }
+                pending = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init) + pending
+                continue
+            }
+            if !isLast || directory {
+                // As over SFTP, whose servers answer "no such file" (ENOTDIR) for a path below a file.
+                guard type == S_IFDIR else { return .failure(.missing) }
+            } else if type != S_IFREG && type != S_IFDIR {
+                return .failure(.failed(TransportError.notRegular(info.st_mode, path: path, host: host)))
+            }
+            let flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (type == S_IFDIR ? O_DIRECTORY : 0)
+            let descriptor = openat(parent, name, flags)
+            guard descriptor >= 0 else {
+                let code = errno
+                // Swapped for a link (or another kind of file) since fstatat: look again.
+                if code == ELOOP || code == ENOTDIR || code == ENXIO {
+                    links += 1
+                    if links > 40 { return .failure(.failed(TransportError(.io, host: host, path: path, "too many levels of symbolic links"))) }
+                    pending.insert(name, at: 0)
+                    continue
+                }
+                return code == ENOENT ? .failure(.missing) : .failure(.failed(posixError(code, path: path)))
+            }
+            if isLast { return .success(descriptor) }
+            directories.append(descriptor)
+        }
+        // The path named the root itself, or ended in `..` or a link to a directory.
+        let descriptor = openat(directories.last ?? root, ".", O_RDONLY | O_CLOEXEC | O_DIRECTORY)
+        guard descriptor >= 0 else { return .failure(.failed(posixError(errno, path: path))) }
+        return .success(descriptor)
+    }
+
+    private static func readLink(_ directory: Int32, _ name: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlinkat(directory, name, &buffer, buffer.count - 1)
+        guard length >= 0 else { return nil }
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private func posixError(_ code: Int32, path: String) -> TransportError {

@@ -14,6 +14,8 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
         case timeout
         /// The host offered a key different from the one recorded in known_hosts.
         case hostKeyMismatch = "host-key-mismatch"
+        /// The host offered a key that known_hosts marks `@revoked`: possibly a stolen key.
+        case hostKeyRevoked = "host-key-revoked"
         /// The host's key is not in known_hosts and `--accept-new` was not given.
         case unknownHostKey = "unknown-host-key"
         /// The server refused every authentication method offered.
@@ -41,12 +43,17 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
     /// The file concerned, for per-file errors.
     public var path: String?
     public var message: String
+    /// Whether asking the host for more files is pointless after this failure, so its
+    /// collection ends here: the kind's default (`Kind.endsHost`), or the transport's
+    /// judgement (sudo wanting a password for every file it was asked about).
+    public var endsHost: Bool
 
-    public init(_ kind: Kind, host: String, path: String? = nil, _ message: String) {
+    public init(_ kind: Kind, host: String, path: String? = nil, _ message: String, endsHost: Bool? = nil) {
         self.kind = kind
         self.host = host
         self.path = path
         self.message = message
+        self.endsHost = endsHost ?? kind.endsHost
     }
 
     public var description: String {
@@ -56,8 +63,18 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
 }
 
 extension TransportError.Kind {
-    /// Whether asking the same host for more files is pointless after this failure: the
-    /// connection is gone or stuck, or sudo wants a password (every further `sudo -n`
-    /// would fail alike and add a line to the host's auth log). The host then fails.
-    public var endsHost: Bool { self == .dropped || self == .timeout || self == .sudoPassword }
+    /// Whether asking the same host for more files is pointless after a failure of this
+    /// kind: the connection is gone or stuck. The host then fails, and the files it was not
+    /// asked for are not collected. (A refused file, sudo's included, ends nothing by itself.)
+    public var endsHost: Bool { self == .dropped || self == .timeout }
+
+    /// What the operator does about a host whose collection ended with this failure, for
+    /// the host's error; `nil` when the message already says it.
+    var advice: String? {
+        switch self {
+        case .dropped: return "check the node and the network, then audit again"
+        case .timeout: return "check the node's load and the network, or raise timeout: (each step) or --host-timeout (the whole host)"
+        default: return nil
+        }
+    }
 }

@@ -196,6 +196,30 @@ private let demoInventory = "Examples/demo/inventory.yaml"
         #expect(!known.stdout.contains("HOST FAILED"), "known from now on without --accept-new")
     }
 
+    @Test func quietStillPrintsOneLinePerFailedHostAndUnwritableReport() throws {
+        // Issue 19: with --quiet an audit where a host was unreachable printed nothing, so cron mailed nothing.
+        let scratch = try Scratch(prefix: "stackdrift-cli")
+        let closed = try SSHTestTools.freePort()
+        let inventory = try scratch.write("fleet.yaml", """
+        architecture: neutron
+        vars: {controller: controller}
+        defaults: {transport: ssh, user: nobody, known_hosts: \(scratch.path)/known_hosts, timeout: 5}
+        hosts:
+          - {name: gone1, address: 127.0.0.1, port: \(closed), roles: [compute]}
+          - {name: gone2, address: 127.0.0.1, port: \(closed), roles: [compute]}
+          - {name: lab, roles: [controller], transport: local, root: \(scratch.path)}
+        """)
+        let result = try CLI.run(["audit", "-i", inventory, "--db", scratch.path + "/a.db", "--quiet",
+                                  "--json", scratch.path + "/no/such/dir/report.json"],
+                                 environment: ["HOME": scratch.path, "SSH_AUTH_SOCK": ""])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty, "\(result.stdout)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 3, "\(result.stderr)")
+        #expect(lines.filter { $0.hasPrefix("HOST FAILED  gone") && $0.contains("refused") }.count == 2, "\(result.stderr)")
+        #expect(lines.contains { $0.contains("cannot write the json report") }, "\(result.stderr)")
+    }
+
     @Test func noColorIsHonoured() throws {
         let scratch = try Scratch(prefix: "stackdrift-cli")
         let result = try CLI.run(["audit", "-i", demoInventory, "--db", scratch.path + "/a.db"], environment: ["NO_COLOR": "1"])

@@ -167,6 +167,32 @@ private func expectError(_ yaml: String, line: Int, _ fragment: String,
         #expect(inventory.hosts[1].connection.passphraseFile == nil, "inherited, and unused by ssh in batch mode")
     }
 
+    @Test func readsLegacyAlgorithmsPerHostOrInDefaults() throws {
+        let inventory = try parse("""
+        architecture: neutron
+        defaults: {transport: ssh, legacy: true}
+        hosts:
+          - {name: old1, roles: [compute]}
+          - {name: old2, roles: [compute], legacy: {host_key: [ssh-rsa], kex: [diffie-hellman-group14-sha1, diffie-hellman-group14-sha1]}}
+          - {name: new1, roles: [compute], legacy: false}
+        """)
+        #expect(inventory.hosts[0].connection.legacyAlgorithms == .debian7)
+        #expect(inventory.hosts[1].connection.legacyAlgorithms
+                == LegacySSHAlgorithms(keyExchange: ["diffie-hellman-group14-sha1"], hostKey: ["ssh-rsa"]))
+        #expect(inventory.hosts[2].connection.legacyAlgorithms.isEmpty)
+        #expect(LegacySSHAlgorithms.debian7.summary == ["kex diffie-hellman-group14-sha1", "host key ssh-rsa", "user key ssh-rsa"])
+    }
+
+    @Test func rejectsLegacyAlgorithmsItCannotAllow() {
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], legacy: {kex: [curve25519-sha256]}}\n",
+                    line: 3, "'curve25519-sha256' is not a legacy kex algorithm stackdrift can allow (valid: "
+                        + "diffie-hellman-group14-sha1, diffie-hellman-group-exchange-sha1, diffie-hellman-group1-sha1)")
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], legacy: {ciphers: [x]}}\n",
+                    line: 3, "unknown field 'ciphers' (valid: kex, host_key, pubkey)")
+        expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], legacy: sometimes}\n",
+                    line: 3, "expected true, false or a mapping of the SHA-1 algorithms to allow")
+    }
+
     @Test func rejectsBadSSHCredentialSettings() {
         expectError("architecture: neutron\nhosts:\n  - {name: c1, roles: [compute], password_env: 'MY-PASS'}\n",
                     line: 3, "password_env names an environment variable (letters, digits and '_'), found 'MY-PASS'")

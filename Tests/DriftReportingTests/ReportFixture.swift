@@ -217,12 +217,21 @@ enum ReportFixture {
                 HostResult(name: "compute1", roles: [.compute], services: [], files: [
                     FileResult(path: nova, status: .parsed, format: .osloINI, content: content(compute1NovaLines)),
                     FileResult(path: "/etc/neutron/plugins/ml2/ml2_conf.ini", status: .missing, format: .osloINI),
-                ]),
+                ], legacyAlgorithms: LegacySSHAlgorithms.debian7.summary),
                 HostResult(name: hostileHost, roles: [.network], services: [], files: [
                     FileResult(path: "/etc/hosts", status: .parsed, format: .hosts, content: content(["10.0.0.12 controller"])),
                 ]),
                 HostResult(name: "storage1", roles: [.blockStorage], services: [], error: "connection refused " + script,
                            errorKind: "refused", files: []),
+                // Cut off part-way: what it had not sent is not collected, never missing.
+                HostResult(name: "compute3", roles: [.compute], services: [],
+                           error: "connection dropped while reading '/etc/nova/nova.conf' over SFTP (libssh2: unable to send "
+                               + "FXP_READ request); 2 files were not collected and their checks not evaluated: check the "
+                               + "node and the network, then audit again", errorKind: "dropped", files: [
+                    FileResult(path: "/etc/hosts", status: .parsed, format: .hosts, content: content(["10.0.0.31 compute3"])),
+                    FileResult(path: "/etc/neutron/plugins/ml2/ml2_conf.ini", status: .notCollected, format: .osloINI),
+                    FileResult(path: nova, status: .notCollected, format: .osloINI),
+                ]),
             ],
             findings: findings.sorted(by: Finding.reportOrder), exitCode: 2, changes: changes,
             upgrade: UpgradeTarget(from: "icehouse", to: "juno"))

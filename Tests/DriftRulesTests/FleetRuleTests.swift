@@ -371,7 +371,7 @@ private let examples = "examples: {pass: [{files: {/etc/unused: x}}], fail: [{fi
         let directory = FleetDirectory(hosts: hosts.map(\.host))
         func findings(_ order: [HostEvidence]) -> [Finding] {
             var comparison = FleetComparison(engine: engine)
-            for evidence in order { comparison.add(engine.evaluate(host: evidence, directory: directory).observations) }
+            for evidence in order { comparison.add(engine.evaluate(host: evidence, directory: directory)) }
             let verdicts = comparison.finish()
             return hosts.flatMap { verdicts.findings(forHost: $0.host.name) }
         }

@@ -212,6 +212,27 @@ private func evaluate(_ ruleBody: String, _ file: String, host: InventoryHost = 
         #expect(engine.evaluate(evidence).first { $0.rule == "telemetry" }?.status == .pass)
     }
 
+    @Test func rulesOnFilesThatWereNotCollectedYieldNoFinding() throws {
+        // Issue 19: a host that dropped part-way had its unread files reported as missing, and
+        // every rule reading them failed with "file does not exist".
+        let set = try ruleSet(rules)
+        let engine = RuleEngine(ruleSet: set, architecture: .neutron)
+        let declared = InventoryHost(name: "c", roles: [.compute], services: [.telemetry])
+        #expect(engine.evaluate(HostEvidence(host: declared, files: ["/etc/nova/nova.conf": .notCollected])).isEmpty)
+        #expect(engine.evaluate(HostEvidence(host: declared, files: ["/etc/nova/nova.conf": .missing])).count == 4,
+                "a missing file still fails every rule reading it")
+
+        // Services left to detection: an uncollected marker leaves its service's rules unjudged,
+        // neither skipped (the service may run) nor evaluated; the other rules are judged.
+        let detected = InventoryHost(name: "c", roles: [.compute], services: nil)
+        let file = try document("[DEFAULT]\na = 1\n")
+        let unknownService = engine.evaluate(HostEvidence(host: detected, files: ["/etc/nova/nova.conf": file,
+                                                                                  "/etc/ceilometer/ceilometer.conf": .notCollected]))
+        #expect(unknownService.map(\.rule) == ["all", "compute-only", "neutron-only"])
+        #expect(unknownService.allSatisfy { $0.status == .pass })
+        #expect(!FileState.notCollected.exists)
+    }
+
     @Test func fileProblemsBecomeFailuresOrErrors() throws {
         let set = try ruleSet(rules)
         let engine = RuleEngine(ruleSet: set, architecture: .neutron)

@@ -77,17 +77,22 @@ private func mode(_ path: String) throws -> Int {
             HostResult(name: "c2", roles: [.compute], services: [], files: [
                 FileResult(path: "/etc/nova/nova.conf", status: .parsed, format: .osloINI, content: content),
                 FileResult(path: "/etc/hosts", status: .missing, format: .hosts)]),
-            HostResult(name: "c3", roles: [.compute], services: [], error: "connection refused", errorKind: "refused", files: []),
+            HostResult(name: "c3", roles: [.compute], services: [], error: "connection refused", errorKind: "refused", files: [],
+                       legacyAlgorithms: ["host key ssh-rsa"]),
+            // Cut off part-way: a file never asked for keeps its status.
+            HostResult(name: "c4", roles: [.compute], services: [], error: "connection dropped", errorKind: "dropped", files: [
+                FileResult(path: "/etc/hosts", status: .notCollected, format: .hosts)]),
         ], findings: [finding("a", host: "c1", status: .pass), finding("a", host: "c2", status: .fail)])
         let id = try store.record(run)
         let summary = try #require(try store.runs().first)
         #expect(summary.status == "finished" && summary.exitCode == 1)
-        #expect(summary.hosts == 3 && summary.hostsFailed == 1 && summary.passed == 1 && summary.failed == 1)
+        #expect(summary.hosts == 4 && summary.hostsFailed == 2 && summary.passed == 1 && summary.failed == 1)
         #expect(try store.content(run: id, host: "c2", path: "/etc/nova/nova.conf") == content)
         #expect(try store.content(run: id, host: "c2", path: "/etc/hosts") == nil)
         #expect(try store.contentCount() == 1, "identical content is stored once")
 
-        // The stored run renders again as it was: hosts, files with contents, findings.
+        // The stored run renders again as it was: hosts (with their legacy algorithms and not-collected
+        // files), files with contents, findings.
         let loaded = try store.loadRun(id)
         // Hosts by name and files by path, as stored.
         #expect(loaded.hosts == run.hosts.sorted { $0.name < $1.name }.map { host in

@@ -7,7 +7,16 @@ public final class LoopbackListener: @unchecked Sendable {
     private let descriptor: Int32
     private let lock = NSLock()
     private var connections: [Int32] = []
+    private var floods: [Int32] = []
     private var stopped = false
+    private var relayed = 0
+
+    /// Bytes relayed from the target to clients so far, over every connection (see `relay`).
+    public var bytesFromTarget: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return relayed
+    }
 
     public init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -34,9 +43,10 @@ public final class LoopbackListener: @unchecked Sendable {
     deinit {
         lock.lock()
         stopped = true
-        let open = connections
+        let open = connections, flooding = floods
         lock.unlock()
         for connection in open { close(connection) }
+        for connection in flooding { shutdown(connection, Int32(SHUT_RDWR)) }
         shutdown(descriptor, Int32(SHUT_RDWR))
         close(descriptor)
     }
@@ -46,16 +56,44 @@ public final class LoopbackListener: @unchecked Sendable {
         serve { [weak self] client in self?.keep(client) }
     }
 
+    /// Accepts every connection and sends it `chunk` again and again, every `interval` seconds
+    /// (or as fast as it is read), until the client goes away or the listener is released: a
+    /// banner flood, or a trickle that never lets a read wait long enough to time out.
+    public func acceptAndFlood(with chunk: [UInt8], every interval: Double? = nil) {
+        serve { [weak self] client in
+            guard let self else { close(client); return }
+            lock.lock()
+            if stopped {
+                lock.unlock()
+                close(client)
+                return
+            }
+            floods.append(client)
+            lock.unlock()
+            // The sending thread owns the descriptor: release only shuts it down, so a closed
+            // number is never written to after the system hands it out again.
+            Thread.detachNewThread {
+                while chunk.withUnsafeBytes({ send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {
+                    if let interval { usleep(UInt32(interval * 1_000_000)) }
+                }
+                close(client)
+            }
+        }
+    }
+
     /// Relays connections to 127.0.0.1:`target`, cutting both sides once `bytes` bytes
     /// have come back from the target: a connection dropped in the middle of a transfer.
-    public func relay(to target: Int, cuttingAfter bytes: Int) {
+    /// With `bytesPerSecond`, what comes back is slowed to that rate: a slow link.
+    public func relay(to target: Int, cuttingAfter bytes: Int, bytesPerSecond: Int? = nil) {
         serve { [weak self] client in
             guard let self, let server = Self.connect(port: target) else { close(client); return }
             keep(client)
             keep(server)
             let cut: @Sendable () -> Void = { shutdown(client, Int32(SHUT_RDWR)); shutdown(server, Int32(SHUT_RDWR)) }
             Thread.detachNewThread { Self.pump(from: client, to: server, limit: nil, cut: cut) }
-            Thread.detachNewThread { Self.pump(from: server, to: client, limit: bytes, cut: cut) }
+            Thread.detachNewThread { [weak self] in
+                Self.pump(from: server, to: client, limit: bytes, rate: bytesPerSecond, cut: cut) { count in self?.count(count) }
+            }
         }
     }
 
@@ -64,7 +102,11 @@ public final class LoopbackListener: @unchecked Sendable {
         Thread.detachNewThread {
             while true {
                 let client = accept(descriptor, nil, nil)
-                if client < 0 { return }
+                if client < 0 {
+                    // Only a listener shut down by release ends the loop, not a signal or an aborted connection.
+                    if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE { usleep(1000); continue }
+                    return
+                }
                 handle(client)
             }
         }
@@ -76,8 +118,16 @@ public final class LoopbackListener: @unchecked Sendable {
         if stopped { close(connection) } else { connections.append(connection) }
     }
 
-    private static func pump(from source: Int32, to destination: Int32, limit: Int?, cut: () -> Void) {
-        var buffer = [UInt8](repeating: 0, count: 16_384)
+    private func count(_ bytes: Int) {
+        lock.lock()
+        relayed += bytes
+        lock.unlock()
+    }
+
+    private static func pump(from source: Int32, to destination: Int32, limit: Int?, rate: Int? = nil, cut: () -> Void,
+                             relayed: (Int) -> Void = { _ in }) {
+        // At a rate, a hundredth of a second's worth at a time.
+        var buffer = [UInt8](repeating: 0, count: rate.map { max(1, $0 / 100) } ?? 16_384)
         var total = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, $0.count, 0) }
@@ -86,6 +136,8 @@ public final class LoopbackListener: @unchecked Sendable {
             if let limit, total + count > limit { chunk = limit - total }
             if chunk > 0, buffer.withUnsafeBytes({ send(destination, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL)) }) < 0 { break }
             total += chunk
+            relayed(chunk)
+            if rate != nil { usleep(10_000) }
             if let limit, total >= limit { break }
         }
         cut()

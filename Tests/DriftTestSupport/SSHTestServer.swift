@@ -19,6 +19,8 @@ public final class SSHTestServer: @unchecked Sendable {
         /// `proc/cpuinfo` is bound on `/proc/cpuinfo`, as Benchmarks/fleet does. Nothing outside
         /// the namespace changes. Needs root.
         public var mountedTree: String?
+        /// Host key types (ssh-keygen's names), one key each; the first is `hostPublicKey`.
+        public var hostKeyTypes = ["ed25519"]
 
         public init(authorizedKeys: [String], passwordAuthentication: Bool = false, chroot: String? = nil,
                     extraLines: [String] = [], mountedTree: String? = nil) {
@@ -28,20 +30,42 @@ public final class SSHTestServer: @unchecked Sendable {
             self.extraLines = extraLines
             self.mountedTree = mountedTree
         }
+
+        /// Makes the server offer what Debian 7's OpenSSH 6.0 offers: RSA and ECDSA host keys
+        /// only, SHA-1 `ssh-rsa` signatures (no `rsa-sha2-*`, which came with 7.2), its key
+        /// exchanges, ciphers and MACs (nothing of 6.2 and later: no curve25519, chacha20, GCM or -etm).
+        public mutating func likeDebian7() {
+            hostKeyTypes = ["rsa", "ecdsa"]
+            extraLines += [
+                "KexAlgorithms diffie-hellman-group14-sha1,ecdh-sha2-nistp256",
+                "HostKeyAlgorithms ssh-rsa,ecdsa-sha2-nistp256",
+                "PubkeyAcceptedAlgorithms ssh-rsa,ecdsa-sha2-nistp256",
+                "Ciphers aes128-ctr,aes192-ctr,aes256-ctr,aes128-cbc,aes256-cbc",
+                "MACs hmac-sha1,hmac-sha2-256,hmac-sha2-512",
+            ]
+        }
     }
 
     public let address = "127.0.0.1"
     public let port: Int
     public let directory: TemporaryDirectory
-    /// `ssh-ed25519 AAAA…`, the server's public host key.
+    /// `ssh-ed25519 AAAA…`, the server's (first) public host key.
     public let hostPublicKey: String
+    /// Every host key, by ssh-keygen type name (`ed25519`, `rsa`, `ecdsa`).
+    public let hostPublicKeys: [String: String]
     private let process: TestDaemon
 
     public init(_ configuration: Configuration) throws {
         directory = try TemporaryDirectory(prefix: "stackdrift-sshd")
-        let hostKey = directory.path + "/ssh_host_ed25519_key"
-        try SSHTestTools.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test-host", "-f", hostKey])
-        hostPublicKey = try SSHTestTools.publicKey(of: hostKey)
+        var keys: [String: String] = [:]
+        for type in configuration.hostKeyTypes {
+            let hostKey = directory.path + "/ssh_host_\(type)_key"
+            try SSHTestTools.run("/usr/bin/ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "test-host", "-f", hostKey]
+                                 + (type == "rsa" ? ["-b", "2048"] : []))
+            keys[type] = try SSHTestTools.publicKey(of: hostKey)
+        }
+        hostPublicKeys = keys
+        hostPublicKey = keys[configuration.hostKeyTypes[0]]!
         try directory.write("authorized_keys", configuration.authorizedKeys.joined(separator: "\n") + "\n")
         if getuid() == 0 {
             // sshd running as root insists on its privilege separation directory.
@@ -81,6 +105,18 @@ public final class SSHTestServer: @unchecked Sendable {
 
     deinit { process.stop() }
 
+    /// The processes this sshd runs for its connections (sessions, and what they started), and
+    /// any process anywhere whose command line names `path` (a `cat` orphaned by its session):
+    /// what a transport leaves running on the "node". Waits up to `seconds` for them to go.
+    public func sessionProcesses(naming path: String, within seconds: Double = 5) -> [ProcessTable.Entry] {
+        ProcessTable.waitUntilGone(within: seconds) { table in
+            let listener = table.entries.first { $0.parent == process.pid && $0.command.hasPrefix("/usr/sbin/sshd") }
+            let sessions = listener.map { table.descendants(of: $0.pid) } ?? []
+            let orphans = table.entries.filter { $0.command.contains(path) && !$0.command.contains("sshd_config") }
+            return sessions + orphans.filter { orphan in !sessions.contains { $0.pid == orphan.pid } }
+        }
+    }
+
     /// What sshd logged so far, to explain a failing test.
     public var log: String { (try? String(contentsOfFile: directory.path + "/sshd.log", encoding: .utf8)) ?? "" }
 
@@ -91,9 +127,8 @@ public final class SSHTestServer: @unchecked Sendable {
     public var knownHostsLine: String { "\(knownHostsName) \(hostPublicKey)" }
 
     private static func config(_ configuration: Configuration, port: Int, directory: String) -> String {
-        var lines = [
-            "ListenAddress 127.0.0.1:\(port)",
-            "HostKey \(directory)/ssh_host_ed25519_key",
+        var lines = ["ListenAddress 127.0.0.1:\(port)"] + configuration.hostKeyTypes.map { "HostKey \(directory)/ssh_host_\($0)_key" }
+        lines += [
             "PidFile none",
             "AuthorizedKeysFile \(directory)/authorized_keys",
             // The throwaway files live under /tmp, which StrictModes would reject.

@@ -11,7 +11,7 @@ import Foundation
 /// blocks nearly everything, so a terminated child never noticed.
 public final class TestDaemon: @unchecked Sendable {
     /// The watching shell; the daemon is its child.
-    private let pid: pid_t
+    public let pid: pid_t
     private var running = true
 
     public init(_ command: [String]) throws {

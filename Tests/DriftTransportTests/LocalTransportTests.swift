@@ -123,6 +123,92 @@ private func text(_ read: FileRead) -> String? {
         #expect(error.kind == .permissionDenied)
     }
 
+    @Test func aFIFOIsRefusedAtOnceNotWaitedOn() throws {
+        // Issue 19: a FIFO in a local tree blocked the audit forever, the database lock held.
+        let tree = try TemporaryTree()
+        try tree.write("/etc/nova/.keep", "")
+        #expect(mkfifo(tree.root + "/etc/nova/nova.conf", 0o644) == 0)
+        try tree.link("/etc/nova/via-link.conf", to: "/etc/nova/nova.conf")
+        let session = try LocalTransport().connect(to: tree.host())
+        let started = Date()
+        for path in ["/etc/nova/nova.conf", "/etc/nova/via-link.conf"] {
+            guard case .failed(let error) = session.read(path, limit: 1024) else {
+                Issue.record("expected a failure for \(path)")
+                continue
+            }
+            #expect(error.kind == .io)
+            #expect(error.message == "is a FIFO (named pipe), not a regular file; refusing to read it")
+        }
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(session.list("/etc/nova/nova.conf") == .missing, "not a directory either")
+    }
+
+    @Test func aSymlinkSwappedInWhileReadingNeverEscapesTheTree() throws {
+        // Issue 19: the local transport followed a symlink swapped in between its check and its
+        // read (17 of 150 audits of a raced tree stored a file from outside the root).
+        let tree = try TemporaryTree()
+        let outside = try TemporaryDirectory(prefix: "stackdrift-outside")
+        let secret = try outside.write("nova/nova.conf", "OUTSIDE THE TREE\n")
+        try tree.write("/etc/nova/nova.conf", "inside\n")
+        try tree.write("/etc/nova-real/nova.conf", "inside\n")
+        let nova = tree.root + "/etc/nova", real = tree.root + "/etc/nova-real/nova.conf", etc = tree.root + "/etc"
+        let outsideNova = outside.path + "/nova"
+        let racing = ManagedAtomicFlag()
+        let racer = Thread {
+            // Swap the file for an absolute link out of the tree and back, and the directory too.
+            var turn = 0
+            while !racing.isSet {
+                turn += 1
+                let staging = nova + "/.staging\(turn % 2)"
+                if turn % 2 == 0 {
+                    _ = symlink(secret, staging)
+                } else {
+                    _ = link(real, staging)
+                }
+                _ = rename(staging, nova + "/nova.conf")
+                let directoryStaging = etc + "/.nova\(turn % 2)"
+                if turn % 3 == 0 {
+                    _ = symlink(outsideNova, directoryStaging)
+                    _ = rename(directoryStaging, nova)
+                } else if turn % 3 == 1 {
+                    unlink(nova)
+                    _ = mkdir(nova, 0o755)
+                    _ = link(real, nova + "/nova.conf")
+                }
+            }
+            racing.clear()
+        }
+        racer.start()
+        let session = try LocalTransport().connect(to: tree.host())
+        var reads = 0, inside = 0
+        let end = Date().addingTimeInterval(1)
+        while Date() < end || reads < 150 {
+            let read = session.read("/etc/nova/nova.conf", limit: 1024)
+            reads += 1
+            if case .content(let bytes) = read {
+                #expect(String(decoding: bytes, as: UTF8.self) == "inside\n", "read \(reads) escaped the tree")
+                inside += 1
+            }
+        }
+        racing.set()
+        while racing.isSet { usleep(1000) }
+        #expect(inside > 0, "the race left the file readable some of the time (\(reads) reads)")
+    }
+
+    @Test func linksAreFollowedInsideTheTreeAtEveryComponent() throws {
+        let tree = try TemporaryTree()
+        try tree.write("/srv/conf/nova/nova.conf", "[DEFAULT]\n")
+        try tree.link("/etc/nova", to: "../srv/conf/nova")
+        try tree.link("/srv/conf/nova/link.conf", to: "../../../../../../srv/conf/nova/nova.conf")
+        let session = try LocalTransport().connect(to: tree.host())
+        #expect(text(session.read("/etc/nova/nova.conf", limit: 100)) == "[DEFAULT]\n")
+        #expect(text(session.read("/etc/nova/link.conf", limit: 100)) == "[DEFAULT]\n")
+        #expect(session.list("/etc/nova") == .entries(["link.conf", "nova.conf"]) || session.list("/etc/nova") == .entries(["nova.conf", "link.conf"]))
+        #expect(session.read("/etc/nova/nova.conf/below", limit: 100) == .missing)
+        guard case .failed(let error) = session.read("/", limit: 100) else { Issue.record("the root is a directory"); return }
+        #expect(error.message.contains("directory"))
+    }
+
     @Test func aMissingRootFailsTheHost() throws {
         let host = InventoryHost(name: "gone", roles: [.compute],
                                  connection: ConnectionSettings(transport: .local, root: "/nonexistent/tree"))
@@ -202,6 +288,16 @@ private func text(_ read: FileRead) -> String? {
         #expect(results[2].failure == nil)
         #expect(text(results[2].files["/etc/nova/nova.conf"]!) == "x")
     }
+}
+
+/// A flag one thread sets and another polls.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+    func clear() { lock.lock(); value = false; lock.unlock() }
 }
 
 /// Records progress callbacks from worker threads.

@@ -94,43 +94,80 @@ import Testing
         let path = try fixture.write("etc/nova/nova.conf", "via alias\n")
         let host = InventoryHost(name: "compute7", roles: [.compute], connection: ConnectionSettings(
             transport: kind, address: "lab-compute7", knownHosts: fixture.knownHosts, timeout: 5))
-        var options = fixture.options()
-        options.configFile = .file(config)
-        let transport: any Transport = kind == .ssh ? SSHTransport(options: options) : OpenSSHTransport(options: options)
-        let session = try transport.connect(to: host)
+        let session = try fixture.transport(kind, config: config).connect(to: host)
         defer { session.close() }
         #expect(text(of: session.read(path, limit: 100)) == "via alias\n")
     }
 
-    @Test func proxyJumpIsLeftToTheOpenSSHTransport() throws {
+    @Test(arguments: SSHFaultTests.transports)
+    func proxyJumpReachesAHostThroughItsJumpHostVerifyingBothKeys(_ kind: TransportKind) throws {
+        // Issue 19: transport: ssh refused ProxyJump and sent the operator to transport: openssh.
         // The jump host is the same sshd on another loopback address (ssh refuses a jump to itself).
         let port = try SSHTestTools.freePort()
         let fixture = try SSHFixture { $0.extraLines.append("ListenAddress 127.0.0.2:\(port)") }
-        try Data(("[127.0.0.2]:\(port) \(fixture.server.hostPublicKey)\n").utf8).append(to: fixture.knownHosts)
+        let path = try fixture.write("etc/nova/nova.conf", "behind the jump\n")
         let user = SSHTestTools.loginUser
+        // The jump host's key is looked up in the file ssh_config gives it, as ssh does.
+        let jumpKnownHosts = try fixture.scratch.write("jump_known_hosts", "[127.0.0.2]:\(port) \(fixture.server.hostPublicKey)\n")
         let config = try fixture.scratch.write("ssh_config", """
         Host behind-jump
             HostName \(fixture.server.address)
             Port \(fixture.server.port)
             ProxyJump \(user)@127.0.0.2:\(port)
+        Host 127.0.0.2
+            UserKnownHostsFile \(jumpKnownHosts)
         Host *
             User \(user)
             IdentityFile \(fixture.key.privateKey)
-            UserKnownHostsFile \(fixture.knownHosts)
             StrictHostKeyChecking yes
             BatchMode yes
         """)
         let host = InventoryHost(name: "behind", roles: [.compute], connection: ConnectionSettings(
-            transport: .ssh, address: "behind-jump", knownHosts: fixture.knownHosts, timeout: 5))
-        var options = fixture.options()
-        options.configFile = .file(config)
-        let error = try #require(connectError(SSHTransport(options: options), host))
-        #expect(error.kind == .unsupported && error.message.contains("transport: openssh"), "\(error)")
-
-        var viaOpenSSH = host
-        viaOpenSSH.connection.transport = .openssh
-        #expect(connectError(OpenSSHTransport(options: options), viaOpenSSH) == nil)
+            transport: kind, address: "behind-jump", knownHosts: fixture.knownHosts, timeout: 5))
+        let transport = fixture.transport(kind, config: config)
+        let session = try transport.connect(to: host)
+        #expect(text(of: session.read(path, limit: 100)) == "behind the jump\n")
+        session.close()
         #expect(fixture.server.log.contains("port \(port)"), "the jump host was used: \(fixture.server.log)")
+
+        // Either key unknown: refused, naming which host.
+        try Data().write(to: URL(fileURLWithPath: jumpKnownHosts))
+        let jumpUnknown = try #require(connectError(transport, host))
+        #expect(jumpUnknown.kind == .unknownHostKey && jumpUnknown.message.contains("127.0.0.2"), "\(jumpUnknown)")
+        try Data("[127.0.0.2]:\(port) \(fixture.server.hostPublicKey)\n".utf8).write(to: URL(fileURLWithPath: jumpKnownHosts))
+        try Data().write(to: URL(fileURLWithPath: fixture.knownHosts))
+        let targetUnknown = try #require(connectError(transport, host))
+        #expect(targetUnknown.kind == .unknownHostKey && targetUnknown.message.contains("[127.0.0.1]:\(fixture.server.port)"),
+                "\(targetUnknown)")
+    }
+
+    @Test func proxyCommandIsLeftToTheOpenSSHTransport() throws {
+        let fixture = try SSHFixture()
+        let config = try fixture.scratch.write("ssh_config", "Host via-command\n    ProxyCommand nc %h %p\n")
+        let host = InventoryHost(name: "behind", roles: [.compute], connection: ConnectionSettings(
+            transport: .ssh, address: "via-command", knownHosts: fixture.knownHosts, timeout: 5))
+        let error = try #require(connectError(fixture.transport(.ssh, config: config), host))
+        #expect(error.kind == .unsupported && error.message.contains("transport: openssh"), "\(error)")
+    }
+
+    @Test func sshConfigIncludeAndMatchSupplyTheConnectionOnBothTransports() throws {
+        let fixture = try SSHFixture()
+        try fixture.scratch.write(".ssh/config.d/lab.conf", """
+        Host cmp1-inc
+            HostName \(fixture.server.address)
+        Match host \(fixture.server.address) originalhost cmp1-*
+            Port \(fixture.server.port)
+            IdentityFile \(fixture.key.privateKey)
+        """)
+        let config = try fixture.scratch.write(".ssh/config", "Include config.d/*.conf\nHost *\n    User \(SSHTestTools.loginUser)\n")
+        let path = try fixture.write("etc/nova/nova.conf", "included\n")
+        for kind in SSHFaultTests.transports {
+            let host = InventoryHost(name: "cmp1", roles: [.compute], connection: ConnectionSettings(
+                transport: kind, address: "cmp1-inc", knownHosts: fixture.knownHosts, timeout: 5))
+            let session = try fixture.transport(kind, config: config).connect(to: host)
+            #expect(text(of: session.read(path, limit: 100)) == "included\n", "\(kind)")
+            session.close()
+        }
     }
 }
 

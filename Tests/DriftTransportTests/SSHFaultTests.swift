@@ -24,6 +24,30 @@ import Testing
         #expect(fixture.server.log.components(separatedBy: "Accepted publickey").count == 2, "one login for all files")
     }
 
+    @Test func theOpenSSHControlMasterLivesInAPrivateDirectoryRemovedAtClose() throws {
+        let fixture = try SSHFixture()
+        let path = try fixture.write("etc/nova/nova.conf", "[DEFAULT]\n")
+        let temporary = try fixture.scratch.write("tmp/.keep", "")
+        let base = (temporary as NSString).deletingLastPathComponent
+        func masters() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix("stackdrift-") }
+        }
+        let session = try fixture.transport(.openssh, environment: ["TMPDIR": base]).connect(to: fixture.host(.openssh))
+        let directories = masters()
+        #expect(directories.count == 1)
+        var info = stat()
+        #expect(stat(base + "/" + (directories.first ?? ""), &info) == 0 && info.st_mode & 0o777 == 0o700)
+        #expect(text(of: session.read(path, limit: 100)) == "[DEFAULT]\n")
+        session.close()
+        #expect(masters().isEmpty, "removed with the master")
+        // A TMPDIR too deep for a Unix socket's path: /tmp instead.
+        let deep = fixture.scratch.path + "/" + String(repeating: "d", count: 100)
+        try FileManager.default.createDirectory(atPath: deep, withIntermediateDirectories: true)
+        let far = try fixture.transport(.openssh, environment: ["TMPDIR": deep]).connect(to: fixture.host(.openssh))
+        #expect(text(of: far.read(path, limit: 100)) == "[DEFAULT]\n")
+        far.close()
+    }
+
     @Test(arguments: transports)
     func aMissingFileIsMissingNotAnError(_ kind: TransportKind) throws {
         let fixture = try SSHFixture()
@@ -91,6 +115,40 @@ import Testing
             #expect(error.kind == .timeout, "\(error)")
             #expect(kind == .openssh || error.message.contains(says), "\(error)")
             #expect(Date().timeIntervalSince(started) < 5)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: transports)
+    func aBannerFloodIsRefusedAsOpenSSHRefusesIt(_ kind: TransportKind) throws {
+        // Issue 19: over libssh2 a server streaming an endless banner kept the audit at 100 % CPU
+        // past timeout: and --host-timeout; the OpenSSH client gives up at once.
+        let fixture = try SSHFixture()
+        let lines = Array(String(repeating: "Welcome to the flood\r\n", count: 64).utf8)
+        let endless = [UInt8](repeating: UInt8(ascii: "x"), count: 65_536)
+        for (chunk, says) in [(lines, ["1024 lines"]), (endless, ["banner line too long"])] {
+            let flood = try LoopbackListener()
+            flood.acceptAndFlood(with: chunk)
+            let started = Date()
+            let error = try #require(connectError(fixture.transport(kind, hostTimeout: 30),
+                                                  fixture.host(kind, port: flood.port, timeout: 20)))
+            #expect(error.kind == .protocolError, "\(error)")
+            #expect(says.contains { error.message.contains($0) }, "\(error)")
+            #expect(Date().timeIntervalSince(started) < 5, "refused at the limit, not at the timeout")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: transports)
+    func aServerTricklingItsBannerTimesOut(_ kind: TransportKind) throws {
+        // A line every 50 ms never lets a read wait a whole second: the step still ends at timeout:.
+        let fixture = try SSHFixture()
+        let trickle = try LoopbackListener()
+        trickle.acceptAndFlood(with: Array("still here\r\n".utf8), every: 0.05)
+        for (timeout, hostTimeout) in [(1.0, 60.0), (30, 1)] {
+            let started = Date()
+            let error = try #require(connectError(fixture.transport(kind, hostTimeout: hostTimeout),
+                                                  fixture.host(kind, port: trickle.port, timeout: timeout)))
+            #expect(error.kind == .timeout, "\(error)")
+            #expect(Date().timeIntervalSince(started) < 4, "\(error)")
         }
     }
 
@@ -181,6 +239,67 @@ import Testing
         #expect(error.kind == .dropped, "\(error)")
         #expect(error.path == big)
         #expect(result.files[small + ".after"] == nil, "nothing more is asked of a dropped host")
+        // Issue 19: what the host was not asked (and the file cut off) is not collected, never missing.
+        #expect(result.notCollected == [big, small + ".after"])
+        #expect(result.files[big] == nil)
+        #expect(error.message.contains("2 files were not collected and their checks not evaluated: check the node"), "\(error)")
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: transports)
+    func aRemoteFIFOIsRefusedAndNothingIsLeftOnTheNode(_ kind: TransportKind) throws {
+        // Issue 19: opening a FIFO blocked sftp-server (and sudo's cat) on the node for ever.
+        let fixture = try SSHFixture()
+        let other = try fixture.write("etc/nova/api-paste.ini", "[DEFAULT]\n")
+        let fifo = fixture.files.path + "/etc/nova/nova.conf"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        var rules: [SudoersRule] = []
+        for sudo in getuid() == 0 ? [false, true] : [false] {
+            if sudo { rules.append(try SudoersRule(allowing: [fifo, other].map(allowCat))) }
+            let session = try fixture.transport(kind).connect(to: fixture.host(kind, sudo: sudo))
+            let started = Date()
+            let error = try #require(failure(of: session.read(fifo, limit: 1024)), "sudo: \(sudo)")
+            #expect(error.kind == .io && error.message == "is a FIFO (named pipe), not a regular file; refusing to read it",
+                    "\(error)")
+            #expect(Date().timeIntervalSince(started) < 3)
+            #expect(text(of: session.read(other, limit: 100)) == "[DEFAULT]\n", "the session still reads")
+            session.close()
+            let left = fixture.server.sessionProcesses(naming: fixture.files.path)
+            #expect(left.isEmpty, "left on the node (sudo: \(sudo)): \(left)")
+        }
+        withExtendedLifetime(rules) {}
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: transports)
+    func theHostTimeoutBoundsAWholeHostAndLeavesNothingRunningOnTheNode(_ kind: TransportKind) throws {
+        // Issue 19: after a timeout, blocked sudo cat and sftp processes stayed behind on the node.
+        let fixture = try SSHFixture()
+        let big = try fixture.write("etc/big.conf", String(repeating: "# a slow line of padding .......\n", count: 65_536))
+        let after = try fixture.write("etc/after.conf", "[DEFAULT]\n")
+        chmod(big, 0o600)
+        let slow = try LoopbackListener()
+        slow.relay(to: fixture.server.port, cuttingAfter: .max, bytesPerSecond: 100_000)
+        try fixture.trust(port: slow.port)
+        var rules: [SudoersRule] = []
+        for sudo in getuid() == 0 ? [false, true] : [false] {
+            if sudo { rules.append(try SudoersRule(allowing: [big, after].map(allowCat))) } else { chmod(big, 0o644) }
+            let collector = Collector(transports: [kind: fixture.transport(kind, hostTimeout: 3)], jobs: 1, maxFileSize: 8 << 20)
+            let started = Date()
+            let result = collector.collect(CollectionRequest(host: fixture.host(kind, port: slow.port, sudo: sudo, timeout: 30),
+                                                             paths: [big, after]))
+            let error = try #require(result.failure, "sudo: \(sudo)")
+            #expect(error.kind == .timeout && error.message.contains("overall 3 s limit"), "\(error)\n\(fixture.server.log)")
+            #expect(Date().timeIntervalSince(started) < 8)
+            #expect(result.notCollected == [big, after])
+            let left = fixture.server.sessionProcesses(naming: fixture.files.path)
+            #expect(left.isEmpty, "left on the node (sudo: \(sudo)): \(left)")
+        }
+        // timeout: bounds one file as a whole, however many requests reading it takes.
+        let collector = Collector(transports: [kind: fixture.transport(kind, hostTimeout: 60)], jobs: 1, maxFileSize: 8 << 20)
+        let started = Date()
+        let result = collector.collect(CollectionRequest(host: fixture.host(kind, port: slow.port, timeout: 2), paths: [big]))
+        #expect(result.failure?.message.contains("timed out after 2 s while") == true, "\(String(describing: result.failure))")
+        #expect(Date().timeIntervalSince(started) < 6)
+        withExtendedLifetime(rules) {}
     }
 
     @Test(arguments: transports)

@@ -43,17 +43,19 @@ final class SSHFixture {
             passphraseFile: passphraseFile, passwordEnv: passwordEnv))
     }
 
-    /// Options isolated from the developer's own ~/.ssh and ssh-agent.
+    /// Options isolated from the developer's own ~/.ssh and ssh-agent, and from the machine's known hosts.
     func options(acceptNew: Bool = false, environment: [String: String] = [:], hostTimeout: Double = 60) -> SSHOptions {
         var base = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch.path]
         base.merge(environment) { _, new in new }
-        return SSHOptions(acceptNewHostKeys: acceptNew, hostTimeout: hostTimeout, configFile: .none,
+        return SSHOptions(acceptNewHostKeys: acceptNew, hostTimeout: hostTimeout, configFile: .none, globalKnownHostsFiles: [],
                           homeDirectory: scratch.path, environment: base)
     }
 
+    /// A transport of `kind` with `options()`, reading the ssh configuration `config` when given.
     func transport(_ kind: TransportKind, acceptNew: Bool = false, environment: [String: String] = [:],
-                   hostTimeout: Double = 60) -> any Transport {
-        let options = options(acceptNew: acceptNew, environment: environment, hostTimeout: hostTimeout)
+                   hostTimeout: Double = 60, config: String? = nil) -> any Transport {
+        var options = options(acceptNew: acceptNew, environment: environment, hostTimeout: hostTimeout)
+        if let config { options.configFile = .file(config) }
         return kind == .openssh ? OpenSSHTransport(options: options) : SSHTransport(options: options)
     }
 }

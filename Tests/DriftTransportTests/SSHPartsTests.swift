@@ -7,8 +7,8 @@ import Testing
 /// The pure parts of the SSH transports: ssh_config reading, shell quoting, what sudo's
 /// and ssh's messages mean.
 @Suite struct SSHPartsTests {
-    @Test func sshConfigFirstValueWinsAndIdentityFilesAccumulate() {
-        let config = SSHConfig.parse("""
+    @Test func sshConfigFirstValueWinsAndIdentityFilesAccumulate() throws {
+        let text = """
         # comment
         Host web-* !web-staging
             HostName %h.example.net
@@ -23,17 +23,80 @@ import Testing
             IdentityFile "~/.ssh/id_ed25519"
             Port 22
             ProxyJump none
-        """)
-        let web1 = config.settings(for: "web-1")
+        """
+        let web1 = try SSHConfig.settings(for: "web-1", text: text)
         #expect(web1.hostName == "web-1.example.net")
         #expect(web1.user == "deploy")
-        #expect(web1.port == "2222", "Match blocks are not evaluated")
+        #expect(web1.port == "2222", "the first value wins")
         #expect(web1.identityFiles == ["~/.ssh/web", "~/.ssh/id_ed25519"])
-        #expect(web1.proxy == nil, "ProxyJump none is no proxy")
-        let staging = config.settings(for: "web-staging")
+        #expect(web1.proxyJump == "none", "ProxyJump none is no jump")
+        let staging = try SSHConfig.settings(for: "web-staging", text: text)
         #expect(staging.hostName == nil && staging.port == "22", "negated pattern")
-        #expect(SSHConfig.parse("Host db\n  ProxyCommand ssh -W %h:%p bastion\n").settings(for: "DB").proxy
-                == "ProxyCommand ssh -W %h:%p bastion", "host names match without regard to case")
+        #expect(try SSHConfig.settings(for: "DB", text: "Host db\n  ProxyCommand ssh -W %h:%p bastion\n").proxyCommand
+                == "ssh -W %h:%p bastion", "host names match without regard to case")
+        let preset = try SSHConfig.settings(for: "web-1", text: text, preset: SSHConfig.Settings(user: "from-inventory"))
+        #expect(preset.user == "from-inventory", "what the inventory sets comes first, as ssh's command line does")
+    }
+
+    @Test func matchLinesAreEvaluatedAsSSHEvaluatesThem() throws {
+        // Issue 19: Match was ignored by transport: ssh.
+        let text = """
+        Host cmp*
+            HostName %h.lab.example
+        Match host *.lab.example user audit
+            Port 2022
+        Match originalhost cmp2 !localuser root
+            User second
+        Match all
+            IdentityFile ~/.ssh/lab
+        """
+        let first = try SSHConfig.settings(for: "cmp1", text: text, localUser: "audit")
+        #expect(first.port == "2022", "Match host sees the HostName set above it")
+        #expect(first.user == nil && first.identityFiles == ["~/.ssh/lab"])
+        let second = try SSHConfig.settings(for: "cmp2", text: text, localUser: "audit")
+        #expect(second.user == "second")
+        #expect(try SSHConfig.settings(for: "cmp2", text: text, localUser: "root").user == nil)
+        let other = try SSHConfig.settings(for: "db1", text: text, localUser: "audit")
+        #expect(other.port == nil && other.hostName == nil)
+        // `Match exec` would run a command: refused when it could decide, ignored when an earlier criterion already failed.
+        let exec = "Match host db* exec \"test -f /x\"\n  Port 1\n"
+        #expect(throws: TransportError.self) { try SSHConfig.settings(for: "db1", text: exec) }
+        #expect(try SSHConfig.settings(for: "web1", text: exec).port == nil)
+        #expect(throws: TransportError.self) { try SSHConfig.settings(for: "x", text: "Match nonsense\n") }
+    }
+
+    @Test func includeFilesAreReadWhereTheyStand() throws {
+        // Issue 19: "cannot resolve 'cmp1-inc'" since transport: ssh skipped Include.
+        let home = try TemporaryDirectory(prefix: "stackdrift-ssh-home")
+        try home.write(".ssh/config.d/10-lab.conf", "Host cmp1-inc\n    HostName 127.0.0.9\n    Port 2201\n")
+        try home.write(".ssh/config.d/20-late.conf", "Host *\n    Port 9\n")
+        try home.write(".ssh/config.d/.hidden.conf", "Host *\n    User hidden\n")
+        try home.write(".ssh/inactive.conf", "Port 7\nHost *\n    User never\n")
+        let config = try home.write(".ssh/config", """
+        Host nothing-here
+            Include inactive.conf
+        Host *
+            Include config.d/*.conf
+            User audit
+        """)
+        let files = [SSHConfig.File(path: config, includeDirectory: home.path + "/.ssh")]
+        let settings = try SSHConfig.settings(for: "cmp1-inc", files: files, preset: .init(), localUser: "me",
+                                              home: home.path, host: "cmp1")
+        #expect(settings.hostName == "127.0.0.9" && settings.port == "2201")
+        #expect(settings.user == "audit", "an Include inside an inactive block is never active, hidden files are not globbed")
+        let loop = try home.write(".ssh/loop.conf", "Include loop.conf\n")
+        #expect(throws: TransportError.self) {
+            try SSHConfig.settings(for: "x", files: [SSHConfig.File(path: loop, includeDirectory: home.path + "/.ssh")],
+                                   preset: .init(), localUser: "me", home: home.path, host: "x")
+        }
+    }
+
+    @Test func proxyJumpEntriesParseAsSSHWritesThem() throws {
+        #expect(try SSHTarget.parseJump("bastion", host: "h") == (nil, "bastion", nil))
+        #expect(try SSHTarget.parseJump("audit@10.0.0.5:2222", host: "h") == ("audit", "10.0.0.5", 2222))
+        #expect(try SSHTarget.parseJump("ssh://me@[fd00::1]:22", host: "h") == ("me", "fd00::1", 22))
+        #expect(throws: TransportError.self) { try SSHTarget.parseJump("host:notaport", host: "h") }
+        #expect(throws: TransportError.self) { try SSHTarget.parseJump("@host", host: "h") }
     }
 
     @Test func hostPatternsMatchLikeOpenSSH() {

@@ -85,6 +85,33 @@ struct SSHSudoTests {
     }
 
     @Test(arguments: SSHFaultTests.transports)
+    func aFileMissingFromTheSudoersListIsThatFilesFailureAndTheRestIsRead(_ kind: TransportKind) throws {
+        // Issue 19: sudo refusing one file ended the host, and its unread files became "missing".
+        let fixture = try SSHFixture()
+        let refused = try fixture.write("etc/ceilometer/ceilometer.conf", "[DEFAULT]\n")
+        let first = try fixture.write("etc/nova/nova.conf", "[DEFAULT]\nmy_ip = 10.0.0.31\n")
+        let last = try fixture.write("etc/neutron/neutron.conf", "[DEFAULT]\ncore_plugin = ml2\n")
+        let alsoRefused = try fixture.write("etc/ceilometer/ceilometer.conf.also-refused", "[DEFAULT]\n")
+        for path in [refused, first, last, alsoRefused] { chmod(path, 0o600) }
+        let rule = try SudoersRule(allowing: [first, last].map(allowCat))
+        defer { withExtendedLifetime(rule) {} }
+        let collector = Collector(transports: [kind: fixture.transport(kind)], jobs: 1)
+        // The refused file first, then a second refusal once sudo has worked: neither ends the host.
+        // A file that does not exist is missing, seen as the login user: no sudo, no sudoers line.
+        let absent = fixture.files.path + "/etc/nova/absent.conf"
+        let result = collector.collect(CollectionRequest(host: fixture.host(kind, sudo: true),
+                                                         paths: [refused, absent, first, alsoRefused, last]))
+        #expect(result.failure == nil, "\(String(describing: result.failure))")
+        #expect(result.notCollected.isEmpty)
+        #expect(failure(of: result.files[refused] ?? .missing)?.kind == .sudoPassword)
+        #expect(failure(of: result.files[refused] ?? .missing)?.message.contains("NOPASSWD sudoers line for this file") == true)
+        #expect(text(of: result.files[first] ?? .missing) == "[DEFAULT]\nmy_ip = 10.0.0.31\n")
+        #expect(failure(of: result.files[alsoRefused] ?? .missing)?.kind == .sudoPassword)
+        #expect(result.files[absent] == .missing)
+        #expect(text(of: result.files[last] ?? .missing) == "[DEFAULT]\ncore_plugin = ml2\n")
+    }
+
+    @Test(arguments: SSHFaultTests.transports)
     func sudoWantingAPasswordFailsTheHost(_ kind: TransportKind) throws {
         let fixture = try SSHFixture()
         let first = try fixture.write("etc/nova/nova.conf", "[DEFAULT]\n")
@@ -95,9 +122,15 @@ struct SSHSudoTests {
         let error = try #require(result.failure)
         #expect(error.kind == .sudoPassword, "\(error)")
         #expect(error.message.contains("NOPASSWD"))
-        #expect(result.files[second] == nil, "sudo is not asked again, and the host's auth log gets one line")
+        // Two refusals and no file read through sudo: the host ends there, the node's auth log
+        // gets two lines, and nothing is reported missing.
+        let third = second + ".never-asked"
+        let again = collector.collect(CollectionRequest(host: fixture.host(kind, sudo: true), paths: [first, second, third]))
+        #expect(again.failure?.path == second)
+        #expect(again.files.isEmpty)
+        #expect(again.notCollected == [first, second, third])
     }
 }
 
 /// The sudoers command allowing `sudo -n /usr/bin/cat -- PATH`, as `inventory sudoers` writes it.
-private func allowCat(_ path: String) -> String { SudoCat.sudoersCommand(path, cat: ConnectionSettings.defaultCatPath) }
+func allowCat(_ path: String) -> String { SudoCat.sudoersCommand(path, cat: ConnectionSettings.defaultCatPath) }

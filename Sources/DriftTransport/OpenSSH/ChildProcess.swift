@@ -90,22 +90,23 @@ final class ChildProcess {
     /// The child's stderr so far, as text.
     var errors: String { String(decoding: errorOutput, as: UTF8.self) }
 
-    /// Writes all of `bytes` to the child's stdin; `false` if the child is gone or the time ran out.
-    func send(_ bytes: [UInt8], within seconds: Double) -> Bool {
+    /// Writes all of `bytes` to the child's stdin: `.data([])` when written, `.endOfFile` when
+    /// the child is gone, `.timedOut` when it did not take them in time.
+    func send(_ bytes: [UInt8], within seconds: Double) -> Wait {
         let end = Date().addingTimeInterval(seconds)
         var offset = 0
         while offset < bytes.count {
-            guard wait(for: stream, events: Int16(POLLOUT), until: end) else { return false }
+            guard wait(for: stream, events: Int16(POLLOUT), until: end) else { return .timedOut }
             let sent = bytes[offset...].withUnsafeBytes {
                 Foundation.send(stream, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
             if sent < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                return false
+                return .endOfFile
             }
             offset += sent
         }
-        return true
+        return .data([])
     }
 
     /// Waits for output on stdout (collecting stderr meanwhile), at most `seconds`.
@@ -127,6 +128,7 @@ final class ChildProcess {
     func exitStatus(within seconds: Double) -> Int32? {
         if let status { return status }
         let end = Date().addingTimeInterval(seconds)
+        var backoff: UInt32 = 100
         while true {
             var raw: Int32 = 0
             let reaped = waitpid(pid, &raw, WNOHANG)
@@ -140,9 +142,42 @@ final class ChildProcess {
                 terminate()
                 return nil
             }
-            // Collect stderr while waiting, so a chatty child never blocks on a full pipe.
-            _ = wait(for: -1, events: 0, until: min(end, Date().addingTimeInterval(0.01)))
+            // Collect stderr while waiting, so a chatty child never blocks on a full pipe; its end
+            // (the child exiting) wakes the wait at once, then the exit is a moment away.
+            if errorSocket >= 0 {
+                var fds = pollfd(fd: errorSocket, events: Int16(POLLIN), revents: 0)
+                if poll(&fds, 1, Int32(max(1, min(10, end.timeIntervalSinceNow * 1000)))) > 0 { readErrors() }
+            } else {
+                usleep(backoff)
+                backoff = min(backoff * 2, 10_000)
+            }
         }
+    }
+
+    /// The child's exit status if it has exited, after waiting at most `seconds` for something
+    /// on its stderr; it is left running otherwise.
+    func exited(waitingUpTo seconds: Double) -> Int32? {
+        if let status { return status }
+        if errorSocket >= 0 {
+            var fds = pollfd(fd: errorSocket, events: Int16(POLLIN), revents: 0)
+            if poll(&fds, 1, Int32(max(0, (seconds * 1000).rounded(.up)))) > 0 { readErrors() }
+        } else if seconds > 0 {
+            usleep(UInt32(seconds * 1_000_000))
+        }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+        drainErrors()
+        let code = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        status = code
+        return code
+    }
+
+    /// Asks the child to stop (SIGTERM, so that an ssh control master removes its socket),
+    /// killing it if it has not within `seconds`.
+    func stop(within seconds: Double) {
+        guard status == nil else { return }
+        kill(pid, SIGTERM)
+        _ = exitStatus(within: seconds)
     }
 
     /// Closes the child's stdin and gives it `seconds` to exit on its own before killing it.

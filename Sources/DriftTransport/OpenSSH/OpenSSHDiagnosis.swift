@@ -1,3 +1,4 @@
+import DriftCore
 import Foundation
 
 /// Turns what a failed `ssh` wrote on stderr into the same error kinds the libssh2
@@ -15,6 +16,13 @@ enum OpenSSHDiagnosis {
             return TransportError(kind, host: command.host, path: path, summary + quoted)
         }
 
+        if stderr.contains("REVOKED HOST KEY DETECTED") || stderr.contains("was revoked and you have requested strict") {
+            let name = firstMatch(#"host key for (\S+) is marked as revoked"#, in: stderr) ?? command.knownHostsName
+            let offered = firstMatch(#"(SHA256:[A-Za-z0-9+/=]+)"#, in: stderr)
+            return HostKeyVerdict.revoked(host: command.host, name: name, file: command.knownHostsFile,
+                                          offered: offered ?? (firstMatch(#"The (\S+) host key for"#, in: stderr).map { "a \($0) key" }
+                                                               ?? "the offered key"))
+        }
         if stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") || stderr.contains("has changed and you have requested strict") {
             return mismatch(stderr, command: command)
         }
@@ -32,7 +40,18 @@ enum OpenSSHDiagnosis {
             return make(.timeout, "timed out while \(doing)", detail)
         }
         if let detail = line(containing: "Permission denied (") ?? line(containing: "Too many authentication failures") {
-            return make(.authentication, "authentication refused", detail)
+            var summary = "authentication refused"
+            if let identity = command.identity, let algorithm = PrivateKeyFile.algorithm(of: identity),
+               LegacySSHAlgorithms.knownPublicKey.contains(algorithm), !command.legacy.publicKey.contains(algorithm) {
+                summary += " (key '\(identity)' is a \(algorithm) key: a node older than OpenSSH 7.2 (Debian 7) takes it "
+                    + "only signed with SHA-1, which needs legacy: true for the host; or use an ECDSA key)"
+            }
+            return make(.authentication, summary, detail)
+        }
+        // ssh's limits on what a server sends before its version line, as `SocketWatch` applies them to libssh2.
+        if let detail = line(containing: "banner line too long") ?? line(containing: "No SSH version received")
+            ?? line(containing: "banner line contains invalid characters") {
+            return make(.protocolError, "the server's banner broke OpenSSH's limits while \(doing)", detail)
         }
         if let detail = line(containing: "Connection closed") ?? line(containing: "Connection reset")
             ?? line(containing: "Broken pipe") ?? line(containing: "kex_exchange_identification")
@@ -50,11 +69,15 @@ enum OpenSSHDiagnosis {
         var offeredType = firstMatch(#"fingerprint for the (\S+) key sent"#, in: stderr)
         var file = command.knownHostsFile
         var expected = "the recorded key"
+        var note: String?
         if let place = firstMatch(#"Offending \S+ key in (\S+:\d+)"#, in: stderr),
            let colon = place.lastIndex(of: ":"), let number = Int(place[place.index(after: colon)...]) {
             file = String(place[..<colon])
             if let key = recordedKey(file: file, line: number) {
                 expected = HostKeyVerdict.describe(key)
+                if LegacySSHAlgorithms.knownHostKey.contains(key.type.rawValue), !command.legacy.hostKey.contains(key.type.rawValue) {
+                    note = "the recorded key is \(key.type.rawValue)" + HostKeyVerdict.legacyHint(key.type.rawValue)
+                }
                 // ssh names key types as "ED25519" or "ECDSA"; say them as the recorded key does when they agree.
                 let family = ["ED25519": "ssh-ed25519", "RSA": "ssh-rsa", "DSA": "ssh-dss", "ECDSA": "ecdsa-"]
                 if let prefix = offeredType.flatMap({ family[$0] }), key.type.rawValue.hasPrefix(prefix) {
@@ -64,7 +87,7 @@ enum OpenSSHDiagnosis {
         }
         let name = firstMatch(#"Host key for (\S+) has changed"#, in: stderr) ?? command.knownHostsName
         return HostKeyVerdict.mismatch(host: command.host, name: name, file: file, expected: expected,
-                                       offered: offered + (offeredType.map { " (\($0))" } ?? ""))
+                                       offered: offered + (offeredType.map { " (\($0))" } ?? ""), note: note)
     }
 
     /// The key on line `number` of a known_hosts file.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A minimal SFTP version 3 client (draft-ietf-secsh-filexfer-02) over the stdin and
 /// stdout of `ssh -s … sftp`: open, read to the end, fstat, close, list a directory.
 /// Nothing that writes.
@@ -17,14 +19,15 @@ final class SFTPClient {
 
     private enum Packet: UInt8 {
         case initialize = 1, version = 2, open = 3, close = 4, read = 5, fstat = 8, openDirectory = 11, readDirectory = 12
+        case stat = 17
         case status = 101, handle = 102, data = 103, name = 104, attributes = 105
     }
 
-    private let process: ChildProcess
+    private let process: any RemoteStream
     private var received: [UInt8] = []
     private var nextID: UInt32 = 1
 
-    init(process: ChildProcess) {
+    init(process: any RemoteStream) {
         self.process = process
     }
 
@@ -38,9 +41,38 @@ final class SFTPClient {
         guard type == Packet.version.rawValue else { throw .malformed("expected the SFTP version, got packet type \(type)") }
     }
 
-    /// Reads `path` whole; `timeout` bounds each request.
+    /// What `path` is, following links, asked without opening it: `nil` for a regular file,
+    /// else the outcome to report (as `SFTPSession.refusal(beforeReading:)` over libssh2).
+    func refusal(beforeReading path: String, host: String, timeout: Double) throws(Failure) -> FileRead? {
+        try refusal(beforeReading: path, host: host, until: Date().addingTimeInterval(timeout))
+    }
+
+    private func refusal(beforeReading path: String, host: String, until end: Date) throws(Failure) -> FileRead? {
+        var reply = try request(.stat, until: end) { $0.string(path) }
+        if reply.type == Packet.status.rawValue { return try status(&reply.reader, path: path, host: host) }
+        guard reply.type == Packet.attributes.rawValue else { throw .malformed("expected attributes of '\(path)'") }
+        guard let mode = Self.permissions(&reply.reader) else { return nil }
+        switch mode & 0o170000 {
+        case 0o100000: return nil
+        case 0o040000: return .directory(path, host: host)
+        default: return .failed(TransportError.notRegular(mode_t(mode), path: path, host: host))
+        }
+    }
+
+    /// The permissions (with the file type bits) of an SFTP v3 `ATTRS`, when it carries them.
+    private static func permissions(_ reader: inout SSHWireReader) -> UInt32? {
+        guard let flags = reader.uint32() else { return nil }
+        if flags & 0x1 != 0, reader.uint64() == nil { return nil }                           // size
+        if flags & 0x2 != 0, reader.uint32() == nil || reader.uint32() == nil { return nil }  // uid, gid
+        guard flags & 0x4 != 0 else { return nil }
+        return reader.uint32()
+    }
+
+    /// Reads `path` whole, once the server has said it is a regular file; `timeout` bounds it all.
     func read(_ path: String, limit: Int, host: String, timeout: Double) throws(Failure) -> FileRead {
-        var reply = try request(.open, within: timeout) { packet in
+        let end = Date().addingTimeInterval(timeout)
+        if let refused = try refusal(beforeReading: path, host: host, until: end) { return refused }
+        var reply = try request(.open, until: end) { packet in
             packet.string(path)
             packet.uint32(0x0000_0001)  // SSH_FXF_READ
             packet.uint32(0)            // no attributes
@@ -50,14 +82,15 @@ final class SFTPClient {
             throw .malformed("expected a handle for '\(path)'")
         }
         // Not closed after a failure: the connection is then gone or stuck, and waiting on it again helps no one.
-        let outcome = try readToEnd(handle, path: path, limit: limit, host: host, timeout: timeout)
-        _ = try request(.close, within: timeout) { $0.string(handle) }
+        let outcome = try readToEnd(handle, path: path, limit: limit, host: host, until: end)
+        _ = try request(.close, until: end) { $0.string(handle) }
         return outcome
     }
 
     /// Lists `directory`'s entry names, without `.` and `..`.
     func list(_ directory: String, host: String, timeout: Double) throws(Failure) -> DirectoryListing {
-        var reply = try request(.openDirectory, within: timeout) { $0.string(directory) }
+        let end = Date().addingTimeInterval(timeout)
+        var reply = try request(.openDirectory, until: end) { $0.string(directory) }
         if reply.type == Packet.status.rawValue {
             return DirectoryListing(failed: try status(&reply.reader, path: directory, host: host), directory: directory, host: host)
         }
@@ -66,7 +99,7 @@ final class SFTPClient {
         }
         var names: [String] = []
         while true {
-            var answer = try request(.readDirectory, within: timeout) { $0.string(handle) }
+            var answer = try request(.readDirectory, until: end) { $0.string(handle) }
             if answer.type == Packet.status.rawValue {
                 guard let code = answer.reader.uint32() else { throw .malformed("truncated status for '\(directory)'") }
                 if code == 1 { break }  // SSH_FX_EOF
@@ -86,7 +119,7 @@ final class SFTPClient {
                 if text != "." && text != ".." { names.append(text) }
             }
         }
-        _ = try request(.close, within: timeout) { $0.string(handle) }
+        _ = try request(.close, until: end) { $0.string(handle) }
         return .entries(names)
     }
 
@@ -105,10 +138,10 @@ final class SFTPClient {
     }
 
     private func readToEnd(_ handle: [UInt8], path: String, limit: Int, host: String,
-                           timeout: Double) throws(Failure) -> FileRead {
+                           until end: Date) throws(Failure) -> FileRead {
         var bytes: [UInt8] = []
         while true {
-            var answer = try request(.read, within: timeout) { packet in
+            var answer = try request(.read, until: end) { packet in
                 packet.string(handle)
                 packet.uint64(UInt64(bytes.count))
                 packet.uint32(32_768)
@@ -124,18 +157,15 @@ final class SFTPClient {
             }
             if code == 1 { return .content(bytes) }  // SSH_FX_EOF
             // Linux lets a directory be opened; reading it fails, and only fstat says why.
-            if try isDirectory(handle, timeout: timeout) { return .directory(path, host: host) }
+            if try isDirectory(handle, until: end) { return .directory(path, host: host) }
             let message = answer.reader.string().map { String(decoding: $0, as: UTF8.self) } ?? ""
             return .sftpStatus(code, serverMessage: message, path: path, host: host)
         }
     }
 
-    private func isDirectory(_ handle: [UInt8], timeout: Double) throws(Failure) -> Bool {
-        var reply = try request(.fstat, within: timeout) { $0.string(handle) }
-        guard reply.type == Packet.attributes.rawValue, let flags = reply.reader.uint32() else { return false }
-        if flags & 0x1 != 0 { _ = reply.reader.uint64() }                             // size
-        if flags & 0x2 != 0 { _ = reply.reader.uint32(); _ = reply.reader.uint32() }  // uid, gid
-        guard flags & 0x4 != 0, let permissions = reply.reader.uint32() else { return false }
+    private func isDirectory(_ handle: [UInt8], until end: Date) throws(Failure) -> Bool {
+        var reply = try request(.fstat, until: end) { $0.string(handle) }
+        guard reply.type == Packet.attributes.rawValue, let permissions = Self.permissions(&reply.reader) else { return false }
         return permissions & 0o170000 == 0o040000
     }
 
@@ -146,8 +176,10 @@ final class SFTPClient {
     }
 
     /// Sends one request and waits for the answer carrying its id.
-    private func request(_ type: Packet, within seconds: Double,
+    private func request(_ type: Packet, until end: Date,
                          _ body: (inout SSHWireWriter) -> Void) throws(Failure) -> (type: UInt8, reader: SSHWireReader) {
+        let seconds = end.timeIntervalSinceNow
+        guard seconds > 0 else { throw .timedOut }
         let id = nextID
         nextID &+= 1
         var packet = SSHWireWriter()
@@ -164,7 +196,11 @@ final class SFTPClient {
     private func send(_ packet: SSHWireWriter, within seconds: Double) throws(Failure) {
         var framed = SSHWireWriter()
         framed.string(packet.bytes)
-        guard process.send(framed.bytes, within: seconds) else { throw .closed }
+        switch process.send(framed.bytes, within: seconds) {
+        case .data: return
+        case .endOfFile: throw .closed
+        case .timedOut: throw .timedOut
+        }
     }
 
     /// The next packet: its type and a reader past the type byte.

@@ -40,6 +40,37 @@ struct HostKey: Sendable, Hashable {
     var blob: [UInt8]
     var type: KeyType
 
+    /// Any public key as a known_hosts line holds it: its algorithm name (read from the blob,
+    /// the way OpenSSH's `sshkey_read` checks it) and wire-format bytes.
+    struct Blob: Sendable, Hashable {
+        var type: String
+        var bytes: [UInt8]
+
+        /// The key types OpenSSH 9.2 reads in known_hosts; a line of any other type is skipped.
+        static let knownTypes: Set<String> = {
+            let plain = ["ssh-ed25519", "sk-ssh-ed25519@openssh.com", "ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256",
+                         "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ecdsa-sha2-nistp256@openssh.com"]
+            let certificates = plain.map { $0.replacingOccurrences(of: "@openssh.com", with: "") + "-cert-v01@openssh.com" }
+            return Set(plain + certificates)
+        }()
+
+        init(type: String, bytes: [UInt8]) {
+            self.type = type
+            self.bytes = bytes
+        }
+
+        /// The key of a known_hosts line's type and base64 fields; `nil` where OpenSSH would skip the line.
+        init?(type name: String, base64: String) {
+            guard let data = Data(base64Encoded: base64), let inner = HostKey.algorithm(ofBlob: [UInt8](data)) else { return nil }
+            // "rsa-sha2-256"/"-512" name signatures over an ssh-rsa key; OpenSSH reads them as that key.
+            let expected = ["rsa-sha2-256": "ssh-rsa", "rsa-sha2-512": "ssh-rsa"][name] ?? name
+            guard Self.knownTypes.contains(inner), inner == expected else { return nil }
+            self.init(type: inner, bytes: [UInt8](data))
+        }
+    }
+
+    var asBlob: Blob { Blob(type: type.rawValue, bytes: blob) }
+
     /// OpenSSH's fingerprint of the key: `SHA256:` and the unpadded base64 of its digest.
     var fingerprint: String { Self.fingerprint(blob) }
 

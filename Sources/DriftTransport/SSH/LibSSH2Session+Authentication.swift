@@ -1,4 +1,5 @@
 internal import CLibSSH2
+import DriftCore
 import Foundation
 
 extension LibSSH2Session {
@@ -7,7 +8,7 @@ extension LibSSH2Session {
     /// password when `password_env` names one. The error lists what was offered.
     func authenticate(_ target: SSHTarget, options: SSHOptions) throws(TransportError) {
         guard let methods = try authenticationMethods(user: target.user) else { return }
-        var attempt = AuthenticationAttempt(user: target.user, methods: methods)
+        var attempt = AuthenticationAttempt(user: target.user, methods: methods, legacy: target.legacy.publicKey)
         do throws(TransportError) {
             if methods.contains("publickey") {
                 // A key named in the inventory must exist; one from ~/.ssh/config may not, as with ssh.
@@ -18,7 +19,7 @@ extension LibSSH2Session {
                 let files = target.identities.filter { FileManager.default.fileExists(atPath: $0) }
                 let passphrase = try SSHCredentials.passphrase(for: target, options: options)
                 if try authenticate(with: files, passphrase: passphrase, attempt: &attempt) { return }
-                if let socket = options.environment["SSH_AUTH_SOCK"], !socket.isEmpty,
+                if !target.identitiesOnly, let socket = options.environment["SSH_AUTH_SOCK"], !socket.isEmpty,
                    try authenticateWithAgent(socket, attempt: &attempt) { return }
                 if target.identities.isEmpty,
                    try authenticate(with: SSHTarget.defaultIdentities(home: options.homeDirectory),
@@ -41,6 +42,7 @@ extension LibSSH2Session {
     private func authenticate(with files: [String], passphrase: String?,
                               attempt: inout AuthenticationAttempt) throws(TransportError) -> Bool {
         for file in files {
+            if !attempt.mayOffer(PrivateKeyFile.algorithm(of: file), "key '\(file)'") { continue }
             try arm("authenticating as '\(attempt.user)' with key '\(file)'")
             let code = libssh2_userauth_publickey_fromfile_ex(handle, attempt.user, UInt32(attempt.user.utf8.count),
                                                               nil, file, passphrase)
@@ -68,6 +70,7 @@ extension LibSSH2Session {
             return false
         }
         for identity in identities {
+            if !attempt.mayOffer(identity.algorithm, "ssh-agent key '\(identity.comment)'") { continue }
             try arm("authenticating as '\(attempt.user)' with ssh-agent key '\(identity.comment)'")
             let code = agent.authenticate(user: attempt.user, with: identity)
             if code == 0 { return true }
@@ -83,9 +86,22 @@ extension LibSSH2Session {
 struct AuthenticationAttempt {
     let user: String
     let methods: [String]
+    /// The SHA-1 user key signatures the host allows (`legacy:`): libssh2 1.10 signs RSA keys
+    /// only with `ssh-rsa`, so an RSA key is offered only where that is allowed, as OpenSSH's
+    /// client offers it only where `PubkeyAcceptedAlgorithms` does.
+    var legacy: [String] = []
     var offered: [String] = []
     var problems: [String] = []
     var offeredRSA = false
+
+    /// Whether a key of `algorithm` may be offered; notes why not when it may not.
+    mutating func mayOffer(_ algorithm: String?, _ credential: String) -> Bool {
+        guard let algorithm, LegacySSHAlgorithms.knownPublicKey.contains(algorithm), !legacy.contains(algorithm) else { return true }
+        problems.append("\(credential) was not offered: it is a \(algorithm) key, which libssh2 1.10 signs only with SHA-1 "
+                        + "'\(algorithm)', allowed only for a node older than OpenSSH 7.2 with legacy: true; use an ed25519 "
+                        + "or ECDSA key, or transport: openssh")
+        return false
+    }
 
     /// Records a refusal; any other failure (a timeout, a dropped connection) is thrown.
     mutating func refusedOrThrow(_ code: Int32, offered credential: String, session: LibSSH2Session) throws(TransportError) {

@@ -5,48 +5,85 @@ import Foundation
 /// threads at once; a global is initialised exactly once, on first use.
 private let libssh2Initialisation: Int32 = libssh2_init(0)
 
-/// One SSH connection through libssh2: the TCP socket and the `LIBSSH2_SESSION` over it.
+/// One SSH connection through libssh2: the `LIBSSH2_SESSION` over a socket, which is a TCP
+/// connection or, behind a `ProxyJump`, one end of a pair relayed through the jump host.
 ///
-/// Every libssh2 call is blocking and bounded by the host's `Deadline`; its return
-/// code is checked on the spot by `check`, which turns libssh2's own message into a
-/// `TransportError` of the matching kind. Channels and SFTP sessions keep their
-/// session alive, so it is freed last.
+/// Every libssh2 call is blocking and bounded by the host's `Deadline`, both in waiting (libssh2's
+/// timeout) and in total (`SocketWatch`, which reads and writes the socket); its return code
+/// is checked on the spot by `check`, which turns libssh2's own message into a `TransportError`
+/// of the matching kind. Channels and SFTP sessions keep their session alive, so it is freed last.
 final class LibSSH2Session {
     let handle: OpaquePointer
     let host: String
     let deadline: Deadline
-    private let socket: TCPSocket
+    /// What keeps `descriptor` open: the TCP socket, or the relay through a jump host.
+    private let link: AnyObject
+    /// The socket libssh2 reads and writes.
+    let descriptor: Int32
+    private let watch = SocketWatch()
     private var handshaken = false
     /// The time the current operation was given, for timeout messages.
     private var allowed: (seconds: Double, byOverall: Bool) = (0, false)
 
-    init(socket: TCPSocket, host: String, deadline: Deadline) throws(TransportError) {
+    convenience init(socket: TCPSocket, host: String, deadline: Deadline) throws(TransportError) {
+        try self.init(descriptor: socket.descriptor, link: socket, host: host, deadline: deadline)
+    }
+
+    init(descriptor: Int32, link: AnyObject, host: String, deadline: Deadline) throws(TransportError) {
         guard libssh2Initialisation == 0 else {
             throw TransportError(.protocolError, host: host, "libssh2 could not be initialised (libssh2_init returned \(libssh2Initialisation))")
         }
-        guard let handle = libssh2_session_init_ex(nil, nil, nil, nil) else {
+        guard let handle = libssh2_session_init_ex(nil, nil, nil, watch.abstract) else {
             throw TransportError(.protocolError, host: host, "libssh2 could not allocate a session")
         }
         self.handle = handle
-        self.socket = socket
+        self.link = link
+        self.descriptor = descriptor
         self.host = host
         self.deadline = deadline
+        SocketWatch.install(on: handle)
         libssh2_session_set_blocking(handle, 1)
     }
 
     deinit {
         if handshaken {
             // Saying goodbye is a courtesy: a dead connection fails it at once, a silent one within a second.
-            libssh2_session_set_timeout(handle, 1000)
+            armForCleanup()
             _ = libssh2_session_disconnect_ex(handle, SSH_DISCONNECT_BY_APPLICATION, "stackdrift audit done", "")
         }
         _ = libssh2_session_free(handle)
+        withExtendedLifetime(link) {}
     }
 
-    /// Bounds the next blocking call by the per-operation timeout and the host's overall deadline.
+    /// When the current step (one file: looking at it, opening, every read) began; `nil` between steps.
+    private var stepStart: UInt64?
+
+    /// Runs `body` as one step: `timeout:` bounds its calls together, not each of them.
+    func step<Result>(_ body: () -> Result) -> Result {
+        stepStart = DispatchTime.now().uptimeNanoseconds
+        defer { stepStart = nil }
+        return body()
+    }
+
+    /// Bounds the next blocking call by the step's timeout and the host's overall deadline.
     func arm(path: String? = nil, _ doing: String) throws(TransportError) {
-        allowed = try deadline.next(host: host, path: path, doing: doing)
+        allowed = try deadline.next(host: host, path: path, doing: doing, stepStartedAt: stepStart)
         libssh2_session_set_timeout(handle, max(1, Int((allowed.seconds * 1000).rounded(.up))))
+        watch.operationEnds(in: allowed.seconds)
+    }
+
+    /// Lets the session's socket be used until the host's time is up, plus a second for
+    /// tidying up: for a jump host's session, whose relay runs as long as the host behind it.
+    func armForRelay() {
+        libssh2_session_set_timeout(handle, 1000)
+        watch.operationEnds(in: max(0, deadline.remaining) + 1)
+    }
+
+    /// Gives the next calls one second, past the host's deadline if need be: for tidying up
+    /// after a failure (stopping a remote command, saying goodbye), never for reading files.
+    func armForCleanup() {
+        libssh2_session_set_timeout(handle, 1000)
+        watch.operationEnds(in: 1)
     }
 
     /// Throws the session's last error when `code` is negative (libssh2's convention); returns `code` otherwise.
@@ -58,6 +95,14 @@ final class LibSSH2Session {
 
     /// The error libssh2 recorded for the last call, with its message, as a `TransportError`.
     func failure(path: String? = nil, _ doing: String) -> TransportError {
+        switch watch.refusal {
+        case .timedOut?:
+            return deadline.timedOut(host: host, path: path, doing: doing, byOverall: allowed.byOverall, seconds: allowed.seconds)
+        case .banner(let problem)?:
+            return TransportError(.protocolError, host: host, path: path, "\(problem) while \(doing)")
+        case nil:
+            break
+        }
         let (code, detail) = lastError()
         switch code {
         case LIBSSH2_ERROR_TIMEOUT, LIBSSH2_ERROR_SOCKET_TIMEOUT:
@@ -86,17 +131,21 @@ final class LibSSH2Session {
         return (code, message)
     }
 
-    /// Offers the host key algorithms in this order, so a host whose key of one type is
-    /// already known is asked for that type (as OpenSSH does) rather than libssh2's favourite.
-    func preferHostKeyAlgorithms(_ names: [String]) throws(TransportError) {
-        try check(libssh2_session_method_pref(handle, LIBSSH2_METHOD_HOSTKEY, names.joined(separator: ",")),
-                  "choosing host key algorithms")
+    enum Method {
+        case keyExchange, hostKey
+    }
+
+    /// Offers exactly these algorithms, in this order (libssh2 drops the names it lacks).
+    func prefer(_ method: Method, _ names: [String]) throws(TransportError) {
+        let (type, doing) = method == .keyExchange ? (LIBSSH2_METHOD_KEX, "choosing key exchange methods")
+            : (LIBSSH2_METHOD_HOSTKEY, "choosing host key algorithms")
+        try check(libssh2_session_method_pref(handle, type, names.joined(separator: ",")), doing)
     }
 
     func handshake() throws(TransportError) {
         let doing = "waiting for the SSH handshake (the server accepted the connection but has not completed it)"
         try arm(doing)
-        try check(libssh2_session_handshake(handle, socket.descriptor), doing)
+        try check(libssh2_session_handshake(handle, descriptor), doing)
         handshaken = true
     }
 

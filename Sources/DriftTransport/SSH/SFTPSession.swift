@@ -16,9 +16,33 @@ final class SFTPSession {
 
     deinit { _ = libssh2_sftp_shutdown(handle) }
 
-    /// Reads `path` to its end. The size the server reports is never trusted: procfs
-    /// files (`/proc/cpuinfo`) report 0 and servers may answer a read short.
+    /// What `path` is, following links, asked without opening it: `nil` for a regular file,
+    /// else the outcome to report (missing, a directory, a FIFO or device refused, or the
+    /// server's error). Opening a FIFO would block sftp-server (and `cat`) until a writer came,
+    /// leaving it behind on the node after the audit gave up.
+    func refusal(beforeReading path: String) -> FileRead? {
+        do {
+            try session.arm(path: path, "looking at '\(path)' over SFTP")
+            var attributes = LIBSSH2_SFTP_ATTRIBUTES()
+            let code = libssh2_sftp_stat_ex(handle, path, UInt32(path.utf8.count), LIBSSH2_SFTP_STAT, &attributes)
+            if code < 0 { return try statusOutcome(path, "looking at '\(path)' over SFTP") }
+            guard attributes.flags & UInt(LIBSSH2_SFTP_ATTR_PERMISSIONS) != 0 else { return nil }
+            let mode = attributes.permissions
+            switch mode & UInt(LIBSSH2_SFTP_S_IFMT) {
+            case UInt(LIBSSH2_SFTP_S_IFREG): return nil
+            case UInt(LIBSSH2_SFTP_S_IFDIR): return .directory(path, host: session.host)
+            default: return .failed(TransportError.notRegular(mode_t(truncatingIfNeeded: mode), path: path, host: session.host))
+            }
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// Reads `path` to its end, once the server has said it is a regular file. The size the
+    /// server reports is never trusted: procfs files (`/proc/cpuinfo`) report 0 and servers
+    /// may answer a read short.
     func read(_ path: String, limit: Int) -> FileRead {
+        if let refused = refusal(beforeReading: path) { return refused }
         do {
             try session.arm(path: path, "opening '\(path)' over SFTP")
             guard let opened = libssh2_sftp_open_ex(handle, path, UInt32(path.utf8.count), UInt(LIBSSH2_FXF_READ), 0,

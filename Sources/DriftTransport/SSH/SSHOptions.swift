@@ -21,6 +21,9 @@ public struct SSHOptions: Sendable {
     /// Seconds allowed for everything done on one host, from connecting to the last file.
     public var hostTimeout: Double
     public var configFile: ConfigFile
+    /// The system-wide known_hosts files, consulted (never written) after the user's; `nil`
+    /// means OpenSSH's defaults, `/etc/ssh/ssh_known_hosts` and `/etc/ssh/ssh_known_hosts2`.
+    public var globalKnownHostsFiles: [String]?
     /// Where `~` points: the default known_hosts, identities and `~/.ssh/config` are found there.
     public var homeDirectory: String
     /// The environment credentials are read from: `SSH_AUTH_SOCK`, `STACKDRIFT_SSH_PASSPHRASE`,
@@ -34,21 +37,27 @@ public struct SSHOptions: Sendable {
 
     public init(acceptNewHostKeys: Bool = false, operationTimeout: Double = SSHOptions.defaultOperationTimeout,
                 hostTimeout: Double = SSHOptions.defaultHostTimeout, configFile: ConfigFile = .standard,
+                globalKnownHostsFiles: [String]? = nil,
                 homeDirectory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.acceptNewHostKeys = acceptNewHostKeys
         self.operationTimeout = operationTimeout
         self.hostTimeout = hostTimeout
         self.configFile = configFile
+        self.globalKnownHostsFiles = globalKnownHostsFiles
         self.homeDirectory = homeDirectory ?? environment["HOME"] ?? NSHomeDirectory()
         self.environment = environment
     }
 
-    /// The `ssh_config` file the libssh2 transport reads, if any.
-    var configPath: String? {
+    /// The configuration files the libssh2 transport reads, as `ssh` would: the user's (relative
+    /// `Include`s in `~/.ssh`), then, by default, the system's (relative to `/etc/ssh`).
+    var configFiles: [SSHConfig.File] {
+        let user = homeDirectory + "/.ssh"
         switch configFile {
-        case .standard: return homeDirectory + "/.ssh/config"
-        case .file(let path): return path
-        case .none: return nil
+        case .standard:
+            return [SSHConfig.File(path: user + "/config", includeDirectory: user),
+                    SSHConfig.File(path: "/etc/ssh/ssh_config", includeDirectory: "/etc/ssh")]
+        case .file(let path): return [SSHConfig.File(path: path, includeDirectory: user)]
+        case .none: return []
         }
     }
 }

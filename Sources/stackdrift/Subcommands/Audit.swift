@@ -110,7 +110,7 @@ struct Audit: ParsableCommand {
     @Flag(name: .long, help: "Never colour the terminal summary (NO_COLOR is honoured too).")
     var noColor = false
 
-    @Flag(name: [.short, .long], help: "Print nothing but errors.")
+    @Flag(name: [.short, .long], help: "Print nothing but errors: one line per host that failed and per report that could not be written.")
     var quiet = false
 
     func validate() throws {
@@ -208,7 +208,11 @@ struct Audit: ParsableCommand {
                 unwritten = true
             }
         }
-        if !quiet {
+        if quiet {
+            // Cron mails what is printed: each host that failed is one line (a report that could
+            // not be written has said so above), and nothing else.
+            for line in TextReport(color: false).hostFailures(outcome.overview) { console.error(line, prefixed: false) }
+        } else {
             let text = TextReport(color: console.colorAllowed(forStderr: summaryToStderr)).render(summaryOf: outcome.summary)
             if summaryToStderr { console.error(text, prefixed: false) } else { console.out(text) }
             for report in reports where !report.isStandardOutput && outcome.stored != nil {
