@@ -71,3 +71,18 @@ public struct HostFix: Sendable {
                               changes: changes)
     }
 }
+
+extension HostFix {
+    /// Each host's fix from a run (only the hosts in `only`, when given), its stored files read
+    /// one host at a time. `problem` groups findings into problems (see `FixPlan`).
+    public static func fixes(of run: any ReportableRun, only: Set<String>? = nil,
+                             problem: ((Finding) -> ProblemID?)? = nil) throws -> [HostFix] {
+        var fixes: [HostFix] = []
+        try run.forEachHost(only: only, parts: [.contents, .findings]) { result, findings in
+            let contents = Dictionary(result.files.compactMap { file in file.content.map { (file.path, $0) } },
+                                      uniquingKeysWith: { first, _ in first })
+            fixes.append(HostFix(plan: FixPlan(host: result.name, findings: findings, problem: problem), contents: contents))
+        }
+        return fixes
+    }
+}

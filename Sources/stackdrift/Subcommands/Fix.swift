@@ -27,7 +27,7 @@ struct Fix: ParsableCommand {
           Patches for the latest run, reviewed and applied on a node:
             stackdrift fix latest -o fixes/
             less fixes/compute2.patch
-            scp fixes/compute2.patch compute2: && ssh compute2 sudo patch -p1 -d / < compute2.patch
+            ssh compute2 sudo patch -p1 -d / < fixes/compute2.patch
 
           A local tree (transport: local) is patched in place:
             patch -p1 -d trees/compute2 < fixes/compute2.patch
@@ -86,13 +86,9 @@ struct Fix: ParsableCommand {
             throw ExitCode(AuditExitCode.usage.rawValue)
         }
 
-        var fixes: [HostFix] = []
+        let fixes: [HostFix]
         do {
-            try stored.forEachHost(only: host.isEmpty ? nil : Set(host), parts: [.contents, .findings]) { result, findings in
-                let contents = Dictionary(result.files.compactMap { file in file.content.map { (file.path, $0) } },
-                                          uniquingKeysWith: { first, _ in first })
-                fixes.append(HostFix(plan: FixPlan(host: result.name, findings: findings), contents: contents))
-            }
+            fixes = try HostFix.fixes(of: stored, only: host.isEmpty ? nil : Set(host))
         } catch {
             console.error("\(error)")
             throw ExitCode(AuditExitCode.incomplete.rawValue)
