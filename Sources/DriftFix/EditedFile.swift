@@ -132,6 +132,10 @@ public struct EditedFile: Sendable {
     /// Whether a stored line shows a redaction tag (so differs from the host's line).
     public func isSecret(_ index: Int) -> Bool { Redactor.holdsTag(oldLines[index]) }
 
+    /// The regions as patches and playbooks write them: regions whose unchanged gap is at most
+    /// twice the context with no secret among them, as one.
+    public var hunkRegions: [Region] { grouped(gap: 2 * PatchWriter.context) }
+
     /// Regions whose unchanged gap is at most `gap` lines with no secret among them, as one.
     func grouped(gap: Int) -> [Region] {
         var result: [Region] = []

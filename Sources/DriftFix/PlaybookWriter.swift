@@ -26,7 +26,7 @@ public enum PlaybookWriter {
             text += "  gather_facts: false\n"
             text += "  tasks:\n"
             for change in fix.changes.sorted(by: { $0.path < $1.path }) {
-                for region in change.grouped(gap: 2 * PatchWriter.context) {
+                for region in change.hunkRegions {
                     text += try task(for: region, in: change, plan: fix.plan)
                 }
             }
@@ -46,6 +46,10 @@ public enum PlaybookWriter {
         }
         let label = rules.map { "\($0.id) \($0.rules.joined(separator: ", "))" }.joined(separator: "; ")
         var text = "    - name: " + unsafe("\(label): \(change.path):\(region.oldStart + 1)") + "\n"
+        if !showsDiff(of: region, in: change) {
+            // Ansible's --diff prints the lines around a change from the node's own file.
+            text += "      # diff hidden: a secret line is within 3 lines of this change\n      diff: false\n"
+        }
         text += "      vars:\n        stackdrift_file: " + unsafe(change.path) + "\n"
         let stored = String(decoding: change.oldLines.joined(separator: "\n").utf8 + (change.finalNewline && !change.oldLines.isEmpty ? [0x0A] : []),
                             as: UTF8.self)
@@ -62,6 +66,12 @@ public enum PlaybookWriter {
         text += "      ansible.builtin.fail:\n"
         text += "        msg: " + unsafe("the lines around \(change.path):\(region.oldStart + 1) repeat elsewhere in the file; apply the patch there instead") + "\n"
         return text
+    }
+
+    /// Whether `--diff` may show this task's change: Ansible prints 3 lines of the node's file
+    /// around it, which must not hold a secret.
+    public static func showsDiff(of region: EditedFile.Region, in change: EditedFile) -> Bool {
+        !(max(0, region.oldStart - 3)..<min(change.oldLines.count, region.oldEnd + 3)).contains(where: change.isSecret)
     }
 
     /// Python `re` (as the replace module compiles it, with MULTILINE) for the region and `context`

@@ -119,3 +119,83 @@ import Testing
         ])
     }
 }
+
+/// ansible-core from the test virtualenv (`.ci/setup test` installs it).
+enum AnsiblePlaybook {
+    static var script: String { ExternalProgram.packageRoot + "/.build/pyenv/bin/ansible-playbook" }
+
+    static var python: String? {
+        guard let python = ExternalProgram.python, FileManager.default.fileExists(atPath: script) else { return nil }
+        return python
+    }
+
+    /// Runs the playbook against the demo copy's trees over `connection: local`, each host's
+    /// `stackdrift_root` its tree; Ansible gets a home and configuration of its own.
+    static func run(_ playbook: String, trees: String, hosts: [String], scratch: TemporaryDirectory,
+                    extra: [String] = []) throws -> ExternalProgram.Output {
+        let python = python!
+        let inventory = hosts.map { "\($0) ansible_connection=local ansible_python_interpreter=\(python) stackdrift_root=\(trees)/\($0)" }
+        let inventoryFile = try scratch.write("hosts.ini", inventory.joined(separator: "\n") + "\n")
+        let config = try scratch.write("ansible.cfg", "[defaults]\nstdout_callback = default\nnocolor = true\n")
+        let environment = ["ANSIBLE_CONFIG": config, "ANSIBLE_HOME": scratch.path + "/ansible-home", "HOME": scratch.path,
+                           "ANSIBLE_LOCAL_TEMP": scratch.path + "/ansible-tmp", "ANSIBLE_NOCOLOR": "1",
+                           "ANSIBLE_FORCE_COLOR": "0"]
+        return try ExternalProgram.run(python, [script, "-i", inventoryFile, playbook] + extra, environment: environment)
+    }
+}
+
+extension DemoFleetFixTests {
+    @Test func thePlaybookMakesThePatchesChangesIdempotently() throws {
+        guard ExternalProgram.require(AnsiblePlaybook.python, "ansible-core in .build/pyenv") != nil,
+              let patch = ExternalProgram.require(Self.patchProgram, "GNU patch") else { return }
+        let patched = try Fixed(), played = try Fixed(), checked = try Fixed()
+        let hosts = patched.fixes.filter(\.hasEdits).map(\.plan.host)
+        for fix in patched.fixes where fix.hasEdits {
+            let file = try patched.scratch.write(fix.plan.host + ".patch", try fix.patch(run: nil))
+            #expect(try ExternalProgram.run(patch, ["-p1", "--batch", "-d", patched.tree(fix.plan.host), "-i", file]).status == 0)
+        }
+        let playbook = try played.scratch.write("stackdrift-fix.yml", try PlaybookWriter.playbook(played.fixes, run: nil))
+
+        // --check --diff on an untouched copy: the patch's lines, and no file changed.
+        let dry = try AnsiblePlaybook.run(playbook, trees: checked.copy.root + "/trees", hosts: hosts,
+                                          scratch: checked.scratch, extra: ["--check", "--diff"])
+        let dryOutput = String(decoding: dry.stdout, as: UTF8.self)
+        #expect(dry.status == 0, "\(dryOutput)\n\(dry.stderr)")
+        var shown = 0
+        for fix in checked.fixes where fix.hasEdits {
+            for change in fix.changes {
+                for region in change.hunkRegions where PlaybookWriter.showsDiff(of: region, in: change) {
+                    shown += 1
+                    let lines = change.oldLines[region.oldStart..<region.oldEnd].map { "-" + $0 } + region.new.map { "+" + $0 }
+                    for line in lines { #expect(dryOutput.contains(line), "--check --diff lacks '\(line)'") }
+                }
+            }
+        }
+        #expect(shown >= 3)
+        // Ansible's diff prints the node's lines around each change: none beside a secret is shown.
+        for secret in DemoFleetSecrets.all { #expect(!dryOutput.contains(secret), "'\(secret)' in --check --diff") }
+
+        let first = try AnsiblePlaybook.run(playbook, trees: played.copy.root + "/trees", hosts: hosts, scratch: played.scratch)
+        #expect(first.status == 0, "\(String(decoding: first.stdout, as: UTF8.self))\n\(first.stderr)")
+        for fix in played.fixes where fix.hasEdits {
+            for change in fix.changes {
+                let byPatch = try Data(contentsOf: URL(fileURLWithPath: patched.tree(fix.plan.host) + change.path))
+                let byAnsible = try Data(contentsOf: URL(fileURLWithPath: played.tree(fix.plan.host) + change.path))
+                #expect(byPatch == byAnsible, "\(fix.plan.host):\(change.path) differs between patch and playbook")
+            }
+        }
+        // A second run changes nothing.
+        let second = try AnsiblePlaybook.run(playbook, trees: played.copy.root + "/trees", hosts: hosts, scratch: played.scratch)
+        let recap = String(decoding: second.stdout, as: UTF8.self)
+        #expect(second.status == 0)
+        #expect(recap.contains("changed=0") && !recap.contains(Regex(#/changed=[1-9]/#)), "\(recap)")
+        // And the untouched copy is untouched.
+        for fix in checked.fixes where fix.hasEdits {
+            for change in fix.changes {
+                let now = try Data(contentsOf: URL(fileURLWithPath: checked.tree(fix.plan.host) + change.path))
+                let original = try Data(contentsOf: URL(fileURLWithPath: DemoFleet.root + "/trees/" + fix.plan.host + change.path))
+                #expect(now == original, "--check changed \(change.path)")
+            }
+        }
+    }
+}
