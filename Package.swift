@@ -81,7 +81,7 @@ let package = Package(
         .target(name: "DriftTestSupport", dependencies: ["DriftCore"], path: "Tests/DriftTestSupport"),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTestSupport"]),
         .testTarget(name: "DriftParsingTests", dependencies: ["DriftCore", "DriftParsing", "DriftTestSupport"], exclude: ["Differential"]),
-        .testTarget(name: "DriftRulesTests", dependencies: ["DriftCore", "DriftParsing", "DriftRules", "DriftTestSupport"]),
+        .testTarget(name: "DriftRulesTests", dependencies: ["DriftCore", "DriftFix", "DriftParsing", "DriftRules", "DriftTestSupport"]),
         .testTarget(name: "DriftTransportTests", dependencies: ["DriftCore", "DriftTransport", "DriftTestSupport"]),
         .testTarget(name: "DriftFixTests", dependencies: ["DriftCore", "DriftFix", "DriftTestSupport"]),
         .testTarget(name: "DriftDiffTests", dependencies: ["DriftCore", "DriftDiff", "DriftTestSupport"]),

@@ -273,16 +273,17 @@ public struct EntryWriter: Sendable {
     }
 
     /// A list value spelled as `original` (the value as the file writes it) spells it: an LVM
-    /// array, a Paste pipeline's words, an oslo list's commas with their spacing; `nil` where a
-    /// list is a literal stackdrift does not write (Python, shell).
-    public func list(_ elements: [String], like original: String) -> String? {
+    /// array, a Paste pipeline's words, an oslo list's commas with their spacing (`commas`: the
+    /// program splits at commas, whatever the original shows); `nil` where a list is a literal
+    /// stackdrift does not write (Python, shell).
+    public func list(_ elements: [String], like original: String, commas: Bool = false) -> String? {
         switch style {
         case .lvm:
             return "[ " + elements.map(value).joined(separator: ", ") + " ]"
         case .python, .shell:
             return nil
         case .assignment, .valueFirst, .words:
-            if original.contains(",") { return elements.joined(separator: original.contains(", ") ? ", " : ",") }
+            if original.contains(",") || commas { return elements.joined(separator: original.contains(", ") ? ", " : ",") }
             return elements.joined(separator: " ")
         }
     }

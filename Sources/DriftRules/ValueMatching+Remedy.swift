@@ -125,7 +125,8 @@ extension ValueMatching {
         let effective = effectiveValue(in: document)
         let type = check.valueType ?? effective.definition?.valueType ?? check.effectiveType
         if let entry = ownEntry(effective, in: document), type == .list || type == .set || isList(entry.value) {
-            return setList(type.elements(of: entry.value) + [value], of: entry, in: document, action: .appendElement)
+            return setList(type.elements(of: entry.value) + [value], of: entry, in: document, action: .appendElement,
+                           commas: !isList(entry.value))
         }
         if let last = effective.occurrences.last, effective.readAs == nil,
            check.section.map({ wanted in last.section.map { document.format.sectionMatches($0, wanted: wanted) } ?? false }) ?? true {
@@ -186,9 +187,10 @@ extension ValueMatching {
         return setList(items + wanted.dropFirst(overlap), of: entry, in: document, action: .appendElement)
     }
 
-    private func setList(_ elements: [String], of entry: Entry, in document: ConfigDocument, action: LineEdit.Action) -> Plan {
+    private func setList(_ elements: [String], of entry: Entry, in document: ConfigDocument, action: LineEdit.Action,
+                         commas: Bool = false) -> Plan {
         let original = entry.valueRange.flatMap { range in document.document(for: entry.span.file)?.source.string(range) } ?? ""
-        guard let text = document.format.details.writer.list(elements, like: original) else { return .manual(.noPlace) }
+        guard let text = document.format.details.writer.list(elements, like: original, commas: commas) else { return .manual(.noPlace) }
         return Plan(document.edit(setting: entry, to: text, spelled: true, secrets: secrets, action: action))
     }
 
