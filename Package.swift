@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CZlib"]),
         /// Reports as functions of a run (held in memory or read host by host from the store), written to a stream.
         .target(name: "DriftReporting", dependencies: ["DriftCore", "DriftParsing"]),
+        /// Fixes: failing findings' remedies applied to the stored files, written as patches and playbooks.
+        .target(name: "DriftFix", dependencies: ["DriftCore"]),
         /// Ansible inventories (INI, YAML, `ansible-inventory --list` JSON) read and turned into stackdrift inventories.
         .target(name: "DriftAnsible", dependencies: ["DriftCore", .product(name: "Yams", package: "Yams")]),
         /// The audit pipeline, one host at a time: collect, parse, evaluate, store; then the fleet's checks and the exit code.
@@ -50,7 +52,7 @@ let package = Package(
 
         /// Thin CLI: argument parsing and wiring only. Every module it imports is named here.
         .executableTarget(name: "stackdrift", dependencies: [
-            "DriftAudit", "DriftAnsible", "DriftCore", "DriftDiff", "DriftParsing", "DriftRules", "DriftReporting", "DriftStore",
+            "DriftAudit", "DriftAnsible", "DriftCore", "DriftDiff", "DriftFix", "DriftParsing", "DriftRules", "DriftReporting", "DriftStore",
             "DriftTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -79,13 +81,14 @@ let package = Package(
         .target(name: "DriftTestSupport", dependencies: ["DriftCore"], path: "Tests/DriftTestSupport"),
         .testTarget(name: "DriftCoreTests", dependencies: ["DriftCore", "DriftTestSupport"]),
         .testTarget(name: "DriftParsingTests", dependencies: ["DriftCore", "DriftParsing", "DriftTestSupport"], exclude: ["Differential"]),
-        .testTarget(name: "DriftRulesTests", dependencies: ["DriftCore", "DriftParsing", "DriftRules", "DriftTestSupport"]),
+        .testTarget(name: "DriftRulesTests", dependencies: ["DriftCore", "DriftFix", "DriftParsing", "DriftRules", "DriftTestSupport"]),
         .testTarget(name: "DriftTransportTests", dependencies: ["DriftCore", "DriftTransport", "DriftTestSupport"]),
+        .testTarget(name: "DriftFixTests", dependencies: ["DriftCore", "DriftFix", "DriftTestSupport"]),
         .testTarget(name: "DriftDiffTests", dependencies: ["DriftCore", "DriftDiff", "DriftTestSupport"]),
         .testTarget(name: "DriftStoreTests", dependencies: ["DriftCore", "DriftStore", "DriftTestSupport"]),
         .testTarget(name: "DriftReportingTests", dependencies: ["DriftCore", "DriftReporting", "DriftTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "DriftAuditTests", dependencies: [
-            "DriftAudit", "DriftCore", "DriftReporting", "DriftRules", "DriftSamples", "DriftStore", "DriftTestSupport", "DriftTransport",
+            "DriftAudit", "DriftCore", "DriftFix", "DriftReporting", "DriftRules", "DriftSamples", "DriftStore", "DriftTestSupport", "DriftTransport",
         ], exclude: ["Fixtures"]),
         .testTarget(name: "DriftAnsibleTests", dependencies: ["DriftAnsible", "DriftCore", "DriftTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["DriftTestSupport"]),

@@ -33,6 +33,9 @@ public struct Finding: Hashable, Sendable, Codable {
     /// name: a deprecated name, the program's default, or nothing at all. `nil`: read from the
     /// file as named, or the check judges no single value.
     public var origin: ValueOrigin?
+    /// What makes the check pass, for a failing value check: line edits of the file, or a manual
+    /// step. `nil` for checks that passed, and for findings made before remedies existed.
+    public var remedy: Remedy?
 
     public init(
         rule: String, title: String, host: String, file: String, section: String?, key: String?,
@@ -58,6 +61,7 @@ public struct Finding: Hashable, Sendable, Codable {
         self.waiver = nil
         self.category = category
         self.origin = nil
+        self.remedy = nil
     }
 
     /// Report order: host, file, line (absent keys last), rule.

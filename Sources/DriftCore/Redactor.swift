@@ -16,6 +16,10 @@ public struct Redactor: Sendable {
         self.key = key
     }
 
+    /// Whether text holds a redaction tag: a stored line that differs from the file on the host,
+    /// so never context or a removed line of a patch.
+    public static func holdsTag(_ text: String) -> Bool { text.contains("<redacted:") }
+
     public func tag(_ secret: String) -> String {
         "<redacted:" + Digest.hex(Digest.hmacSHA256(key: key, Array(secret.utf8))).prefix(12) + ">"
     }

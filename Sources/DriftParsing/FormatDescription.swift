@@ -95,7 +95,7 @@ public struct FormatDescription: Sendable {
                               lineBreaks: .lineFeed, hasSections: true, holdsSecrets: false, precedence: .last,
                               keyFolding: .exact, sectionFolding: .exact,
                               parser: { source, path, secrets, _ in try LVMParser(secrets: secrets).parse(source, path: path) },
-                              includes: nil, writer: EntryWriter(style: .assignment(" = "))),
+                              includes: nil, writer: EntryWriter(style: .lvm)),
             FormatDescription(format: .sysctl, reader: "procps sysctl -p", requiresUTF8: false, lineBreaks: .lineFeed,
                               hasSections: false, holdsSecrets: false, precedence: .last, keyFolding: .sysctl,
                               sectionFolding: .exact, parser: lines(.sysctl), includes: nil,
@@ -229,6 +229,9 @@ public struct EntryWriter: Sendable {
         case shell
         /// `KEY = 'value'` (a Python string literal).
         case python
+        /// `key = "value"` inside a `name {` block (lvm.conf): strings quoted, integers bare, arrays
+        /// as `[ "a", "b" ]`, indented like the block's other entries.
+        case lvm
     }
 
     public let style: Style
@@ -239,17 +242,67 @@ public struct EntryWriter: Sendable {
         switch style {
         case .assignment(let separator):
             return key + (existing.flatMap(Self.separator(in:)) ?? separator) + value
+        case .lvm:
+            return key + (existing.flatMap(Self.separator(in:)) ?? " = ") + self.value(value)
         case .valueFirst(let separator):
             return value + separator + key
         case .words:
             return key + " " + value
         case .shell:
-            let plain = value.allSatisfy { $0.isLetter || $0.isNumber || "_-./:,@%+=".contains($0) }
-            return key + "=" + (plain && !value.isEmpty ? value : "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'")
+            return key + "=" + self.value(value)
         case .python:
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
-            return key + " = '" + escaped + "'"
+            return key + " = " + self.value(value)
         }
+    }
+
+    /// A value as written where the parser's value range lies: bare for the INI and line formats
+    /// (their parsers unquote inside the range), a literal where the range covers the quotes.
+    public func value(_ value: String) -> String {
+        switch style {
+        case .assignment, .valueFirst, .words:
+            return value
+        case .shell:
+            let plain = value.allSatisfy { $0.isLetter || $0.isNumber || "_-./:,@%+=".contains($0) }
+            return plain && !value.isEmpty ? value : "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        case .python:
+            return "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        case .lvm:
+            if Int64(value) != nil { return value }
+            return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+    }
+
+    /// A list value spelled as `original` (the value as the file writes it) spells it: an LVM
+    /// array, a Paste pipeline's words, an oslo list's commas with their spacing (`commas`: the
+    /// program splits at commas, whatever the original shows); `nil` where a list is a literal
+    /// stackdrift does not write (Python, shell).
+    public func list(_ elements: [String], like original: String, commas: Bool = false) -> String? {
+        switch style {
+        case .lvm:
+            return "[ " + elements.map(value).joined(separator: ", ") + " ]"
+        case .python, .shell:
+            return nil
+        case .assignment, .valueFirst, .words:
+            if original.contains(",") || commas { return elements.joined(separator: original.contains(", ") ? ", " : ",") }
+            return elements.joined(separator: " ")
+        }
+    }
+
+    /// A line turned into a comment: the program no longer reads it, the operator still sees it.
+    /// Every format stackdrift reads takes `#` at the start of a line as a comment.
+    public func comment(_ line: String) -> String { "#" + line }
+
+    /// The header line of a new section; `nil` where sections are blocks (lvm.conf's `name { … }`).
+    public func header(_ section: String) -> String? {
+        if case .lvm = style { return nil }
+        return "[" + section + "]"
+    }
+
+    /// Whether entries keep the indentation of their neighbours; in INI files an indented line
+    /// continues the previous value, so there a new entry starts at the margin.
+    public var indents: Bool {
+        if case .lvm = style { return true }
+        return false
     }
 
     /// `" = "` from `a = b`, `"="` from `a=b`: the text between a key and its value around the first `=`.

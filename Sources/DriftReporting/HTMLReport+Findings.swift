@@ -126,6 +126,7 @@ extension Page {
         if finding.expected != nil || finding.actual != nil { writeValues(finding) }
         if let waiver = finding.waiver { writeWaiver(waiver, status: finding.status) }
         if let excerpt = excerpts.excerpt(for: finding) { writeExcerpt(excerpt) }
+        writeRemedy(finding)
         writeExplanation(finding)
         html.raw("</div>\n")
     }

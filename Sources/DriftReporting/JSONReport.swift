@@ -122,6 +122,7 @@ public enum JSONReport {
                 ])
             } ?? .null),
             ("fix", .string(finding.fix)),
+            ("remedy", remedy(finding.remedy)),
             ("waiver", finding.waiver.map { waiver in
                 .object([
                     ("reason", .string(waiver.reason)),

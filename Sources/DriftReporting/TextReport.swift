@@ -93,7 +93,7 @@ public struct TextReport: Sendable {
         let label = finding.status == .fail ? failLabel : paint("ERROR", .yellow)
         return ["\(label) \(pad(finding.severity.rawValue, 8)) \(visible(finding.host))  \(visible(finding.location))  "
                 + visible(finding.subject),
-                "      \(visible(finding.message))  " + dim("(\(visible(finding.rule)))")]
+                "      \(visible(finding.message))  " + dim("(\(visible(finding.rule)))")] + remedyLines(finding)
     }
 
     private func verdict(_ header: RunHeader, _ overview: RunOverview) -> String {

@@ -178,11 +178,16 @@ public struct RuleExamples: Sendable {
     public var passing: [RuleExample]
     public var failing: [RuleExample]
     public var vars: [String: String]
+    /// The text each failing example's file has once its remedy is applied, by position
+    /// (`fixed:` in the rule file): a text, or `nil` for an example whose remedy is manual.
+    /// Empty when the rule declares none; the round trip is checked either way.
+    public var fixed: [String?]
 
-    public init(passing: [RuleExample] = [], failing: [RuleExample] = [], vars: [String: String] = [:]) {
+    public init(passing: [RuleExample] = [], failing: [RuleExample] = [], vars: [String: String] = [:], fixed: [String?] = []) {
         self.passing = passing
         self.failing = failing
         self.vars = vars
+        self.fixed = fixed
     }
 }
 

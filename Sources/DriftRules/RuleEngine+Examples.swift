@@ -85,3 +85,69 @@ private struct ExampleIncludes: IncludeResolver {
         return names.isEmpty ? .missing : .entries(names.sorted())
     }
 }
+
+extension RuleEngine {
+    /// Applies edits to a file's text (`EditedFile` in DriftFix; injected, so the rules need not
+    /// know how fixes are written).
+    public typealias EditApplier = (_ text: String, _ path: String, _ edits: [LineEdit]) throws -> String
+
+    /// The round trip of a rule's failing examples: the remedy of each, applied to its file, gives
+    /// the declared `fixed` text (when declared), still parses, makes the rule pass, changes no
+    /// other value rule's result on that file, and lets no rule on the same key that passed fail.
+    /// A declared `~` means the remedy must be manual. An empty result means all held.
+    public static func checkFixes(of rule: Rule, in ruleSet: RuleSet, apply: EditApplier) -> [ExampleProblem] {
+        guard case .value(let check) = rule.check else { return [] }
+        let engine = RuleEngine(ruleSet: ruleSet, architecture: rule.networking ?? .neutron)
+        var problems: [ExampleProblem] = []
+        func problem(_ index: Int, _ message: String) {
+            problems.append(ExampleProblem(rule: rule.id, location: rule.definedAt, declared: .fail, index: index + 1,
+                                           message: message))
+        }
+        for (offset, example) in rule.examples.failing.enumerated() {
+            guard example.hosts.count == 1, let host = example.hosts.first, let text = host.files[check.file] else { continue }
+            let declared: String?? = offset < rule.examples.fixed.count ? .some(rule.examples.fixed[offset]) : .none
+            let evidence = evidence(for: host, rule: rule, ruleSet: ruleSet)
+            let before = engine.evaluate(evidence)
+            guard let failing = before.first(where: { $0.rule == rule.id && $0.status == .fail }) else { continue }
+            let edits = failing.remedy?.edits ?? []
+            if edits.isEmpty {
+                if case .some(.some) = declared { problem(offset, "declares fixed text but its remedy is manual: \(failing.remedy?.instruction ?? "none")") }
+                continue
+            }
+            if case .some(.none) = declared { problem(offset, "is declared manual but its remedy edits \(edits.map { "\($0.file):\($0.line)" })"); continue }
+            var fixedHost = host
+            do {
+                for (file, fileEdits) in Dictionary(grouping: edits, by: \.file) {
+                    guard let original = host.files[file] else { throw Unapplied(file: file) }
+                    fixedHost.files[file] = try apply(original, file, fileEdits)
+                }
+            } catch {
+                problem(offset, "remedy does not apply: \(error)")
+                continue
+            }
+            let fixedText = fixedHost.files[check.file] ?? text
+            if case .some(.some(let expected)) = declared, expected != fixedText {
+                problem(offset, "fixed gives\n\(fixedText)\nnot the declared\n\(expected)")
+            }
+            let after = engine.evaluate(self.evidence(for: fixedHost, rule: rule, ruleSet: ruleSet))
+            let mine = after.filter { $0.rule == rule.id }
+            if mine.isEmpty || !mine.allSatisfy({ $0.status == .pass }) {
+                problem(offset, "after the fix gives \(mine.map { "\($0.status.rawValue): \($0.message)" })\n\(fixedText)")
+            }
+            let statuses = Dictionary(before.map { ($0.identity, $0.status) }, uniquingKeysWith: { first, _ in first })
+            for finding in after where finding.rule != rule.id && finding.file == check.file {
+                guard let old = statuses[finding.identity] else { continue }
+                let sameKey = finding.key == check.key && finding.section == check.section
+                if sameKey ? (old == .pass && finding.status != .pass) : old != finding.status {
+                    problem(offset, "the fix changes '\(finding.rule)' from \(old.rawValue) to \(finding.status.rawValue): \(finding.message)")
+                }
+            }
+        }
+        return problems
+    }
+
+    private struct Unapplied: Error, CustomStringConvertible {
+        var file: String
+        var description: String { "the edit names '\(file)', which the example does not have" }
+    }
+}

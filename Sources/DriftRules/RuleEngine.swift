@@ -219,6 +219,8 @@ public struct RuleEngine: Sendable {
         finding.message = outcome.message
         finding.secret = outcome.masked
         if let fix = outcome.fix { finding.fix = fix }
+        // A check that fails only for want of a fact is not fixed on a guess.
+        finding.remedy = finding.status == .fail ? outcome.remedy : nil
         // A value may come from an included file (MySQL's !includedir): name the file it came from.
         if let file = outcome.entry?.span.file { finding.file = file }
         return finding
@@ -246,6 +248,8 @@ struct Outcome {
     var origin: ValueOrigin?
     /// Why another spelling was accepted ("'10.0.0.11', which is controller on this node").
     var note: String?
+    /// What makes a failing check pass.
+    var remedy: Remedy?
 
     init(status: FindingStatus, expected: String?, actual: String? = nil, entry: Entry? = nil, line: Int? = nil,
          message: String, masked: Bool = false, fix: String? = nil, origin: ValueOrigin? = nil) {

@@ -14,7 +14,7 @@ extension RuleSet {
     static let sourceFields = ["file", "format", "section", "key", "roles", "transform"]
     static let guideFields = ["chapter", "section", "step"]
     static let movedFields = ["section", "key", "value", "old-key", "replaces"]
-    static let exampleFields = ["pass", "fail", "vars"]
+    static let exampleFields = ["pass", "fail", "vars", "fixed"]
     static let exampleHostFields = ["roles", "vars", "files", "facts"]
 
     /// Loads every `*.yaml` file directly inside each directory, in name order; subdirectories
@@ -335,6 +335,12 @@ extension RuleSet {
             if let vars = try examplesMap["vars"]?.stringMap() { examples.vars.merge(vars) { _, new in new } }
             examples.passing = try examplesMap["pass"]?.list().map { try Self.readExample($0, file: ruleFile) } ?? []
             examples.failing = try examplesMap["fail"]?.list().map { try Self.readExample($0, file: ruleFile) } ?? []
+            if let fixedField = examplesMap["fixed"] {
+                examples.fixed = try fixedField.list().map { $0.isNull ? nil : try $0.string() }
+                if examples.fixed.count != examples.failing.count {
+                    throw fixedField.error("'fixed' lists \(examples.fixed.count) texts for \(examples.failing.count) 'fail' examples: give one per example, '~' where the fix is manual")
+                }
+            }
         }
         if examples.passing.isEmpty || examples.failing.isEmpty {
             throw field.error("rule '\(id)' needs examples with at least one 'pass' and one 'fail' example")

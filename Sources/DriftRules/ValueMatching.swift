@@ -19,6 +19,7 @@ struct ValueMatching {
             let entry = document.flatMap { effectiveValue(in: $0).entry }
             outcome.fix = try render(fix, in: document, entry: entry).shown
         }
+        if outcome.status == .fail { outcome.remedy = remedy(for: outcome, in: file) }
         return outcome
     }
 
@@ -26,7 +27,7 @@ struct ValueMatching {
     /// checks judge the file's own spelling, which is what the next release reads differently.
     private var appliesDefaults: Bool { rule.upgrade == nil }
 
-    private func effectiveValue(in document: ConfigDocument) -> EffectiveValue {
+    func effectiveValue(in document: ConfigDocument) -> EffectiveValue {
         engine.ruleSet.options.effective(in: document, file: check.file, section: check.section, key: check.key,
                                          applyDefaults: appliesDefaults)
     }
@@ -337,7 +338,7 @@ struct ValueMatching {
     /// Renders a template with the values found in the file: `{{value}}` is the checked key's
     /// (its `entry`), `{{value:KEY}}` another key's in the same section. `raw` is for comparing;
     /// `shown` may be printed (secret values masked, and passwords inside URLs), `masked` says whether it was.
-    private func render(_ template: Template, in document: ConfigDocument?, entry: Entry?) throws
+    func render(_ template: Template, in document: ConfigDocument?, entry: Entry?) throws
         -> (raw: String, shown: String, masked: Bool) {
         func lookup(_ key: String?) -> Entry? {
             guard let key else { return entry }
@@ -390,7 +391,7 @@ struct ValueMatching {
     }
 
     /// Renders the alternatives whose variables the host defines; fails only when none renders.
-    private func renderAvailable(_ templates: [Template]) throws -> [String] {
+    func renderAvailable(_ templates: [Template]) throws -> [String] {
         var rendered: [String] = []
         var firstMissing: Template.MissingVariable?
         for template in templates {

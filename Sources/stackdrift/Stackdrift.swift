@@ -17,12 +17,13 @@ struct Stackdrift: ParsableCommand {
           stackdrift diff compute1
           stackdrift history compute1 /etc/nova/nova.conf DEFAULT.my_ip
           stackdrift report latest --format html -o report.html
+          stackdrift fix latest -o fixes/
 
         Exit codes of audit: 0 no drift, 1 drift found, 2 audit incomplete, 64 usage or configuration \
         error, 75 another audit holds the database.
         """,
         version: StackdriftVersion.current,
-        subcommands: [Audit.self, Report.self, Runs.self, Diff.self, History.self, Prune.self, DB.self, Parse.self, Rules.self,
+        subcommands: [Audit.self, Report.self, Fix.self, Runs.self, Diff.self, History.self, Prune.self, DB.self, Parse.self, Rules.self,
                       InventoryCommand.self]
     )
 }

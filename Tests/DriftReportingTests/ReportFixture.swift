@@ -60,10 +60,13 @@ enum ReportFixture {
     static let computeGuide = GuideReference(chapter: 7, section: "Configure a compute node", step: "3")
 
     static var vnc: Finding {
-        finding("nova.default.vncserver_proxyclient_address", "VNC proxy clients reach the node", host: "compute2",
-                file: nova, section: "DEFAULT", key: "vncserver_proxyclient_address", .fail, .medium,
-                expected: "10.0.0.32", actual: "10.0.0.31", line: 5, message: "expected '10.0.0.32', found '10.0.0.31'",
-                guide: computeGuide, fix: "set vncserver_proxyclient_address = 10.0.0.32 in [DEFAULT]")
+        var vnc = finding("nova.default.vncserver_proxyclient_address", "VNC proxy clients reach the node", host: "compute2",
+                          file: nova, section: "DEFAULT", key: "vncserver_proxyclient_address", .fail, .medium,
+                          expected: "10.0.0.32", actual: "10.0.0.31", line: 5, message: "expected '10.0.0.32', found '10.0.0.31'",
+                          guide: computeGuide, fix: "set vncserver_proxyclient_address = 10.0.0.32 in [DEFAULT]")
+        vnc.remedy = .edits([LineEdit(action: .setValue, file: nova, line: 5, old: ["vncserver_proxyclient_address = 10.0.0.31"],
+                                      new: ["vncserver_proxyclient_address = 10.0.0.32"])])
+        return vnc
     }
 
     static var scriptValue: Finding {
