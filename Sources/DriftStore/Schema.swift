@@ -2,7 +2,8 @@ import DriftCore
 
 /// The store's schema as an ordered list of migrations; `PRAGMA user_version`
 /// records how many have been applied. Migrations are append-only: a released
-/// migration is never edited, a change is a new one.
+/// migration is never edited, a change is a new one, and a change here is one in
+/// `PostgreSQLSchema` too (a test compares the two backends' tables column by column).
 enum Schema {
     enum Migration: Sendable {
         case sql(String)
@@ -97,6 +98,12 @@ enum Schema {
         ALTER TABLE run_hosts ADD COLUMN fleet_findings_id INTEGER REFERENCES blobs(id);
         ALTER TABLE runs ADD COLUMN overview_id INTEGER REFERENCES blobs(id);
         CREATE INDEX run_hosts_by_fleet_findings ON run_hosts (fleet_findings_id);
+        """),
+        // 5: several auditors, one history. A run records who made it; "the previous run" and
+        // "interrupted" are judged among the runs of one auditor's inventory, found by this index.
+        .sql("""
+        ALTER TABLE runs ADD COLUMN auditor TEXT;
+        CREATE INDEX runs_by_inventory ON runs (inventory, auditor, id);
         """),
     ]
 
