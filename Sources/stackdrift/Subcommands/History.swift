@@ -357,7 +357,70 @@ struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Database maintenance.",
-        subcommands: [Check.self])
+        subcommands: [Check.self, Copy.self])
+
+    struct Copy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a whole history into a new, empty database: SQLite into PostgreSQL, or back.",
+            discussion: """
+            Every run is copied with its id, hosts, files, findings and overview, as stored, so \
+            'runs', 'report', 'diff' and 'history' say the same of the copy. The target must be \
+            empty (a new SQLite file, or a PostgreSQL database with no runs). Both histories are \
+            locked while copying; a copy cut short leaves the target empty.
+
+            The copied runs' secrets are tags under the source's redaction key: an SQLite copy gets \
+            the key file beside it (<file>.key); the auditors of a PostgreSQL copy are given the \
+            source's key file (--key-file), which the command names.
+
+            Examples:
+              stackdrift db copy --from /var/lib/stackdrift/audit.db --to postgresql://stackdrift@db.example.net/stackdrift
+              stackdrift db copy --from postgresql://stackdrift@db.example.net/stackdrift --to /srv/backup/audit.db
+
+            Exit codes: 0 copied; 2 the copy failed (the target is left empty); 64 a history cannot be opened, \
+            or the target is not empty; 75 an audit kept a history busy past --lock-timeout.
+            """)
+
+        @Option(name: .long, help: ArgumentHelp("The history to copy: an SQLite file or a postgresql:// URL.", valueName: "file|url"))
+        var from: String
+        @Option(name: .long, help: ArgumentHelp("The new history: an SQLite file or a postgresql:// URL.", valueName: "file|url"))
+        var to: String
+        @Option(name: .long, help: ArgumentHelp(
+            "The source's redaction key file (default: $STACKDRIFT_KEY_FILE, else beside an SQLite source).", valueName: "file"))
+        var keyFile: String?
+        @Option(name: .long, help: ArgumentHelp("Seconds to wait for running audits.", valueName: "seconds"))
+        var lockTimeout: Double = 600
+
+        func run() throws {
+            let console = Console(noColor: true)
+            let source = try openStore(from, keyFile: keyFile, access: .read, console: console, mustExist: true)
+            let sourceLocation = try storeCall(console) { try StoreLocation(from) }
+            let targetLocation = try storeCall(console) { try StoreLocation(to) }
+            let key = RedactionKeySource.resolve(for: sourceLocation, keyFile: keyFile)
+            var keyNote = ""
+            if case .sqlite(let path) = targetLocation {
+                if FileManager.default.fileExists(atPath: path) {
+                    console.error("'\(path)' exists; copy into a new file")
+                    throw ExitCode(AuditExitCode.usage.rawValue)
+                }
+                if let key, try storeCall(console, { try key.install(at: path + ".key") }) {
+                    keyNote = "redaction key: \(path).key (copied from '\(key.path)')\n"
+                }
+            } else if let key {
+                keyNote = "redaction key: give the auditors of the copy '\(key.path)' (--key-file)\n"
+            }
+            let target = try openStore(to, keyFile: nil, access: .read, console: console, mustExist: false)
+            let copied: [String: Int]
+            do {
+                copied = try source.copy(into: target, wait: lockTimeout) { console.error($0) }
+            } catch let error as StoreError {
+                console.error("\(error)")
+                throw ExitCode(error.kind == .busy ? AuditExitCode.busy.rawValue
+                               : error.kind == .open ? AuditExitCode.usage.rawValue : AuditExitCode.incomplete.rawValue)
+            }
+            let counts = ["runs", "hosts", "blobs"].map { "\(copied[$0] ?? 0) \($0)" }.joined(separator: ", ")
+            console.out("copied \(counts) from \(source.path) to \(target.path)\n" + keyNote)
+        }
+    }
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
