@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         /// OpenSSL's libcrypto for SHA-256 and HMAC (Debian: libssl-dev, pulled in by libssh2-1-dev).
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        /// libpq, the PostgreSQL client library, for shared histories (Debian: libpq-dev).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         /// zlib, to deflate stored contents and finding sets (Debian: zlib1g-dev, pulled in by libssh2-1-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
@@ -37,8 +39,9 @@ let package = Package(
         .target(name: "DriftTransport", dependencies: ["DriftCore", "CLibSSH2"]),
         /// Line diffs as unified hunks, for drift between runs.
         .target(name: "DriftDiff", dependencies: ["DriftCore"]),
-        /// Run history: the store protocol, its SQLite backend, and history logic (changes, diffs, per-key history) above it.
-        .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CZlib"]),
+        /// Run history: the store protocol, its SQLite and PostgreSQL backends, and history logic (changes, diffs,
+        /// per-key history) above them.
+        .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CLibPQ", "CZlib"]),
         /// Reports as functions of a run (held in memory or read host by host from the store), written to a stream.
         .target(name: "DriftReporting", dependencies: ["DriftCore", "DriftParsing"]),
         /// Fixes: failing findings' remedies applied to the stored files, written as patches and playbooks.

@@ -15,9 +15,12 @@ import Foundation
 //    transport, real parsing, rules and SQLite), audited NIGHTS times into one database,
 //    with 1% of the collected files changed before each night (half a comment added, half
 //    a value changed). Prints the database size, the growth per night, and the growth of a
-//    night where nothing changed, per host.
+//    night where nothing changed, per host. With --postgresql URL (an empty database), the
+//    same nights are audited into PostgreSQL too, each night into both, and the two compared:
+//    size and audit time per night, and their ratio.
 //
 //   swift run -c release stackdrift-history-benchmark [--hosts 100] [--nights 365] [--seed 1] [--keep]
+//       [--postgresql postgresql://USER@127.0.0.1:PORT/DB]
 
 @main
 enum HistoryBenchmark {
@@ -32,8 +35,10 @@ enum HistoryBenchmark {
         }
         let hosts = option("--hosts", 100), nights = option("--nights", 365), seed = option("--seed", 1)
         let keep = arguments.contains("--keep")
+        var postgresql: String?
+        if let index = arguments.firstIndex(of: "--postgresql"), index + 1 < arguments.count { postgresql = arguments[index + 1] }
         diffBenchmark()
-        try historyBenchmark(hosts: hosts, nights: nights, seed: UInt64(seed), keep: keep)
+        try historyBenchmark(hosts: hosts, nights: nights, seed: UInt64(seed), keep: keep, postgresql: postgresql)
     }
 
     static func seconds(_ body: () -> Void) -> Double {
@@ -61,7 +66,7 @@ enum HistoryBenchmark {
 
     // MARK: 2. A year of nights
 
-    static func historyBenchmark(hosts: Int, nights: Int, seed: UInt64, keep: Bool) throws {
+    static func historyBenchmark(hosts: Int, nights: Int, seed: UInt64, keep: Bool, postgresql: String?) throws {
         print("== \(nights) nightly audits of \(hosts) hosts, 1% of files changing each night")
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
@@ -72,45 +77,79 @@ enum HistoryBenchmark {
         }
         let fleet = try Fleet(demo: packageRoot + "/Examples/demo", into: work, hosts: hosts)
         let ruleSet = try RuleSet.load(directories: [packageRoot + "/Rules"])
-        let store = try SnapshotStore(path: work + "/history.db")
+        // The same fleet, the same nights, into each history: SQLite, and with --postgresql an
+        // empty PostgreSQL database given the SQLite history's key (the same tags in both).
+        var histories = [History(name: "sqlite", store: try SnapshotStore(path: work + "/history.db"))]
+        if let postgresql {
+            let store = try SnapshotStore.open(try StoreLocation(postgresql), keyFile: work + "/history.db.key", access: .write)
+            guard try store.runs(limit: 1).isEmpty else {
+                throw StoreError(.open, path: postgresql, operation: "benchmarking", "the database holds runs; give an empty one")
+            }
+            histories.append(History(name: "postgresql", store: store))
+        }
         let collector = Collector(transports: Auditor.defaultTransports(), jobs: 8)
         let auditor = Auditor(inventory: fleet.inventory, ruleSet: ruleSet, collector: collector, toolVersion: "bench",
                               clock: { Date() })
         var random = SplitMix(state: seed)
 
-        var sizes: [Int64] = []
-        var auditSeconds: [Double] = []
         var changedFiles = 0
         for night in 0..<nights {
             if night > 0 { changedFiles += try fleet.change(percent: 1, night: night, random: &random) }
-            auditSeconds.append(seconds { _ = try? auditor.run(store: store) })
-            sizes.append(try store.storedBytes())
+            for index in histories.indices {
+                let store = histories[index].store
+                histories[index].auditSeconds.append(seconds { _ = try? auditor.run(store: store, auditor: "bench") })
+                histories[index].sizes.append(try store.storedBytes())
+            }
             if night == 0 || (night + 1) % 73 == 0 || night == nights - 1 {
-                print(String(format: "  night %3d: database %8.2f MB", night + 1, Double(sizes.last!) / 1e6))
+                print("  night \(String(format: "%3d", night + 1)): " + histories.map {
+                    String(format: "%@ %8.2f MB", $0.name, Double($0.sizes.last!) / 1e6)
+                }.joined(separator: ", "))
             }
         }
-        // One more night with nothing changed.
-        let before = try store.storedBytes()
-        _ = try auditor.run(store: store)
-        let unchangedNight = try store.storedBytes() - before
-
-        let growth = zip(sizes.dropFirst(), sizes).map { Double($0 - $1) }.sorted()
-        let mean = growth.reduce(0, +) / Double(max(growth.count, 1))
-        let median = growth.isEmpty ? 0 : growth[growth.count / 2]
-        let runs = try store.runs()
-        print(String(format: "  first night: %.2f MB for %d hosts (%d files)", Double(sizes.first ?? 0) / 1e6, hosts, fleet.fileCount))
-        print(String(format: "  after %d nights: %.2f MB; %d files changed in all (%.1f per night)", nights,
-                     Double(sizes.last ?? 0) / 1e6, changedFiles, Double(changedFiles) / Double(max(nights - 1, 1))))
-        print(String(format: "  growth per night with 1%% of files changed: mean %.1f KB, median %.1f KB (%.0f bytes per host)",
-                     mean / 1e3, median / 1e3, mean / Double(hosts)))
-        print(String(format: "  a night with nothing changed: %.1f KB, %.0f bytes per host", Double(unchangedNight) / 1e3,
-                     Double(unchangedNight) / Double(hosts)))
-        for (kind, statistics) in try store.blobStatistics().sorted(by: { $0.key < $1.key }) {
-            print(String(format: "  %@ blobs: %d, %.2f MB stored", kind, statistics.count, Double(statistics.bytes) / 1e6))
+        print(String(format: "  %d files (first night, %d hosts); %d changed in all (%.1f per night)", fleet.fileCount, hosts,
+                     changedFiles, Double(changedFiles) / Double(max(nights - 1, 1))))
+        for var history in histories {
+            let store = history.store
+            // One more night with nothing changed.
+            let before = try store.storedBytes()
+            _ = try auditor.run(store: store, auditor: "bench")
+            let unchangedNight = try store.storedBytes() - before
+            let growth = zip(history.sizes.dropFirst(), history.sizes).map { Double($0 - $1) }.sorted()
+            let mean = growth.reduce(0, +) / Double(max(growth.count, 1))
+            let median = growth.isEmpty ? 0 : growth[growth.count / 2]
+            history.auditSeconds.sort()
+            print("  \(history.name):")
+            print(String(format: "    first night %.2f MB; after %d nights %.2f MB", Double(history.sizes.first ?? 0) / 1e6, nights,
+                         Double(history.sizes.last ?? 0) / 1e6))
+            print(String(format: "    growth per night with 1%% of files changed: mean %.1f KB, median %.1f KB (%.0f bytes per host)",
+                         mean / 1e3, median / 1e3, mean / Double(hosts)))
+            print(String(format: "    a night with nothing changed: %.1f KB, %.0f bytes per host", Double(unchangedNight) / 1e3,
+                         Double(unchangedNight) / Double(hosts)))
+            for (kind, statistics) in try store.blobStatistics().sorted(by: { $0.key < $1.key }) {
+                print(String(format: "    %@ blobs: %d, %.2f MB stored", kind, statistics.count, Double(statistics.bytes) / 1e6))
+            }
+            let times = history.auditSeconds
+            print(String(format: "    audit time per night: median %.2f s, 90th percentile %.2f s, first night %.2f s; runs stored: %d",
+                         times[times.count / 2], times[min(times.count - 1, times.count * 9 / 10)],
+                         history.firstNightSeconds, try store.runs().count))
         }
-        let sortedTimes = auditSeconds.sorted()
-        print(String(format: "  audit time per night: median %.2f s; runs stored: %d", sortedTimes[sortedTimes.count / 2], runs.count))
+        if histories.count == 2 {
+            let (sqlite, postgresql) = (histories[0], histories[1])
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            print(String(format: "  postgresql / sqlite: audit time per night %.2fx, size after %d nights %.2fx",
+                         median(postgresql.auditSeconds) / max(median(sqlite.auditSeconds), 1e-9), nights,
+                         Double(postgresql.sizes.last ?? 0) / Double(max(sqlite.sizes.last ?? 1, 1))))
+        }
     }
+}
+
+/// One history the nights are audited into, and what each night cost it.
+struct History {
+    var name: String
+    var store: SnapshotStore
+    var sizes: [Int64] = []
+    var auditSeconds: [Double] = []
+    var firstNightSeconds: Double { auditSeconds.first ?? 0 }
 }
 
 /// A fleet of local trees made from the demo fleet: the controller, the network node, and

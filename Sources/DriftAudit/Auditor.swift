@@ -60,12 +60,12 @@ public struct Auditor: Sendable {
         }
     }
 
-    /// Runs the audit into `store`: a `running` row first, each host as it is evaluated, the
-    /// fleet's checks and the overview when every host is in.
-    public func run(store: SnapshotStore, progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> Outcome {
+    /// Runs the audit into `store`: a `running` row first (recording which `auditor` made it),
+    /// each host as it is evaluated, the fleet's checks and the overview when every host is in.
+    public func run(store: SnapshotStore, auditor: String? = nil, progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> Outcome {
         let startedAt = clock()
-        let runID = try store.beginRun(startedAt: startedAt, toolVersion: toolVersion, inventory: inventory.sourceFile,
-                                       architecture: inventory.architecture.rawValue)
+        let runID = try store.beginRun(startedAt: startedAt, toolVersion: toolVersion, auditor: auditor,
+                                       inventory: inventory.sourceFile, architecture: inventory.architecture.rawValue)
         let engine = RuleEngine(ruleSet: ruleSet, architecture: inventory.architecture)
         let directory = FleetDirectory(inventory: inventory)
         let expandIncludes = Self.expandIncludes(ruleSet)
@@ -76,7 +76,7 @@ public struct Auditor: Sendable {
         let (ruleSet, waivers, hosts) = (ruleSet, waivers, inventory.hosts)
         // Every host's evidence is keyed (so the next run may reuse it); the previous run's hosts are taken only with `reuse`.
         let reuse = EvaluationReuse(auditor: self, redactionKeyID: store.redactionKeyID, today: startedAt,
-                                    previous: self.reuse ? (try? store.reusableHosts()) ?? [:] : [:])
+                                    previous: self.reuse ? (try? store.reusableHosts(of: InventoryIdentity(auditor: auditor, inventory: inventory.sourceFile))) ?? [:] : [:])
 
         var overview = RunOverview.Builder()
         var comparison = FleetComparison(engine: engine)

@@ -67,12 +67,12 @@ public enum SampleReports {
         let store = try SnapshotStore(path: scratch + "/stackdrift.db")
         let rules = try RuleSet.load(directories: [packageRoot + "/Rules"])
 
-        let previous = try DemoFleetCopy(from: packageRoot + "/Examples/demo")
-        try previous.replaceLine(host: previousState.host, path: previousState.path, previousState.line, with: previousState.before)
-        _ = try audit(inventory: previous.inventory, rules: rules, store: store, at: clock.addingTimeInterval(-86_400))
-
-        let current = try DemoFleetCopy(from: packageRoot + "/Examples/demo")
-        return try body(store, try audit(inventory: current.inventory, rules: rules, store: store, at: clock))
+        // One copy of the fleet, as one inventory: a run follows the previous run of its own inventory.
+        let fleet = try DemoFleetCopy(from: packageRoot + "/Examples/demo")
+        try fleet.replaceLine(host: previousState.host, path: previousState.path, previousState.line, with: previousState.before)
+        _ = try audit(inventory: fleet.inventory, rules: rules, store: store, at: clock.addingTimeInterval(-86_400))
+        try fleet.replaceLine(host: previousState.host, path: previousState.path, previousState.before, with: previousState.line)
+        return try body(store, try audit(inventory: fleet.inventory, rules: rules, store: store, at: clock))
     }
 
     /// Audits into the store; returns the run's id.

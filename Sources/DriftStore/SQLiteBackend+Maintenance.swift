@@ -92,3 +92,43 @@ extension SQLiteBackend {
         return result
     }
 }
+
+extension SQLiteBackend {
+    // MARK: Writers
+
+    /// One flock for every scope: SQLite takes one writer at a time whatever it writes.
+    func lock(_ scope: StoreLockScope, wait: Double, onWait: (String) -> Void) throws -> AnyObject {
+        try AuditLock(database: path, wait: wait, onWait: onWait)
+    }
+
+    func isLocked(_ scope: StoreLockScope) throws -> Bool { AuditLock.isHeld(database: path) }
+
+    // MARK: Copying
+
+    func forEachRow(of table: StoreTable, batch: Int, _ body: ([[SQLValue]]) throws -> Void) throws {
+        let statement = try database.prepare(
+            "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(table.key.joined(separator: ", "))",
+            operation: "reading \(table.name)")
+        try statement.bind([])
+        var rows: [[SQLValue]] = []
+        while let row = try statement.step() {
+            rows.append(row)
+            if rows.count >= batch {
+                try body(rows)
+                rows.removeAll(keepingCapacity: true)
+            }
+        }
+        if !rows.isEmpty { try body(rows) }
+    }
+
+    func insertRows(into table: StoreTable, _ rows: [[SQLValue]]) throws {
+        let placeholders = Array(repeating: "?", count: table.columns.count).joined(separator: ", ")
+        let insert = try database.prepare(
+            "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(placeholders))",
+            operation: "copying \(table.name)")
+        for row in rows { try insert.run(row) }
+    }
+
+    /// SQLite gives a new row the highest id plus one already.
+    func resumeIDs() throws {}
+}

@@ -1,7 +1,8 @@
 import DriftCore
 import Foundation
 
-/// The embedded backend: one SQLite file in WAL mode, written by one audit at a time.
+/// The embedded backend: one SQLite file in WAL mode, written by one audit at a time (the
+/// `AuditLock` flock serves every lock scope: SQLite has one writer anyway).
 ///
 /// SQLite's dialect lives here and nowhere else: `BEGIN IMMEDIATE` so a writer waits for
 /// another instead of failing half-way, `INSERT OR IGNORE`, `PRAGMA user_version` for the
@@ -76,8 +77,12 @@ final class SQLiteBackend: StoreBackend {
 
     func insertRun(_ run: RunStart) throws -> Int64 {
         try database.query(
-            "INSERT INTO runs (started_at, tool_version, inventory, architecture, status, redaction_key_id) VALUES (?, ?, ?, ?, 'running', ?)",
-            [.text(run.startedAt), .text(run.toolVersion), run.inventory.sql, run.architecture.sql, .text(run.redactionKeyID)],
+            """
+            INSERT INTO runs (started_at, tool_version, auditor, inventory, architecture, status, redaction_key_id)
+            VALUES (?, ?, ?, ?, ?, 'running', ?)
+            """,
+            [.text(run.startedAt), .text(run.toolVersion), run.auditor.sql, run.inventory.sql, run.architecture.sql,
+             .text(run.redactionKeyID)],
             operation: "starting a run")
         return database.lastInsertRowID
     }
@@ -97,41 +102,41 @@ final class SQLiteBackend: StoreBackend {
             operation: "finishing run \(id)")
     }
 
-    func markInterruptedRuns() throws -> Int {
-        try database.query("UPDATE runs SET status = 'interrupted' WHERE status = 'running'", operation: "marking interrupted runs")
+    /// The runs of one inventory: its own auditor's, and those stored before auditors were recorded.
+    private static let ofInventory = "inventory IS ? AND (auditor IS NULL OR ? IS NULL OR auditor = ?)"
+
+    private static func bindings(_ inventory: InventoryIdentity) -> [SQLValue] {
+        [inventory.inventory.sql, inventory.auditor.sql, inventory.auditor.sql]
+    }
+
+    func markInterruptedRuns(of inventory: InventoryIdentity) throws -> Int {
+        try database.query("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND \(Self.ofInventory)",
+                           Self.bindings(inventory), operation: "marking interrupted runs")
         return Int(try database.query("SELECT changes()", operation: "marking interrupted runs").first?.first?.int ?? 0)
     }
 
-    private static let runColumns = """
-        id, started_at, finished_at, tool_version, inventory, architecture, status, exit_code, hosts, hosts_failed,
-        passed, failed, errors, waived, skipped, upgrade_from, upgrade_to, upgrade_failed, overview_id
-        """
-
-    private static func runRow(_ row: [SQLValue]) -> RunSummary {
-        func count(_ index: Int) -> Int { Int(row[index].int ?? 0) }
-        var summary = RunSummary(id: row[0].int ?? 0, startedAt: row[1].string ?? "", finishedAt: row[2].string,
-                                 toolVersion: row[3].string ?? "", inventory: row[4].string, status: row[6].string ?? "",
-                                 exitCode: row[7].int.map(Int.init), hosts: count(8), hostsFailed: count(9), passed: count(10),
-                                 failed: count(11), errors: count(12), waived: count(13), skipped: count(14),
-                                 upgradeTo: row[16].string, upgradeFailed: count(17), architecture: row[5].string,
-                                 upgradeFrom: row[15].string)
-        summary.overviewID = row[18].int
-        return summary
-    }
-
-    func runRows(limit: Int?) throws -> [RunSummary] {
-        try database.query("SELECT \(Self.runColumns) FROM runs ORDER BY id DESC LIMIT ?", [.integer(Int64(limit ?? -1))],
-                           operation: "listing runs").map(Self.runRow)
+    func runRows(limit: Int?, auditor: String?, inventory: String?) throws -> [RunSummary] {
+        try database.query(
+            """
+            SELECT \(RunColumns.list) FROM runs WHERE (? IS NULL OR auditor = ?) AND (? IS NULL OR inventory = ?)
+            ORDER BY id DESC LIMIT ?
+            """, [auditor.sql, auditor.sql, inventory.sql, inventory.sql, .integer(Int64(limit ?? -1))],
+            operation: "listing runs").map(RunColumns.summary)
     }
 
     func runRow(_ id: Int64) throws -> RunSummary? {
-        try database.query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [.integer(id)], operation: "reading run \(id)")
-            .first.map(Self.runRow)
+        try database.query("SELECT \(RunColumns.list) FROM runs WHERE id = ?", [.integer(id)], operation: "reading run \(id)")
+            .first.map(RunColumns.summary)
     }
 
-    func latestFinishedRun(before run: Int64?) throws -> Int64? {
-        try database.query("SELECT max(id) FROM runs WHERE id < ? AND status = 'finished'", [.integer(run ?? Int64.max)],
-                           operation: "finding the latest run").first?.first?.int
+    func latestFinishedRun(before run: Int64?, of inventory: InventoryIdentity?) throws -> Int64? {
+        guard let inventory else {
+            return try database.query("SELECT max(id) FROM runs WHERE id < ? AND status = 'finished'", [.integer(run ?? Int64.max)],
+                                      operation: "finding the latest run").first?.first?.int
+        }
+        return try database.query("SELECT max(id) FROM runs WHERE id < ? AND status = 'finished' AND \(Self.ofInventory)",
+                                  [.integer(run ?? Int64.max)] + Self.bindings(inventory),
+                                  operation: "finding the latest run of \(inventory)").first?.first?.int
     }
 
     func redactionKeyIDs() throws -> [String] {
@@ -240,15 +245,16 @@ final class SQLiteBackend: StoreBackend {
         ).first.map { Self.storedHost($0, run: run) }
     }
 
-    func previousRunHost(named name: String, before run: Int64) throws -> StoredHost? {
+    func previousRunHost(named name: String, before run: Int64, of inventory: InventoryIdentity) throws -> StoredHost? {
         try database.query(
             """
             SELECT h.name, h.id, rh.run_id, rh.collected, rh.manifest_id, rh.findings_id, rh.fleet_findings_id,
                    rh.evaluation_key, rh.evaluation_id
             FROM run_hosts rh JOIN hosts h ON h.id = rh.host_id JOIN runs r ON r.id = rh.run_id
             WHERE h.name = ? AND rh.run_id < ? AND rh.collected = 1 AND r.status = 'finished'
+                AND r.inventory IS ? AND (r.auditor IS NULL OR ? IS NULL OR r.auditor = ?)
             ORDER BY rh.run_id DESC LIMIT 1
-            """, [.text(name), .integer(run)], operation: "finding the previous run of \(name)"
+            """, [.text(name), .integer(run)] + Self.bindings(inventory), operation: "finding the previous run of \(name)"
         ).first.map { Self.storedHost($0, run: run) }
     }
 

@@ -1,8 +1,8 @@
 internal import CSQLite
 import Foundation
 
-/// A value bound to or read from a SQLite statement.
-enum SQLValue: Hashable, Sendable {
+/// A value bound to or read from a statement (SQLite's or PostgreSQL's).
+package enum SQLValue: Hashable, Sendable {
     case null
     case integer(Int64)
     case real(Double)

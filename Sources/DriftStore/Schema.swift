@@ -2,7 +2,8 @@ import DriftCore
 
 /// The store's schema as an ordered list of migrations; `PRAGMA user_version`
 /// records how many have been applied. Migrations are append-only: a released
-/// migration is never edited, a change is a new one.
+/// migration is never edited, a change is a new one, and a change here is one in
+/// `PostgreSQLSchema` too (a test compares the two backends' tables column by column).
 enum Schema {
     enum Migration: Sendable {
         case sql(String)
@@ -98,7 +99,13 @@ enum Schema {
         ALTER TABLE runs ADD COLUMN overview_id INTEGER REFERENCES blobs(id);
         CREATE INDEX run_hosts_by_fleet_findings ON run_hosts (fleet_findings_id);
         """),
-        // 5: what a host's evaluation needs again on a quiet night. Each host of a run keeps the
+        // 5: several auditors, one history. A run records who made it; "the previous run" and
+        // "interrupted" are judged among the runs of one auditor's inventory, found by this index.
+        .sql("""
+        ALTER TABLE runs ADD COLUMN auditor TEXT;
+        CREATE INDEX runs_by_inventory ON runs (inventory, auditor, id);
+        """),
+        // 6: what a host's evaluation needs again on a quiet night. Each host of a run keeps the
         // key of the evidence it was judged on (its files as read, its inventory entry, the rules,
         // the waivers, the fleet) and what it gave the fleet checks (an `evaluation` blob); the
         // next run takes a host with the same key from there instead of judging it again.

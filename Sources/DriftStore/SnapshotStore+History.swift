@@ -89,14 +89,15 @@ extension SnapshotStore {
     /// blobs of its previous run costs two id comparisons and its manifest's file count.
     public func changes(for run: Int64) throws -> RunChanges? {
         let operation = "comparing run \(run) with the previous one"
-        guard let previous = try backend.latestFinishedRun(before: run) else { return nil }
+        let inventory = try runRow(run, operation: operation).identity
+        guard let previous = try backend.latestFinishedRun(before: run, of: inventory) else { return nil }
         let previousStarted = Self.date(try runRow(previous, operation: operation).startedAt)
         var files: [FileChange] = []
         var unchanged = 0
         var findingChanges: [FindingChange] = []
         for host in try backend.runHosts(run: run) where host.collected {
             let now = try blobs.manifest(id: host.manifestID, operation: operation)
-            guard let before = try backend.previousRunHost(named: host.name, before: run) else {
+            guard let before = try backend.previousRunHost(named: host.name, before: run, of: inventory) else {
                 files += now.files.filter { $0.content != nil }.map { FileChange(host: host.name, path: $0.path, kind: .new) }
                 findingChanges += try findings(of: host, operation: operation).filter { $0.status == .fail }
                     .map { FindingChange(kind: .new, finding: $0) }

@@ -66,16 +66,23 @@ extension SnapshotStore {
         var notes: [String] = []
         let version = try schemaVersion()
         if version != Schema.currentVersion { problems.append("schema version \(version), expected \(Schema.currentVersion)") }
-        let running = try backend.runIDs(status: "running")
-        if !running.isEmpty {
-            let runs = "run\(running.count == 1 ? "" : "s") \(running.map(String.init).joined(separator: ", "))"
-            notes.append(AuditLock.isHeld(database: path) ? "\(runs) in progress (an audit holds the lock)"
-                         : "\(runs) never finished (the audit was killed); earlier runs are intact, and the next audit marks "
-                           + "\(running.count == 1 ? "it" : "them") interrupted")
+        // A running run is alive while an audit holds its inventory's lock; otherwise its audit died.
+        var live: [Int64] = [], dead: [Int64] = []
+        for id in try backend.runIDs(status: "running") {
+            guard let row = try backend.runRow(id) else { continue }
+            if try backend.isLocked(.inventory(row.identity)) { live.append(id) } else { dead.append(id) }
+        }
+        func runs(_ ids: [Int64]) -> String { "run\(ids.count == 1 ? "" : "s") \(ids.map(String.init).joined(separator: ", "))" }
+        if !live.isEmpty { notes.append("\(runs(live)) in progress (an audit holds the lock)") }
+        if !dead.isEmpty {
+            notes.append("\(runs(dead)) never finished (the audit was killed); earlier runs are intact, and the next audit "
+                         + "of the same inventory marks \(dead.count == 1 ? "it" : "them") interrupted")
         }
         let interrupted = try backend.runIDs(status: "interrupted").count
         if interrupted > 0 { notes.append("\(interrupted) interrupted run\(interrupted == 1 ? "" : "s") (killed before finishing)") }
-        if let other = try backend.redactionKeyIDs().first(where: { $0 != redactionKeyID }) {
+        if redactionKey.isEmpty {
+            notes.append("the runs' redaction key was not compared (give --key-file to check it)")
+        } else if let other = try backend.redactionKeyIDs().first(where: { $0 != redactionKeyID }) {
             problems.append("runs tagged with redaction key \(other), not this database's key file (\(redactionKeyID)): "
                             + "secrets of those runs no longer compare with new ones")
         }

@@ -19,10 +19,10 @@ public struct ReusedHost {
 }
 
 extension SnapshotStore {
-    /// The hosts of the newest finished run that recorded an evaluation key, by name: what a
-    /// new run may reuse. Empty on a first run and for runs stored before schema 5.
-    public func reusableHosts() throws -> [String: ReusableHost] {
-        guard let previous = try backend.latestFinishedRun(before: nil) else { return [:] }
+    /// The hosts of the inventory's newest finished run that recorded an evaluation key, by
+    /// name: what a new run of it may reuse. Empty on a first run and for runs stored before schema 6.
+    public func reusableHosts(of inventory: InventoryIdentity) throws -> [String: ReusableHost] {
+        guard let previous = try backend.latestFinishedRun(before: nil, of: inventory) else { return [:] }
         var reusable: [String: ReusableHost] = [:]
         for host in try backend.runHosts(run: previous) where host.collected {
             guard let key = host.evaluationKey, host.evaluationID != nil else { continue }

@@ -17,6 +17,8 @@ public final class SnapshotStore {
     public var path: String { backend.location }
     /// Key for redaction tags; equal secrets get equal tags within one key.
     public let redactionKey: [UInt8]
+    /// The key file this process created (a first audit), so the operator can be told to share it.
+    public internal(set) var createdKeyFile: String?
     /// Rows written in this process, for the crash tests' fault injection.
     private var rowsWritten = 0
     private let fault = StoreFault.fromEnvironment()
@@ -56,10 +58,11 @@ public final class SnapshotStore {
     // MARK: Writing a run
 
     /// Records that a run started; the row says `running` until `finishRun` commits.
-    public func beginRun(startedAt: Date, toolVersion: String, inventory: String?, architecture: String?) throws -> Int64 {
+    public func beginRun(startedAt: Date, toolVersion: String, auditor: String? = nil, inventory: String?,
+                         architecture: String?) throws -> Int64 {
         try backend.transaction(operation: "starting a run") {
-            try backend.insertRun(RunStart(startedAt: Self.timestamp(startedAt), toolVersion: toolVersion, inventory: inventory,
-                                           architecture: architecture, redactionKeyID: redactionKeyID))
+            try backend.insertRun(RunStart(startedAt: Self.timestamp(startedAt), toolVersion: toolVersion, auditor: auditor,
+                                           inventory: inventory, architecture: architecture, redactionKeyID: redactionKeyID))
         }
     }
 
@@ -127,20 +130,38 @@ public final class SnapshotStore {
         fault?.reached(rowsWritten: rowsWritten)
     }
 
-    /// Marks runs left `running` by a process that died as `interrupted`. Call only while
-    /// holding the audit lock, when no other audit can be running.
+    /// Marks the runs of `inventory` left `running` by a process that died as `interrupted`.
+    /// Call only while holding the inventory's lock (`lock(inventory:)`), when none of them can
+    /// be alive; other inventories' runs, live or dead, are left to their own next audit.
     @discardableResult
-    public func markInterruptedRuns() throws -> Int {
-        try backend.transaction(operation: "marking interrupted runs") { try backend.markInterruptedRuns() }
+    public func markInterruptedRuns(of inventory: InventoryIdentity) throws -> Int {
+        try backend.transaction(operation: "marking interrupted runs") { try backend.markInterruptedRuns(of: inventory) }
+    }
+
+    // MARK: Writers
+
+    /// Takes the right to write runs of `inventory`: another audit of it waits (up to `wait`
+    /// seconds, `onWait` told once who holds it), audits of other inventories go on. SQLite
+    /// holds one flock for any writer; PostgreSQL a session advisory lock per inventory, which
+    /// the server drops when the auditor's connection ends, however it ends.
+    public func lock(inventory: InventoryIdentity, wait: Double, onWait: (String) -> Void = { _ in }) throws -> AnyObject {
+        try backend.lock(.inventory(inventory), wait: wait, onWait: onWait)
+    }
+
+    /// Takes the right to change the whole history (prune): waits for every audit to finish.
+    public func lockHistory(wait: Double, onWait: (String) -> Void = { _ in }) throws -> AnyObject {
+        try backend.lock(.history, wait: wait, onWait: onWait)
     }
 
     // MARK: Reading runs
 
-    /// Every run, newest first.
-    public func runs(limit: Int? = nil) throws -> [RunSummary] { try backend.runRows(limit: limit) }
+    /// Every run, newest first; only those of `auditor` and of `inventory` when given.
+    public func runs(limit: Int? = nil, auditor: String? = nil, inventory: String? = nil) throws -> [RunSummary] {
+        try backend.runRows(limit: limit, auditor: auditor, inventory: inventory)
+    }
 
     /// The newest finished run, if any.
-    public func latestRunID() throws -> Int64? { try backend.latestFinishedRun(before: nil) }
+    public func latestRunID() throws -> Int64? { try backend.latestFinishedRun(before: nil, of: nil) }
 
     /// Stored (redacted) content of a file in a run, or `nil` if it was not present.
     public func content(run: Int64, host: String, path: String) throws -> [UInt8]? {

@@ -20,13 +20,14 @@ package protocol StoreBackend: AnyObject {
 
     func insertRun(_ run: RunStart) throws -> Int64
     func finishRun(_ id: Int64, _ finish: RunFinish) throws
-    /// Marks `running` runs `interrupted`; returns how many.
-    func markInterruptedRuns() throws -> Int
-    /// Newest first.
-    func runRows(limit: Int?) throws -> [RunSummary]
+    /// Marks the inventory's `running` runs `interrupted`; returns how many. Called holding the
+    /// inventory's lock, when none of them can be alive.
+    func markInterruptedRuns(of inventory: InventoryIdentity) throws -> Int
+    /// Newest first; only the runs of this auditor and this inventory when given.
+    func runRows(limit: Int?, auditor: String?, inventory: String?) throws -> [RunSummary]
     func runRow(_ id: Int64) throws -> RunSummary?
-    /// The newest finished run, before `run` when given.
-    func latestFinishedRun(before run: Int64?) throws -> Int64?
+    /// The newest finished run, before `run` when given, of the inventory when given.
+    func latestFinishedRun(before run: Int64?, of inventory: InventoryIdentity?) throws -> Int64?
     /// The redaction key ids runs were tagged with.
     func redactionKeyIDs() throws -> [String]
 
@@ -52,11 +53,30 @@ package protocol StoreBackend: AnyObject {
     func runHosts(run: Int64) throws -> [StoredHost]
     /// One host of a run, `nil` when the run did not include it.
     func runHost(run: Int64, named name: String) throws -> StoredHost?
-    /// The host's newest collected entry in a finished run before `run`.
-    func previousRunHost(named name: String, before run: Int64) throws -> StoredHost?
+    /// The host's newest collected entry in a finished run of `inventory` before `run`.
+    func previousRunHost(named name: String, before run: Int64, of inventory: InventoryIdentity) throws -> StoredHost?
     /// Finished runs in which the host was collected, oldest first.
     func runsOf(host name: String) throws -> [(id: Int64, startedAt: String)]
     func hostNames() throws -> [String]
+
+    // MARK: Writers
+
+    /// Takes the right to write: one inventory's runs (audits of other inventories go on), or
+    /// the whole history (`prune`, `db copy`: waits for every audit). Waits up to `wait` seconds,
+    /// telling `onWait` once who holds it; throws `busy` naming the holder when the wait runs out.
+    /// Released when the returned lock is, or when the process ends however it ends.
+    func lock(_ scope: StoreLockScope, wait: Double, onWait: (String) -> Void) throws -> AnyObject
+    /// Whether some process holds the lock of `scope` right now.
+    func isLocked(_ scope: StoreLockScope) throws -> Bool
+
+    // MARK: Copying
+
+    /// Every row of `table` in id (key) order, `batch` rows at a time, columns as `table.columns` lists them.
+    func forEachRow(of table: StoreTable, batch: Int, _ body: ([[SQLValue]]) throws -> Void) throws
+    /// Inserts rows as read from another database, ids included.
+    func insertRows(into table: StoreTable, _ rows: [[SQLValue]]) throws
+    /// After rows were inserted with their ids: new rows get ids after the highest (PostgreSQL's sequences).
+    func resumeIDs() throws
 
     // MARK: Maintenance
 
@@ -116,6 +136,7 @@ package struct StoredBlob: Sendable {
 package struct RunStart: Sendable {
     package var startedAt: String
     package var toolVersion: String
+    package var auditor: String?
     package var inventory: String?
     package var architecture: String?
     package var redactionKeyID: String
@@ -164,4 +185,58 @@ package struct StoredHost: Sendable {
         self.evaluationKey = evaluationKey
         self.evaluationID = evaluationID
     }
+}
+
+/// Which runs follow one another: those of one inventory made by one auditor. "The previous
+/// run" and "interrupted" are judged within it, and its runs are written one at a time, so an
+/// auditor never compares with, nor marks interrupted, another auditor's runs. Runs stored
+/// before auditors were recorded (`auditor` NULL) belong to every auditor of their inventory.
+public struct InventoryIdentity: Sendable, Hashable, CustomStringConvertible {
+    /// Who audits (`--auditor`, by default the machine's host name).
+    public var auditor: String?
+    /// The inventory file's absolute path on the auditor's machine.
+    public var inventory: String?
+
+    public init(auditor: String?, inventory: String?) {
+        self.auditor = auditor
+        self.inventory = inventory
+    }
+
+    /// The text locks are keyed by.
+    var lockKey: String { (auditor ?? "") + "\u{0}" + (inventory ?? "") }
+
+    public var description: String {
+        "inventory '\(inventory ?? "(none)")' of auditor '\(auditor ?? "(any)")'"
+    }
+}
+
+/// What a writer locks.
+package enum StoreLockScope: Sendable, Hashable {
+    /// One inventory's runs (an audit).
+    case inventory(InventoryIdentity)
+    /// The whole history (prune, copy).
+    case history
+}
+
+/// A table as `db copy` moves it: the same name and columns in every backend.
+package struct StoreTable: Sendable, Hashable {
+    package var name: String
+    package var columns: [String]
+    /// The columns rows are ordered by.
+    package var key: [String]
+
+    /// Parents before children, so references hold at every step of a copy.
+    package static let all: [StoreTable] = [
+        StoreTable(name: "blobs", columns: ["id", "kind", "hash", "size", "encoding", "data"], key: ["id"]),
+        StoreTable(name: "runs", columns: [
+            "id", "started_at", "finished_at", "tool_version", "auditor", "inventory", "architecture", "status", "exit_code",
+            "redaction_key_id", "hosts", "hosts_failed", "passed", "failed", "errors", "waived", "skipped", "upgrade_from",
+            "upgrade_to", "upgrade_failed", "overview_id",
+        ], key: ["id"]),
+        StoreTable(name: "hosts", columns: ["id", "name"], key: ["id"]),
+        StoreTable(name: "manifest_contents", columns: ["manifest_id", "content_id"], key: ["manifest_id", "content_id"]),
+        StoreTable(name: "run_hosts", columns: [
+            "run_id", "host_id", "collected", "manifest_id", "findings_id", "fleet_findings_id", "evaluation_key", "evaluation_id",
+        ], key: ["run_id", "host_id"]),
+    ]
 }

@@ -1,4 +1,4 @@
-/// A failure of the snapshot store, with SQLite's own message.
+/// A failure of the snapshot store, with the engine's own message (SQLite's, or the PostgreSQL server's).
 public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
         /// The database file cannot be opened or created.
@@ -11,6 +11,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case schemaTooNew = "schema-too-new"
         /// A statement failed.
         case query
+        /// The connection to the database server was lost (PostgreSQL); what was being written was rolled back.
+        case connection
         /// The requested run does not exist.
         case notFound = "not-found"
     }

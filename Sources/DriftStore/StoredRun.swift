@@ -7,6 +7,8 @@ public struct RunSummary: Sendable, Hashable {
     public var startedAt: String
     public var finishedAt: String?
     public var toolVersion: String
+    /// Who made the run (`--auditor`); `nil` for runs stored before auditors were recorded.
+    public var auditor: String?
     public var inventory: String?
     /// `running`, `finished`, or `interrupted` (the process died before finishing).
     public var status: String
@@ -27,11 +29,14 @@ public struct RunSummary: Sendable, Hashable {
     public var upgradeFrom: String?
     /// The run's overview blob, once finished (schema 4 on).
     package var overviewID: Int64?
+    /// The id of the key its secrets were tagged with.
+    package var redactionKeyID: String?
 
     public init(id: Int64, startedAt: String, finishedAt: String?, toolVersion: String, inventory: String?, status: String,
                 exitCode: Int?, hosts: Int = 0, hostsFailed: Int = 0, passed: Int = 0, failed: Int = 0, errors: Int = 0,
                 waived: Int = 0, skipped: Int = 0, upgradeTo: String? = nil, upgradeFailed: Int = 0,
-                architecture: String? = nil, upgradeFrom: String? = nil) {
+                architecture: String? = nil, upgradeFrom: String? = nil, auditor: String? = nil) {
+        self.auditor = auditor
         self.architecture = architecture
         self.upgradeFrom = upgradeFrom
         self.upgradeTo = upgradeTo
@@ -51,4 +56,9 @@ public struct RunSummary: Sendable, Hashable {
         self.waived = waived
         self.skipped = skipped
     }
+}
+
+extension RunSummary {
+    /// The runs this one follows: its auditor's runs of its inventory.
+    public var identity: InventoryIdentity { InventoryIdentity(auditor: auditor, inventory: inventory) }
 }

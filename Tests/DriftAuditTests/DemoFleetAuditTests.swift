@@ -179,7 +179,9 @@ extension Int32 {
         let previous = try DemoFleetCopy(from: DemoFleet.root)
         try previous.replaceLine(host: "compute1", path: "/etc/nova/nova.conf", "my_ip = 10.0.0.31", with: "my_ip = 10.0.0.131")
         _ = try DemoFleet.audit(store: store, inventory: previous.inventory)
-        let outcome = try DemoFleet.audit(store: store)
+        // The same inventory again, as it is: a run follows the previous run of its own inventory.
+        try previous.replaceLine(host: "compute1", path: "/etc/nova/nova.conf", "my_ip = 10.0.0.131", with: "my_ip = 10.0.0.31")
+        let outcome = try DemoFleet.audit(store: store, inventory: previous.inventory)
         let stored = try #require(outcome.stored)
         let whole = try store.loadRun(outcome.header.id!)
         #expect(whole.changes?.findings.contains { $0.kind == .fixed } == true, "the history is part of what is compared")

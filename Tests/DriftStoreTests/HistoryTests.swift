@@ -16,14 +16,10 @@ private func host(_ name: String, _ files: [String: String?]) -> HostResult {
 private let novaV1 = (1...20).map { "line \($0)" }.joined(separator: "\n") + "\nmy_ip = 10.0.0.31\n"
 private let novaV2 = (1...20).map { "line \($0)" }.joined(separator: "\n") + "\nmy_ip = 10.0.0.32\n"
 
-private func tableCount(_ store: SnapshotStore, _ table: String) throws -> Int64 {
-    try (store.backend as! SQLiteBackend).database.query("SELECT count(*) FROM \(table)", operation: "test").first?.first?.int ?? -1
-}
-
 @Suite struct HistoryTests {
-    @Test func aChangedLineIsADiffAndFindingsAreNewFixedOrStillFailing() throws {
-        let temporary = try TemporaryDatabase()
-        let store = try SnapshotStore(path: temporary.path)
+    @Test(arguments: Backend.allCases) func aChangedLineIsADiffAndFindingsAreNewFixedOrStillFailing(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         let first = try store.record(sampleRun(
             hosts: [host("c1", ["/etc/nova/nova.conf": novaV1, "/etc/hosts": "127.0.0.1 localhost\n", "/etc/gone": "x\n"])],
             findings: [finding("a", host: "c1", status: .fail), finding("b", host: "c1", status: .fail, key: "k"),
@@ -59,9 +55,9 @@ private func tableCount(_ store: SnapshotStore, _ table: String) throws -> Int64
         #expect(try store.loadRun(second).changes == changes)
     }
 
-    @Test func upgradeChecksAreNotFixedByARunThatDidNotMakeThem() throws {
-        let temporary = try TemporaryDatabase()
-        let store = try SnapshotStore(path: temporary.path)
+    @Test(arguments: Backend.allCases) func upgradeChecksAreNotFixedByARunThatDidNotMakeThem(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         var upgrade = finding("juno.x", host: "c1", status: .fail, key: "glance_host")
         upgrade.category = .upgrade
         let files = host("c1", ["/etc/nova/nova.conf": novaV1])
@@ -70,24 +66,24 @@ private func tableCount(_ store: SnapshotStore, _ table: String) throws -> Int64
         #expect(try store.changes(for: second)?.findings.map { "\($0.kind.rawValue) \($0.finding.rule)" } == ["fixed a"])
     }
 
-    @Test func anUnchangedHostCostsOneRowOfReferences() throws {
-        let temporary = try TemporaryDatabase()
-        let store = try SnapshotStore(path: temporary.path)
+    @Test(arguments: Backend.allCases) func anUnchangedHostCostsOneRowOfReferences(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         let run = sampleRun(hosts: [host("c1", ["/etc/nova/nova.conf": novaV1]), host("c2", ["/etc/nova/nova.conf": novaV2])],
                             findings: [finding("a", host: "c1", status: .fail), finding("a", host: "c2", status: .pass)])
         try store.record(run)
-        let blobs = try tableCount(store, "blobs")
+        let blobs = try database.count("blobs")
         for _ in 0..<5 { try store.record(run) }
-        #expect(try tableCount(store, "blobs") == blobs, "nothing new is stored for an unchanged night")
-        #expect(try tableCount(store, "run_hosts") == 12)
+        #expect(try database.count("blobs") == blobs, "nothing new is stored for an unchanged night")
+        #expect(try database.count("run_hosts") == 12)
         let changes = try #require(try store.changes(for: 6))
         #expect(changes.files.isEmpty && changes.unchangedFiles == 2)
         #expect(changes.findings.map(\.kind) == [.stillFailing])
     }
 
-    @Test func pruneKeepsTheLatestCopyOfEveryFile() throws {
-        let temporary = try TemporaryDatabase()
-        let store = try SnapshotStore(path: temporary.path)
+    @Test(arguments: Backend.allCases) func pruneKeepsTheLatestCopyOfEveryFile(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         let day = 86_400.0, start = Date(timeIntervalSince1970: 1_700_000_000)
         // Day 0: c1 and c2; days 1-9: c1 only, its nova.conf changing on day 5; c2 was retired.
         try store.record(sampleRun(hosts: [host("c1", ["/etc/nova/nova.conf": novaV1]), host("c2", ["/etc/hosts": "old\n"])],
@@ -112,9 +108,9 @@ private func tableCount(_ store: SnapshotStore, _ table: String) throws -> Int64
         #expect(try store.check(deep: true).problems.isEmpty)
     }
 
-    @Test func checkFindsTamperedBlobsAndNotesKilledRuns() throws {
-        let temporary = try TemporaryDatabase()
-        let store = try SnapshotStore(path: temporary.path)
+    @Test(arguments: Backend.allCases) func checkFindsTamperedBlobsAndNotesKilledRuns(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         try store.record(sampleRun(hosts: [host("c1", ["/etc/nova/nova.conf": novaV1])], findings: []))
         _ = try store.beginRun(startedAt: Date(), toolVersion: "test", inventory: nil, architecture: "neutron")
         let clean = try store.check(deep: true)
@@ -122,13 +118,14 @@ private func tableCount(_ store: SnapshotStore, _ table: String) throws -> Int64
         #expect(clean.notes.first?.contains("run 2 never finished") == true)
 
         // A blob whose bytes no longer match its hash, and one that no longer inflates.
-        try sqlite(temporary.path, "UPDATE blobs SET hash = '00' || substr(hash, 3) WHERE kind = 'findings'")
-        try sqlite(temporary.path, "UPDATE blobs SET data = X'00' || data WHERE kind = 'content' AND encoding = 'deflate'")
-        let damaged = try SnapshotStore(path: temporary.path).check(deep: true)
+        try database.sql("UPDATE blobs SET hash = '00' || substr(hash, 3) WHERE kind = 'findings'")
+        let zero = backend == .sqlite ? "X'00'" : "'\\x00'::bytea"
+        try database.sql("UPDATE blobs SET data = \(zero) || data WHERE kind = 'content' AND encoding = 'deflate'")
+        let damaged = try database.open().check(deep: true)
         #expect(damaged.problems.count == 2, "\(damaged.problems)")
         #expect(damaged.problems.contains { $0.contains("(findings) does not match its hash") })
         #expect(damaged.problems.contains { $0.contains("does not inflate") })
-        #expect(try SnapshotStore(path: temporary.path).markInterruptedRuns() == 1)
+        #expect(try database.open().markInterruptedRuns(of: InventoryIdentity(auditor: nil, inventory: nil)) == 1)
     }
 
     @Test func aSchemaOneDatabaseIsMigratedWithItsRuns() throws {

@@ -34,9 +34,9 @@ import Testing
         return id
     }
 
-    @Test func aHostsOwnAndFleetFindingsAreOneSetWhenRead() throws {
-        let database = try TemporaryDatabase()
-        let store = try SnapshotStore(path: database.path)
+    @Test(arguments: Backend.allCases) func aHostsOwnAndFleetFindingsAreOneSetWhenRead(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         let hosts = [Self.host("c1", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n"), Self.host("c2", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n")]
         let own = [finding("nova.my_ip", host: "c1", status: .pass), finding("nova.my_ip", host: "c2", status: .fail)]
         let fleet = [finding("my_ip.unique", host: "c1", status: .pass), finding("my_ip.unique", host: "c2", status: .fail)]
@@ -62,9 +62,9 @@ import Testing
 
     /// A second night of the same state stores no blob again and reports nothing new, fixed
     /// or changed: each host's own and fleet finding sets are the very blobs of the night before.
-    @Test func anUnchangedNightStoresNothingNewAndSeesNoChange() throws {
-        let database = try TemporaryDatabase()
-        let store = try SnapshotStore(path: database.path)
+    @Test(arguments: Backend.allCases) func anUnchangedNightStoresNothingNewAndSeesNoChange(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         let hosts = [Self.host("c1", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n"), Self.host("c2", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n")]
         let own = [finding("nova.my_ip", host: "c2", status: .fail)]
         let fleet = [finding("my_ip.unique", host: "c2", status: .fail)]
@@ -84,14 +84,14 @@ import Testing
 
     /// An audit killed after some hosts were stored leaves a `running` run that reports nothing
     /// and is never the "previous run" of the next.
-    @Test func aRunThatNeverFinishedIsNeverThePreviousRun() throws {
-        let database = try TemporaryDatabase()
-        let store = try SnapshotStore(path: database.path)
+    @Test(arguments: Backend.allCases) func aRunThatNeverFinishedIsNeverThePreviousRun(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         let first = try Self.audit(store, hosts: [Self.host("c1", content: "a\n")], own: [], fleet: [], day: 0)
         let killed = try store.beginRun(startedAt: Date(), toolVersion: "test", inventory: nil, architecture: nil)
         try store.recordHost(run: killed, Self.host("c1", content: "b\n"), findings: [])
         #expect(throws: StoreError.self) { _ = try store.reader(run: killed) }
-        try store.markInterruptedRuns()
+        #expect(try store.markInterruptedRuns(of: InventoryIdentity(auditor: nil, inventory: nil)) == 1)
         let third = try Self.audit(store, hosts: [Self.host("c1", content: "c\n")], own: [], fleet: [], day: 2)
         #expect(try store.changes(for: third)?.previousRunID == first)
         #expect(try store.changes(for: third)?.files.map(\.kind) == [.changed])

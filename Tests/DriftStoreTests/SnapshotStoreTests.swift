@@ -1,5 +1,5 @@
 import DriftCore
-import DriftStore
+@testable import DriftStore
 import DriftTestSupport
 import Foundation
 import Testing
@@ -56,20 +56,20 @@ private func mode(_ path: String) throws -> Int {
         #expect(store.redactionKey.count == 32)
     }
 
-    @Test func reopeningKeepsTheKeyAndTheRuns() throws {
-        let temporary = try TemporaryDatabase()
-        let first = try SnapshotStore(path: temporary.path)
+    @Test(arguments: Backend.allCases) func reopeningKeepsTheKeyAndTheRuns(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let first = try database.open()
         let id = try first.beginRun(startedAt: Date(), toolVersion: "test", inventory: "inv.yaml", architecture: "neutron")
         let key = first.redactionKey
-        let second = try SnapshotStore(path: temporary.path)
+        let second = try database.open()
         #expect(second.redactionKey == key)
         #expect(try second.runs().map(\.id) == [id])
         #expect(try second.runs().first?.status == "running")
     }
 
-    @Test func storesARunWithFilesAndFindingsAndSharesIdenticalContent() throws {
-        let temporary = try TemporaryDatabase()
-        let store = try SnapshotStore(path: temporary.path)
+    @Test(arguments: Backend.allCases) func storesARunWithFilesAndFindingsAndSharesIdenticalContent(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
         let content = Array("[DEFAULT]\nmy_ip = <redacted:abc>\n".utf8)
         let run = sampleRun(hosts: [
             HostResult(name: "c1", roles: [.compute], services: [.telemetry], files: [
@@ -105,15 +105,16 @@ private func mode(_ path: String) throws -> Int {
         #expect(loaded.changes == nil, "the first run has nothing to compare with")
     }
 
-    @Test func refusesADatabaseFromANewerStackdrift() throws {
-        let temporary = try TemporaryDatabase()
-        _ = try SnapshotStore(path: temporary.path)
-        try sqlite(temporary.path, "PRAGMA user_version = 999")
+    @Test(arguments: Backend.allCases) func refusesADatabaseFromANewerStackdrift(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        _ = try database.open()
+        try database.sql(backend == .sqlite ? "PRAGMA user_version = 999" : "INSERT INTO schema_version (version) VALUES (999)")
         do {
-            _ = try SnapshotStore(path: temporary.path)
+            _ = try database.open()
             Issue.record("expected schemaTooNew")
         } catch let error as StoreError {
             #expect(error.kind == .schemaTooNew)
+            #expect(error.message.hasPrefix("database schema 999 is newer than this stackdrift understands (\(Schema.currentVersion))"))
         }
     }
 

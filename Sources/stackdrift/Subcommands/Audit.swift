@@ -72,9 +72,22 @@ struct Audit: ParsableCommand {
     var waivers: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "SQLite database for the run history (default: $XDG_DATA_HOME/stackdrift/stackdrift.db, "
-            + "else ~/.local/share/stackdrift/stackdrift.db).", valueName: "file"))
+        "The run history: an SQLite file (default: $XDG_DATA_HOME/stackdrift/stackdrift.db, "
+            + "else ~/.local/share/stackdrift/stackdrift.db), or a PostgreSQL database shared by several auditors, "
+            + "postgresql://USER@HOST:PORT/DB (password from PGPASSWORD or ~/.pgpass, never in the URL).",
+        valueName: "file|url"))
     var db: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The redaction key file (default: $STACKDRIFT_KEY_FILE, else beside an SQLite database). Every auditor of a "
+            + "PostgreSQL history needs the same one: the first audit creates it; copy it to the others.",
+        valueName: "file"))
+    var keyFile: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Who makes this run, as 'runs' lists it (default: this machine's host name). Runs follow the previous run "
+            + "of the same auditor and inventory.", valueName: "name"))
+    var auditor: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Seconds to wait for another audit using the same database before giving up with exit code 75.",
@@ -124,6 +137,9 @@ struct Audit: ParsableCommand {
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
         guard hostTimeout > 0 else { throw ValidationError("--host-timeout must be a positive number of seconds") }
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout must be zero or more seconds") }
+        if let auditor, auditor.isEmpty || auditor.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) {
+            throw ValidationError("--auditor must be a non-empty name on one line")
+        }
         try ReportDestination.validate(reports)
     }
 
@@ -134,13 +150,21 @@ struct Audit: ParsableCommand {
         }
     }
 
+    /// The machine's name from the kernel (`gethostname`): no resolver is asked.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
+    }
+
     func run() throws {
         let console = Console(noColor: noColor)
         let loadedInventory: Inventory
         let ruleSet: RuleSet
         let waiverSet: WaiverSet
         let store: SnapshotStore
-        let lock: AuditLock
+        let lock: AnyObject
         let databasePath = db ?? SnapshotStore.defaultPath()
         do {
             loadedInventory = try Inventory.load(path: inventory)
@@ -150,17 +174,24 @@ struct Audit: ParsableCommand {
                 try WaiverSet.load(path: $0, rules: ruleSet,
                                    dormantRuleIDs: UpgradePacks.dormantRuleIDs(inRuleDirectories: ruleDirectories, loaded: ruleSet))
             } ?? WaiverSet()
-            store = try SnapshotStore(path: databasePath)
         } catch {
             console.error("\(error)")
             throw ExitCode(AuditExitCode.usage.rawValue)
         }
-        // One audit writes a database at a time, so "since the previous run" means one run.
+        store = try openStore(databasePath, keyFile: keyFile, access: .write, console: console, mustExist: false)
+        if let created = store.createdKeyFile, StoreLocation.isShared(databasePath), !quiet {
+            console.error("note: created the redaction key '\(created)'; give every other auditor of this history a copy "
+                          + "(--key-file), so that one secret gets one tag")
+        }
+        let auditorName = auditor ?? Self.hostName()
+        let identity = InventoryIdentity(auditor: auditorName, inventory: loadedInventory.sourceFile)
+        // One audit of an inventory writes at a time, so "since the previous run" means one run;
+        // audits of other inventories (other auditors of a shared history) go on.
         do {
-            lock = try AuditLock(database: databasePath, wait: lockTimeout) { message in
+            lock = try store.lock(inventory: identity, wait: lockTimeout) { message in
                 if !quiet { console.error(message) }
             }
-            let interrupted = try store.markInterruptedRuns()
+            let interrupted = try store.markInterruptedRuns(of: identity)
             if interrupted > 0, !quiet {
                 console.error("note: \(interrupted) earlier run\(interrupted == 1 ? " was" : "s were") killed before finishing; "
                               + "marked interrupted (earlier runs are intact)")
@@ -176,8 +207,8 @@ struct Audit: ParsableCommand {
 
         let ssh = SSHOptions(acceptNewHostKeys: acceptNew, hostTimeout: hostTimeout)
         let collector = Collector(transports: Auditor.defaultTransports(ssh: ssh), jobs: jobs, maxFileSize: maxFileSize)
-        var auditor = Auditor(inventory: loadedInventory, ruleSet: ruleSet, waivers: waiverSet, collector: collector)
-        auditor.reuse = !noReuse
+        var audit = Auditor(inventory: loadedInventory, ruleSet: ruleSet, waivers: waiverSet, collector: collector)
+        audit.reuse = !noReuse
         let meter: ProgressMeter? = ProgressMeter.isWanted(
             quiet: quiet, stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1)
             ? ProgressMeter { console.error($0, prefixed: false, newline: false) } : nil
@@ -186,7 +217,7 @@ struct Audit: ParsableCommand {
         }
         let outcome: Auditor.Outcome
         do {
-            outcome = try auditor.run(store: store, progress: progress)
+            outcome = try audit.run(store: store, auditor: auditorName, progress: progress)
             meter?.finish()
         } catch {
             meter?.finish()

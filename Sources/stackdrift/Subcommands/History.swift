@@ -7,27 +7,42 @@ import DriftRules
 import DriftStore
 import Foundation
 
-/// `--db`, shared by every command that reads or writes the store.
+/// `--db` and `--key-file`, shared by every command that reads or writes the store.
 struct DatabaseOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "SQLite database of the run history (default: $XDG_DATA_HOME/stackdrift/stackdrift.db, "
-            + "else ~/.local/share/stackdrift/stackdrift.db).", valueName: "file"))
+        "The run history: an SQLite file (default: $XDG_DATA_HOME/stackdrift/stackdrift.db, "
+            + "else ~/.local/share/stackdrift/stackdrift.db), or a PostgreSQL database shared by several auditors, "
+            + "postgresql://USER@HOST:PORT/DB (password from PGPASSWORD or ~/.pgpass, never in the URL).",
+        valueName: "file|url"))
     var db: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The redaction key file (default: $STACKDRIFT_KEY_FILE, else beside an SQLite database; a PostgreSQL "
+            + "history's auditors share one).", valueName: "file"))
+    var keyFile: String?
 
     var path: String { db ?? SnapshotStore.defaultPath() }
 
-    /// Opens an existing database; a missing one is a usage error, not a new empty database.
-    func open(_ console: Console) throws -> SnapshotStore {
-        guard FileManager.default.fileExists(atPath: path) else {
+    /// Opens the history; a missing SQLite file is a usage error, not a new empty database.
+    func open(_ console: Console, access: StoreAccess = .read) throws -> SnapshotStore {
+        try openStore(path, keyFile: keyFile, access: access, console: console, mustExist: true)
+    }
+}
+
+/// Opens the history named by `--db` (a path or a PostgreSQL URL). Any failure to open it (no
+/// such file, a refused password, a newer schema, another key) is a usage or configuration
+/// error: exit 64, with the store's message, which never holds a password.
+func openStore(_ db: String, keyFile: String?, access: StoreAccess, console: Console, mustExist: Bool) throws -> SnapshotStore {
+    do {
+        let location = try StoreLocation(db)
+        if mustExist, case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
             console.error("no database at '\(path)' (run an audit first, or give --db)")
             throw ExitCode(AuditExitCode.usage.rawValue)
         }
-        do {
-            return try SnapshotStore(path: path)
-        } catch {
-            console.error("\(error)")
-            throw ExitCode(AuditExitCode.usage.rawValue)
-        }
+        return try SnapshotStore.open(location, keyFile: keyFile, access: access)
+    } catch let error as StoreError {
+        console.error("\(error)")
+        throw ExitCode(AuditExitCode.usage.rawValue)
     }
 }
 
@@ -59,26 +74,38 @@ struct Runs: ParsableCommand {
         was kept) or running. The counts are the guide's checks; a run with --upgrade-to shows its \
         failing upgrade checks apart, under upgrade (juno: 70).
 
+        Each run names the auditor that made it (audit --auditor, by default its machine's host name) \
+        and the inventory it audited: in a history shared by several auditors, --auditor and \
+        --inventory list one's runs. A run is "interrupted" only by the next run of the same \
+        auditor and inventory, so a running run of another auditor is alive.
+
         Examples:
           stackdrift runs
           stackdrift runs --limit 7 --db /var/lib/stackdrift/audit.db
+          stackdrift runs --auditor region-b --db postgresql://stackdrift@db.example.net/stackdrift
         """)
 
     @OptionGroup var database: DatabaseOption
     @Option(name: .long, help: ArgumentHelp("Show only this many runs.", valueName: "n")) var limit: Int?
+    @Option(name: .long, help: ArgumentHelp("Only the runs this auditor made.", valueName: "name")) var auditor: String?
+    @Option(name: .long, help: ArgumentHelp("Only the runs of this inventory (its absolute path, as listed).", valueName: "file"))
+    var inventory: String?
 
     func run() throws {
         let console = Console(noColor: false)
         let store = try database.open(console)
-        let runs = try storeCall(console) { try store.runs(limit: limit) }
+        let runs = try storeCall(console) { try store.runs(limit: limit, auditor: auditor, inventory: inventory) }
         guard !runs.isEmpty else {
-            console.out("no runs in \(database.path)\n")
+            let filtered = auditor != nil || inventory != nil ? " matching the filters" : ""
+            console.out("no runs\(filtered) in \(store.path)\n")
             return
         }
-        let header = ["run", "started (UTC)", "status", "exit", "hosts", "down", "pass", "fail", "error", "waived", "upgrade"]
-        let widths = [5, 19, 11, 4, 5, 4, 6, 5, 5, 6, 7]
+        let header = ["run", "started (UTC)", "status", "exit", "hosts", "down", "pass", "fail", "error", "waived", "upgrade",
+                      "auditor", "inventory"]
+        let auditorWidth = max(7, runs.map { ($0.auditor ?? "-").count }.max() ?? 0)
+        let widths = [5, 19, 11, 4, 5, 4, 6, 5, 5, 6, 7, auditorWidth, 0]
         func row(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in padded(cell, widths[index], right: ![1, 2, 10].contains(index)) }
+            cells.enumerated().map { index, cell in padded(cell, widths[index], right: ![1, 2, 10, 11, 12].contains(index)) }
                 .joined(separator: "  ") + "\n"
         }
         var output = row(header)
@@ -86,7 +113,8 @@ struct Runs: ParsableCommand {
             let started = String(run.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " ")
             output += row(["\(run.id)", started, run.status, run.exitCode.map(String.init) ?? "-", "\(run.hosts)",
                            "\(run.hostsFailed)", "\(run.passed)", "\(run.failed)", "\(run.errors)", "\(run.waived)",
-                           run.upgradeTo.map { "\($0): \(run.upgradeFailed)" } ?? "-"])
+                           run.upgradeTo.map { "\($0): \(run.upgradeFailed)" } ?? "-", run.auditor ?? "-",
+                           run.inventory ?? "-"])
         }
         console.out(output)
     }
@@ -264,7 +292,7 @@ struct Prune: ParsableCommand {
         A run older than the limit is kept when it holds the newest stored content of some host's \
         file (a host audited last a year ago, a file that has since vanished), so pruning never \
         loses the last known state of anything. Takes the audit lock, so it never runs under an \
-        audit.
+        audit (in a PostgreSQL history, it waits for every auditor's audit to finish).
 
         Examples:
           stackdrift prune --keep-days 90 --dry-run
@@ -285,9 +313,9 @@ struct Prune: ParsableCommand {
     func run() throws {
         let console = Console(noColor: true)
         let store = try database.open(console)
-        let lock: AuditLock
+        let lock: AnyObject
         do {
-            lock = try AuditLock(database: database.path, wait: lockTimeout) { console.error($0) }
+            lock = try store.lockHistory(wait: lockTimeout) { console.error($0) }
         } catch let error as StoreError {
             console.error("\(error)")
             throw ExitCode(error.kind == .busy ? AuditExitCode.busy.rawValue : AuditExitCode.incomplete.rawValue)
@@ -329,7 +357,70 @@ struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Database maintenance.",
-        subcommands: [Check.self])
+        subcommands: [Check.self, Copy.self])
+
+    struct Copy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a whole history into a new, empty database: SQLite into PostgreSQL, or back.",
+            discussion: """
+            Every run is copied with its id, hosts, files, findings and overview, as stored, so \
+            'runs', 'report', 'diff' and 'history' say the same of the copy. The target must be \
+            empty (a new SQLite file, or a PostgreSQL database with no runs). Both histories are \
+            locked while copying; a copy cut short leaves the target empty.
+
+            The copied runs' secrets are tags under the source's redaction key: an SQLite copy gets \
+            the key file beside it (<file>.key); the auditors of a PostgreSQL copy are given the \
+            source's key file (--key-file), which the command names.
+
+            Examples:
+              stackdrift db copy --from /var/lib/stackdrift/audit.db --to postgresql://stackdrift@db.example.net/stackdrift
+              stackdrift db copy --from postgresql://stackdrift@db.example.net/stackdrift --to /srv/backup/audit.db
+
+            Exit codes: 0 copied; 2 the copy failed (the target is left empty); 64 a history cannot be opened, \
+            or the target is not empty; 75 an audit kept a history busy past --lock-timeout.
+            """)
+
+        @Option(name: .long, help: ArgumentHelp("The history to copy: an SQLite file or a postgresql:// URL.", valueName: "file|url"))
+        var from: String
+        @Option(name: .long, help: ArgumentHelp("The new history: an SQLite file or a postgresql:// URL.", valueName: "file|url"))
+        var to: String
+        @Option(name: .long, help: ArgumentHelp(
+            "The source's redaction key file (default: $STACKDRIFT_KEY_FILE, else beside an SQLite source).", valueName: "file"))
+        var keyFile: String?
+        @Option(name: .long, help: ArgumentHelp("Seconds to wait for running audits.", valueName: "seconds"))
+        var lockTimeout: Double = 600
+
+        func run() throws {
+            let console = Console(noColor: true)
+            let source = try openStore(from, keyFile: keyFile, access: .read, console: console, mustExist: true)
+            let sourceLocation = try storeCall(console) { try StoreLocation(from) }
+            let targetLocation = try storeCall(console) { try StoreLocation(to) }
+            let key = RedactionKeySource.resolve(for: sourceLocation, keyFile: keyFile)
+            var keyNote = ""
+            if case .sqlite(let path) = targetLocation {
+                if FileManager.default.fileExists(atPath: path) {
+                    console.error("'\(path)' exists; copy into a new file")
+                    throw ExitCode(AuditExitCode.usage.rawValue)
+                }
+                if let key, try storeCall(console, { try key.install(at: path + ".key") }) {
+                    keyNote = "redaction key: \(path).key (copied from '\(key.path)')\n"
+                }
+            } else if let key {
+                keyNote = "redaction key: give the auditors of the copy '\(key.path)' (--key-file)\n"
+            }
+            let target = try openStore(to, keyFile: nil, access: .read, console: console, mustExist: false)
+            let copied: [String: Int]
+            do {
+                copied = try source.copy(into: target, wait: lockTimeout) { console.error($0) }
+            } catch let error as StoreError {
+                console.error("\(error)")
+                throw ExitCode(error.kind == .busy ? AuditExitCode.busy.rawValue
+                               : error.kind == .open ? AuditExitCode.usage.rawValue : AuditExitCode.incomplete.rawValue)
+            }
+            let counts = ["runs", "hosts", "blobs"].map { "\(copied[$0] ?? 0) \($0)" }.joined(separator: ", ")
+            console.out("copied \(counts) from \(source.path) to \(target.path)\n" + keyNote)
+        }
+    }
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(

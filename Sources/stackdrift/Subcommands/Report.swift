@@ -34,8 +34,11 @@ struct Report: ParsableCommand {
     var runID: String
 
     @Option(name: .long, help: ArgumentHelp(
-        "The database holding the run (default: as for audit).", valueName: "file"))
+        "The database holding the run, a file or a postgresql:// URL (default: as for audit).", valueName: "file|url"))
     var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("The redaction key file (default: as for audit).", valueName: "file"))
+    var keyFile: String?
 
     @Option(name: .long, help: ArgumentHelp("text, json, html or junit.", valueName: "format"))
     var format: ReportFormat = .text
@@ -60,16 +63,24 @@ struct Report: ParsableCommand {
     func run() throws {
         let console = Console(noColor: noColor)
         let path = db ?? SnapshotStore.defaultPath()
-        guard FileManager.default.fileExists(atPath: path) else {
+        let location: StoreLocation
+        do {
+            location = try StoreLocation(path)
+        } catch {
+            console.error("\(error)")
+            throw ExitCode(64)
+        }
+        if case .sqlite = location, !FileManager.default.fileExists(atPath: path) {
             console.error("no database at '\(path)' (audits store their runs there; name another with --db)")
             throw ExitCode(64)
         }
         let store: SnapshotStore
         do {
-            store = try SnapshotStore(path: path)
-        } catch {
+            store = try SnapshotStore.open(location, keyFile: keyFile, access: .read)
+        } catch let error as StoreError {
+            // A server that refuses the connection is a configuration error, a damaged file an unreadable run.
             console.error("\(error)")
-            throw ExitCode(2)
+            throw ExitCode(error.kind == .open || error.kind == .schemaTooNew ? 64 : 2)
         }
         let stored: StoredRunReader
         do {
