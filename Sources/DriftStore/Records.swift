@@ -65,6 +65,8 @@ struct FindingRecord: Codable, Hashable {
     /// Added in schema 4; absent from older finding sets.
     var items: [String]?
     var origin: Origin?
+    /// The place a consistency finding was compared with (`Finding.reference`); absent for others.
+    var reference: ValuePlace?
 
     init(_ finding: Finding) {
         rule = finding.rule
@@ -88,6 +90,7 @@ struct FindingRecord: Codable, Hashable {
         category = finding.category.rawValue
         items = finding.items
         origin = finding.origin.map { Origin(kind: $0.kind.rawValue, option: $0.option, definedAt: $0.definedAt) }
+        reference = finding.reference
     }
 
     func finding(host: String) -> Finding {
@@ -105,6 +108,7 @@ struct FindingRecord: Codable, Hashable {
         finding.origin = origin.flatMap { stored in
             ValueOrigin.Kind(rawValue: stored.kind).map { ValueOrigin(kind: $0, option: stored.option, definedAt: stored.definedAt) }
         }
+        finding.reference = reference
         return finding
     }
 }
