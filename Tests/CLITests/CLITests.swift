@@ -47,7 +47,7 @@ private let demoInventory = "Examples/demo/inventory.yaml"
         #expect(result.stdout.contains("stackdrift audit of 7 hosts"))
         #expect(result.stdout.contains("compute2  /etc/nova/nova.conf:22  [DEFAULT] vncserver_proxyclient_address"))
         #expect(result.stdout.contains("expected '10.0.0.32', found '10.0.0.31'"))
-        #expect(result.stdout.contains("DRIFT: 12 failing checks on 4 hosts"))
+        #expect(result.stdout.contains("DRIFT: 9 problems (12 failing checks on 4 hosts)"))
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/a.db"))
         let report = try String(contentsOfFile: scratch.path + "/report.json", encoding: .utf8)
         #expect(report.contains("\"schema\": \"stackdrift-report/1\""))

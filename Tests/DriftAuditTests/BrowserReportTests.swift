@@ -51,7 +51,8 @@ import Testing
         #expect(dom.contains("glance_host = \"&gt;&lt;img src=x onerror=\"document.documentElement.dataset.pwned='img'\"&gt;"))
         #expect(!dom.contains("data-pwned"), "a planted script or handler ran")
         #expect(!dom.contains("<title>pwned</title>"))
-        #expect(dom.contains("<title>stackdrift: DRIFT: \(failing.count) failing checks on 4 hosts (run 1)</title>"))
+        let problems = page.run.overview.problems.count { $0.status == .fail }
+        #expect(dom.contains("<title>stackdrift: DRIFT: \(problems) problems (\(failing.count) failing checks on 4 hosts) (run 1)</title>"))
         #expect(dom.components(separatedBy: "<script").count == 2, "the report's own script is the only one")
         #expect(!dom.contains("<img"))
 

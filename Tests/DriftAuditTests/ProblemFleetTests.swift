@@ -1,0 +1,90 @@
+import DriftAudit
+import DriftCore
+import DriftReporting
+import DriftSamples
+import Foundation
+import Testing
+
+/// The demo fleet grown by `count` compute nodes made from compute1's tree (its addresses
+/// and name replaced by each node's own), named through DNS so no /etc/hosts must list them.
+func grownDemoFleet(computes count: Int) throws -> DemoFleetCopy {
+    let copy = try DemoFleetCopy(from: DemoFleet.root)
+    var inventory = try String(contentsOfFile: copy.inventory, encoding: .utf8)
+    inventory = inventory.replacingOccurrences(of: "architecture: neutron\n", with: "architecture: neutron\nname_resolution: dns\n")
+    let manager = FileManager.default
+    let template = copy.root + "/trees/compute1"
+    for number in 1...count {
+        let name = "compute\(100 + number)", address = "10.0.0.\(100 + number)", tunnel = "10.0.1.\(100 + number)"
+        let tree = copy.root + "/trees/" + name
+        try manager.copyItem(atPath: template, toPath: tree)
+        for case let relative as String in manager.enumerator(atPath: tree)! {
+            let path = tree + "/" + relative
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let edited = text.replacingOccurrences(of: "10.0.0.31", with: address).replacingOccurrences(of: "10.0.1.31", with: tunnel)
+                .replacingOccurrences(of: "\tcompute1\n", with: "\t\(name)\n")
+            try edited.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        inventory += """
+          - name: \(name)
+            root: trees/\(name)
+            roles: [compute]
+            vars: {management_ip: \(address), tunnel_ip: \(tunnel)}
+
+        """
+    }
+    try inventory.write(toFile: copy.inventory, atomically: true, encoding: .utf8)
+    return copy
+}
+
+@Suite struct ProblemFleetTests {
+    static let bindAddress = "/etc/mysql/conf.d/mysqld_openstack.cnf"
+    static let connectRule = "database.mysql-listens-where-services-connect"
+
+    /// The issue's example: MySQL on the controller listens on 127.0.0.1, so every service's
+    /// `[database] connection` (correctly naming the controller) fails its consistency check.
+    /// The report must lead with the one my.cnf line, once, naming every host it breaks.
+    @Test func oneControllerValueBreakingTwentyTwoHostsIsOneProblemListedFirst() throws {
+        let fleet = try grownDemoFleet(computes: 22)
+        try fleet.replaceLine(host: "controller", path: Self.bindAddress, "bind-address = 10.0.0.11", with: "bind-address = 127.0.0.1")
+        let run = try DemoFleet.run(inventory: fleet.inventory)
+        let overview = run.overview
+        let connecting = run.findings.filter { $0.rule == Self.connectRule && $0.status == .fail }
+        let connectingHosts = Set(connecting.map(\.host))
+        #expect(connectingHosts.count >= 23, "every compute and the controller connect to the database: \(connectingHosts.sorted())")
+
+        let first = try #require(overview.problems.first)
+        #expect(first.kind == .value)
+        #expect([first.host, first.file, first.section, first.key] == ["controller", Self.bindAddress, "mysqld", "bind-address"])
+        #expect(first.line == 3)
+        #expect(first.severity == .critical, "as severe as the consequences it causes")
+        #expect(first.consequences == connecting.count)
+        #expect(Set(first.findings).isSuperset(of: connecting.map(\.id)))
+        #expect(Set(first.hosts) == connectingHosts.union(["controller"]))
+        #expect(first.hosts.first == "controller")
+        #expect(first.advice.contains("bind-address") && first.advice.contains("change nothing there"), "\(first.advice)")
+        // Said once: no other problem holds a connection check, or is rooted at a connection URL.
+        #expect(overview.problems.dropFirst().allSatisfy { problem in
+            problem.key != "connection" && !problem.findings.contains { id in connecting.contains { $0.id == id } }
+        })
+        let text = TextReport(color: false).render(run)
+        let firstProblem = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("FAIL ") })
+        #expect(firstProblem.contains("\(Self.bindAddress):3 on controller"), "\(firstProblem)")
+    }
+
+    /// Whatever the fleet, each failing or erroring finding is in exactly one problem.
+    @Test func everyAttentionFindingIsInExactlyOneProblem() throws {
+        let fleet = try grownDemoFleet(computes: 3)
+        try fleet.replaceLine(host: "controller", path: Self.bindAddress, "bind-address = 10.0.0.11", with: "bind-address = 127.0.0.1")
+        try FileManager.default.removeItem(atPath: fleet.root + "/trees/compute101/etc/nova/nova.conf")
+        let overview = try DemoFleet.run(inventory: fleet.inventory).overview
+        let listed = overview.problems.flatMap(\.findings)
+        #expect(listed.count == Set(listed).count, "no finding in two problems")
+        #expect(Set(listed) == Set(overview.attention.map(\.id)))
+        #expect(overview.attention.count == Set(overview.attention.map(\.id)).count, "finding ids are unique in a run")
+        let missing = try #require(overview.problems.first { $0.kind == .file && $0.host == "compute101" })
+        #expect(missing.file == "/etc/nova/nova.conf" && missing.fileStatus == .missing && missing.title.contains("does not exist"))
+        #expect(missing.findings.count > 10, "every check of the file is inside its one problem")
+    }
+}
