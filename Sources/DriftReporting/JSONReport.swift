@@ -199,6 +199,8 @@ public enum JSONReport {
                                                     .int(Int64(changes.count($0)))) }
                 + FileChange.Kind.allCases.map { ("files_" + $0.rawValue, .int(Int64(changes.count($0)))) }
                 + [("files_unchanged", .int(Int64(changes.unchangedFiles)))]
+                + ProblemChange.Kind.allCases.map { ("problems_" + $0.rawValue.replacingOccurrences(of: "-", with: "_"),
+                                                     .int(Int64(changes.count($0)))) }
             )),
             ("files", .array(changes.files.sorted { ($0.host, $0.path) < ($1.host, $1.path) }.map { file in
                 .object([
@@ -228,6 +230,19 @@ public enum JSONReport {
                     ("severity", .string(change.finding.severity.rawValue)),
                     ("line", .int(change.finding.line)),
                     ("category", .string(change.finding.category.rawValue)),
+                ])
+            })),
+            ("problems", .array(changes.problems.map { change in
+                .object([
+                    ("change", .string(change.kind.rawValue)),
+                    ("id", .string(change.problem.id)),
+                    ("title", .string(change.problem.title)),
+                    ("severity", .string(change.problem.severity.rawValue)),
+                    ("host", .string(change.problem.host)),
+                    ("file", .string(change.problem.file)),
+                    ("section", .string(change.problem.section)),
+                    ("key", .string(change.problem.key)),
+                    ("reason", .string(change.reason)),
                 ])
             })),
         ])

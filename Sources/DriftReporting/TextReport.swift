@@ -43,8 +43,9 @@ public struct TextReport: Sendable {
         if let counts = upgradeCounts(header, overview) { lines.append(counts) }
         if let changes = run.changes {
             lines.append("  since run \(changes.previousRunID) (\(ReportTime.text(changes.previousStartedAt))): "
-                         + "\(changes.count(FindingChange.Kind.new)) newly failing, \(changes.count(.fixed)) fixed, "
-                         + "\(changes.count(.stillFailing)) still failing; \(changes.count(FileChange.Kind.changed)) "
+                         + "problems " + problemChanges(changes) + "; checks "
+                         + "\(changes.count(FindingChange.Kind.new)) newly failing, \(changes.count(FindingChange.Kind.fixed)) fixed, "
+                         + "\(changes.count(FindingChange.Kind.stillFailing)) still failing; \(changes.count(FileChange.Kind.changed)) "
                          + "file\(plural(changes.count(FileChange.Kind.changed))) changed, "
                          + "\(changes.count(FileChange.Kind.new)) new, \(changes.count(.vanished)) vanished")
         }
@@ -94,6 +95,16 @@ public struct TextReport: Sendable {
     private func counts(_ tally: FindingTally) -> String {
         "\(paint("\(tally[.pass]) pass", .green)), \(paint("\(tally[.fail]) fail", .red)), "
             + "\(paint("\(tally[.error]) error", .yellow)), \(tally[.waived]) waived, \(tally[.skipped]) skipped"
+    }
+
+    /// "1 new, 2 fixed, 3 still failing (1 waived, 1 unchecked)": not-fixed kinds only when there are any.
+    func problemChanges(_ changes: RunChanges) -> String {
+        var text = "\(changes.count(ProblemChange.Kind.new)) new, \(changes.count(ProblemChange.Kind.fixed)) fixed, "
+            + "\(changes.count(ProblemChange.Kind.stillFailing)) still failing"
+        let unsettled = [ProblemChange.Kind.waived, .unchecked].filter { changes.count($0) > 0 }
+            .map { kind in "\(changes.count(kind)) \(kind == .waived ? "now waived" : "not checked this time")" }
+        if !unsettled.isEmpty { text += " (" + unsettled.joined(separator: ", ") + ")" }
+        return text
     }
 
     /// "9 (3 critical, 5 high, 1 medium)": problems by severity, most severe first.

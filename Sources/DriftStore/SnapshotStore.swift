@@ -136,8 +136,17 @@ public final class SnapshotStore {
 
     // MARK: Reading runs
 
-    /// Every run, newest first.
-    public func runs(limit: Int? = nil) throws -> [RunSummary] { try backend.runRows(limit: limit) }
+    /// Every run, newest first, each with its problem count read from its overview.
+    public func runs(limit: Int? = nil) throws -> [RunSummary] {
+        try backend.runRows(limit: limit).map { row in
+            var row = row
+            if let overview = row.overviewID {
+                row.problems = CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: overview, operation: "listing runs"))?
+                    .problems.count
+            }
+            return row
+        }
+    }
 
     /// The newest finished run, if any.
     public func latestRunID() throws -> Int64? { try backend.latestFinishedRun(before: nil) }

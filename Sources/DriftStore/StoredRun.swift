@@ -27,6 +27,9 @@ public struct RunSummary: Sendable, Hashable {
     public var upgradeFrom: String?
     /// The run's overview blob, once finished (schema 4 on).
     package var overviewID: Int64?
+    /// Problems (things to fix) in the run, from its stored overview; `nil` for a run without one
+    /// (unfinished, or stored before schema 4).
+    public var problems: Int?
 
     public init(id: Int64, startedAt: String, finishedAt: String?, toolVersion: String, inventory: String?, status: String,
                 exitCode: Int?, hosts: Int = 0, hostsFailed: Int = 0, passed: Int = 0, failed: Int = 0, errors: Int = 0,

@@ -73,6 +73,27 @@ func grownDemoFleet(computes count: Int) throws -> DemoFleetCopy {
         #expect(firstProblem.contains("\(Self.bindAddress):3 on controller"), "\(firstProblem)")
     }
 
+    /// The demo's nine deliberate drifts (Examples/demo/README.md) are nine problems, each with
+    /// its value rule and consistency checks inside, rooted at the drifted line.
+    @Test func eachDeliberateDriftOfTheDemoIsOneProblem() throws {
+        let overview = try DemoFleet.run().overview
+        let roots = overview.problems.map { "\($0.host) \($0.file ?? "") \($0.subject) \($0.findings.count)" }
+        #expect(roots == [
+            "controller /etc/nova/nova.conf [DEFAULT] neutron_admin_password 2",
+            "compute2 /etc/ceilometer/ceilometer.conf [publisher] metering_secret 1",
+            "controller /etc/cinder/cinder.conf [DEFAULT] rabbit_password 1",
+            "compute2 /etc/neutron/plugins/ml2/ml2_conf.ini [ml2_type_gre] tunnel_id_ranges 2",
+            "compute2 /etc/nova/nova.conf [DEFAULT] vncserver_proxyclient_address 2",
+            "block1 /etc/lvm/lvm.conf [devices] filter 1",
+            "compute2 /etc/nova/nova.conf [DEFAULT] linuxnet_interface_driver 1",
+            "network /etc/neutron/plugins/ml2/ml2_conf.ini [securitygroup] enable_security_group 1",
+            "compute2 /etc/nova/nova.conf [DEFAULT] notification_driver 1",
+        ])
+        let secret = try #require(overview.problems.first { $0.key == "metering_secret" })
+        #expect(secret.secret && secret.severity == .critical)
+        #expect(overview.problems.allSatisfy { $0.consequences == 0 && $0.hosts.count == 1 })
+    }
+
     /// Whatever the fleet, each failing or erroring finding is in exactly one problem.
     @Test func everyAttentionFindingIsInExactlyOneProblem() throws {
         let fleet = try grownDemoFleet(computes: 3)
