@@ -133,7 +133,10 @@ public struct TextReport: Sendable {
             lines.append("      " + visible(problem.title))
         }
         if let consequences = index.consequenceSummary(of: problem) { lines.append("      " + visible(consequences)) }
-        lines.append("      to do: " + visible(problem.advice))
+        // A check without a fix has only its message to advise with, and that is shown above.
+        if problem.kind != .value || problem.advice != findings.first?.message {
+            lines.append("      to do: " + visible(problem.advice))
+        }
         if verbose {
             for finding in findings { lines += describe(finding, failLabel: paint("FAIL ", .red)).map { "        " + $0 } }
         }
