@@ -1,7 +1,10 @@
 import DriftAudit
 import DriftCore
 import DriftReporting
+import DriftRules
 import DriftSamples
+import DriftStore
+import DriftTestSupport
 import Foundation
 import Testing
 
@@ -92,6 +95,45 @@ func grownDemoFleet(computes count: Int) throws -> DemoFleetCopy {
         let secret = try #require(overview.problems.first { $0.key == "metering_secret" })
         #expect(secret.secret && secret.severity == .critical)
         #expect(overview.problems.allSatisfy { $0.consequences == 0 && $0.hosts.count == 1 })
+    }
+
+    /// History in problems: fixed only when the checks ran and passed. Between two audits of the
+    /// demo, network's security groups are turned back on (fixed), block1's LVM filter is waived
+    /// (not fixed: waived), and compute2 leaves the inventory (its five problems: not checked).
+    @Test func historyCountsProblemsAndFixedMeansCheckedAndPassing() throws {
+        let fleet = try DemoFleetCopy(from: DemoFleet.root)
+        let scratch = try TemporaryDirectory(prefix: "problem-history")
+        let store = try SnapshotStore(path: scratch.path + "/history.db")
+        let first = try DemoFleet.audit(store: store, inventory: fleet.inventory)
+        #expect(first.changes == nil)
+
+        try fleet.replaceLine(host: "network", path: "/etc/neutron/plugins/ml2/ml2_conf.ini",
+                              "enable_security_group = False", with: "enable_security_group = True")
+        let inventory = try String(contentsOfFile: fleet.inventory, encoding: .utf8)
+        let compute2 = try #require(inventory.range(of: "  - name: compute2\n"))
+        let block1 = try #require(inventory.range(of: "  - name: block1\n"))
+        try (String(inventory[..<compute2.lowerBound]) + String(inventory[block1.lowerBound...]))
+            .write(toFile: fleet.inventory, atomically: true, encoding: .utf8)
+        let waivers = try scratch.write("waivers.yaml", """
+            waivers:
+              - {rule: lvm.devices.filter.reject-rest, host: block1, reason: CHG-1 disks moving, expires: 2099-12-31}
+
+            """)
+        var auditor = try DemoFleet.auditor(inventory: fleet.inventory)
+        auditor.waivers = try WaiverSet.load(path: waivers, rules: auditor.ruleSet)
+        let second = try auditor.run(store: store)
+        let changes = try #require(second.changes)
+        func keys(_ kind: ProblemChange.Kind) -> [String] {
+            changes.problems.filter { $0.kind == kind }.map { "\($0.problem.host) \($0.problem.key ?? "")" }.sorted()
+        }
+        #expect(keys(.fixed) == ["network enable_security_group"])
+        #expect(keys(.waived) == ["block1 filter"])
+        #expect(keys(.unchecked) == ["compute2 linuxnet_interface_driver", "compute2 metering_secret", "compute2 notification_driver",
+                                     "compute2 tunnel_id_ranges", "compute2 vncserver_proxyclient_address"])
+        #expect(changes.problems.filter { $0.kind == .unchecked }.allSatisfy { $0.reason == "host compute2 was not in this run" })
+        #expect(keys(.stillFailing) == ["controller neutron_admin_password", "controller rabbit_password"])
+        #expect(keys(.new).isEmpty)
+        #expect(try store.runs().map(\.problems) == [2, 9], "stackdrift runs: problems per run, newest first")
     }
 
     /// Whatever the fleet, each failing or erroring finding is in exactly one problem.
