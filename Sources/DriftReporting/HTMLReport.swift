@@ -216,6 +216,8 @@ struct Page {
                 if problem.category == .upgrade { html.text(" (upgrade)") }
             }
             html.element("p", [("class", "where")], "fix " + problem.place + (problem.subject.isEmpty ? "" : " · " + problem.subject))
+            let findings = index.findings(of: problem)
+            if problem.kind == .value, let primary = findings.first { html.element("p", [], primary.message) }
             if let consequences = index.consequenceSummary(of: problem) {
                 html.element("p", [("class", "consequence")], consequences)
             }
@@ -223,7 +225,6 @@ struct Page {
                 html.element("strong", [], "To do: ")
                 html.text(problem.advice)
             }
-            let findings = index.findings(of: problem)
             if !findings.isEmpty {
                 let hosts = Set(findings.map(\.host)).count
                 html.raw("<details><summary>")

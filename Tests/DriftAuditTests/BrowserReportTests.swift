@@ -60,6 +60,12 @@ import Testing
         for finding in failing {
             #expect(dom.contains("<code>\(finding.rule)</code>"), "\(finding.host) \(finding.rule) is missing")
         }
+        // Needs attention lists the problems, each once, its checks collapsed beneath it.
+        let causes = page.run.overview.problems
+        #expect(dom.components(separatedBy: "<li class=\"cause ").count - 1 == causes.count)
+        for problem in causes { #expect(dom.contains("id=\"\(problem.id)\""), "\(problem.title) is missing") }
+        #expect(dom.components(separatedBy: "<details><summary>").count - 1 >= causes.count, "findings collapsed under each")
+
         // Failing, erroring and waived checks are listed; passing and skipped ones are counted.
         let listed = page.run.findings.filter { [.fail, .error, .waived].contains($0.status) }.count
         #expect(dom.contains("<output id=\"shown\">\(listed) of \(listed) checks shown</output>"))
