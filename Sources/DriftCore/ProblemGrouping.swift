@@ -136,9 +136,12 @@ public enum ProblemGrouping {
     }
 
     static func valueProblem(_ place: Place, root: [Finding], consequences: [Finding]) -> Problem {
-        // The check judging the value on its own speaks for the problem; a comparison only when none does.
+        // A check judging the value on its own speaks for the problem (a comparison only when none
+        // does), one that says what to write before one that does not, then the most severe.
         let ordered = root.sorted { lhs, rhs in
-            (lhs.reference == nil) != (rhs.reference == nil) ? lhs.reference == nil : Finding.attentionOrder(lhs, rhs)
+            if (lhs.reference == nil) != (rhs.reference == nil) { return lhs.reference == nil }
+            if (lhs.fix == nil) != (rhs.fix == nil) { return lhs.fix != nil }
+            return Finding.attentionOrder(lhs, rhs)
         }
         let primary = ordered[0]
         let all = root + consequences
