@@ -125,9 +125,11 @@ public struct TextReport: Sendable {
                      + (problem.subject.isEmpty ? "" : ": " + visible(problem.subject))]
         if problem.kind == .value, let primary = findings.first {
             lines.append("      \(visible(problem.title)): \(visible(primary.message))  " + dim("(\(visible(primary.rule)))"))
-            let alsoHere = findings.prefix(findings.count - problem.consequences).dropFirst()
-            if !alsoHere.isEmpty {
-                lines.append("      also failing here: " + visible(alsoHere.map(\.rule).joined(separator: ", ")))
+            // The other checks of the same value, each in a line: they often say it more concretely.
+            if !verbose {
+                for other in findings.prefix(findings.count - problem.consequences).dropFirst() {
+                    lines.append("      also: \(visible(other.message))  " + dim("(\(visible(other.rule)))"))
+                }
             }
         } else {
             lines.append("      " + visible(problem.title))

@@ -45,7 +45,7 @@ private let demoInventory = "Examples/demo/inventory.yaml"
                                   "--json", scratch.path + "/report.json"])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stdout.contains("stackdrift audit of 7 hosts"))
-        #expect(result.stdout.contains("compute2  /etc/nova/nova.conf:22  [DEFAULT] vncserver_proxyclient_address"))
+        #expect(result.stdout.contains("FAIL  high     fix /etc/nova/nova.conf:22 on compute2: [DEFAULT] vncserver_proxyclient_address"))
         #expect(result.stdout.contains("expected '10.0.0.32', found '10.0.0.31'"))
         #expect(result.stdout.contains("DRIFT: 9 problems (12 failing checks on 4 hosts)"))
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/a.db"))
