@@ -20,6 +20,10 @@ public struct Auditor: Sendable {
     public var collector: Collector
     public var toolVersion: String
     public var clock: @Sendable () -> Date
+    /// Whether a host whose evidence is unchanged since the previous run takes that run's
+    /// verdicts from the store instead of being judged again (`EvaluationReuse`). Off, every
+    /// host is parsed and judged: the outputs are the same, byte for byte.
+    public var reuse = true
 
     public init(inventory: Inventory, ruleSet: RuleSet, waivers: WaiverSet = WaiverSet(), collector: Collector,
                 toolVersion: String = StackdriftVersion.current, clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -47,6 +51,8 @@ public struct Auditor: Sendable {
         public var storeError: StoreError?
         /// The stored run, to render reports from; `nil` when it could not be stored.
         public var stored: StoredRunReader?
+        /// Hosts whose evidence was unchanged since the previous run, whose verdicts were taken from it.
+        public var reusedHosts = 0
 
         /// What the terminal summary is rendered from: the stored run, else what the audit counted.
         public var summary: any ReportableRun {
@@ -68,24 +74,51 @@ public struct Auditor: Sendable {
         }
         let redactor = Redactor(policy: ruleSet.secrets, key: store.redactionKey)
         let (ruleSet, waivers, hosts) = (ruleSet, waivers, inventory.hosts)
+        // Every host's evidence is keyed (so the next run may reuse it); the previous run's hosts are taken only with `reuse`.
+        let reuse = EvaluationReuse(auditor: self, redactionKeyID: store.redactionKeyID, today: startedAt,
+                                    previous: self.reuse ? (try? store.reusableHosts()) ?? [:] : [:])
 
         var overview = RunOverview.Builder()
         var comparison = FleetComparison(engine: engine)
         var storeError: StoreError?
-        collector.collect(requests, progress: progress, process: { index, collection in
-            Self.evaluate(collection, request: requests[index], engine: engine, directory: directory, ruleSet: ruleSet,
-                          redactor: redactor, waivers: waivers, today: startedAt)
-        }, deliver: { _, host in
-            overview.add(host: host.result)
-            overview.add(host.findings)
-            comparison.add(observations: host.observations, unread: host.unread)
+        var reusedHosts = 0
+        @Sendable func judge(_ collection: HostCollection, _ request: CollectionRequest, key: String?) -> JudgedHost {
+            Self.judge(collection, request: request, engine: engine, directory: directory, ruleSet: ruleSet,
+                       redactor: redactor, waivers: waivers, today: startedAt, key: key)
+        }
+        collector.collect(requests, progress: progress, process: { index, collection -> EvaluatedHost in
+            let key = reuse.key(for: collection, request: requests[index])
+            if let previous = reuse.reusable(host: collection.host.name, key: key) {
+                return .reused(previous, collection, requests[index])
+            }
+            return .judged(judge(collection, requests[index], key: key))
+        }, deliver: { (_, evaluated: EvaluatedHost) in
+            var judged: JudgedHost
+            switch evaluated {
+            case .judged(let host):
+                judged = host
+            case .reused(let previous, let collection, let request):
+                if storeError == nil, let reused = try? store.reuse(previous, inRun: runID),
+                   let evaluation = StoredEvaluation(bytes: reused.evaluation) {
+                    overview.add(host: reused.result)
+                    overview.add(reused.findings)
+                    comparison.add(observations: evaluation.observations, unread: evaluation.unread)
+                    reusedHosts += 1
+                    return
+                }
+                // The store could not give the host back: judge it here, from what was collected.
+                judged = judge(collection, request, key: nil)
+            }
+            overview.add(host: judged.result)
+            overview.add(judged.findings)
+            comparison.add(observations: judged.observations, unread: judged.unread)
             guard storeError == nil else { return }
             do {
-                try store.recordHost(run: runID, host.result, findings: host.findings)
+                try store.record(run: runID, judged.prepared)
             } catch let error as StoreError {
                 storeError = error
             } catch {
-                storeError = StoreError(.query, path: store.path, operation: "storing host \(host.result.name)", "\(error)")
+                storeError = StoreError(.query, path: store.path, operation: "storing host \(judged.result.name)", "\(error)")
             }
         })
 
@@ -128,7 +161,8 @@ public struct Auditor: Sendable {
         }
         let whole = built ?? overview.build()
         header.exitCode = Int(storeError == nil ? AuditExitCode.of(whole).rawValue : AuditExitCode.incomplete.rawValue)
-        var outcome = Outcome(header: header, overview: whole, changes: nil, storeError: storeError, stored: nil)
+        var outcome = Outcome(header: header, overview: whole, changes: nil, storeError: storeError, stored: nil,
+                              reusedHosts: reusedHosts)
         if storeError == nil {
             do {
                 let stored = try store.reader(run: runID)
@@ -142,37 +176,56 @@ public struct Auditor: Sendable {
         return outcome
     }
 
-    /// One host's part of the run, made on the worker that collected it: its files parsed and
-    /// redacted, its own checks decided, its contribution to the fleet checks observed.
-    struct EvaluatedHost: Sendable {
+    /// One host's part of the run, made on the worker that collected it: judged afresh, or
+    /// found unchanged since the previous run (then its verdicts come from the store, and what
+    /// was collected stays at hand in case the store cannot give them back).
+    enum EvaluatedHost: Sendable {
+        case judged(JudgedHost)
+        case reused(ReusableHost, HostCollection, CollectionRequest)
+    }
+
+    /// A host parsed, redacted and judged: its own checks decided, its contribution to the
+    /// fleet checks observed, and its record for the store prepared.
+    struct JudgedHost: Sendable {
+        /// The host as the overview counts it (file contents are in `prepared`).
         var result: HostResult
         var findings: [Finding]
         var observations: [FleetObservation]
         /// Fleet-scoped rules this host could not give every value to.
         var unread: [Int]
+        var prepared: PreparedHost
     }
 
-    static func evaluate(_ collection: HostCollection, request: CollectionRequest, engine: RuleEngine, directory: FleetDirectory,
-                         ruleSet: RuleSet, redactor: Redactor, waivers: WaiverSet, today: Date) -> EvaluatedHost {
+    static func judge(_ collection: HostCollection, request: CollectionRequest, engine: RuleEngine, directory: FleetDirectory,
+                      ruleSet: RuleSet, redactor: Redactor, waivers: WaiverSet, today: Date, key: String?) -> JudgedHost {
         let host = collection.host
+        var result: HostResult
+        var findings: [Finding] = []
+        var observations: [FleetObservation] = []
+        var unread: [Int] = []
         if let failure = collection.failure, collection.files.isEmpty {
-            return EvaluatedHost(result: HostResult(name: host.name, roles: host.roles, services: [], error: failure.message,
-                                                    errorKind: failure.kind.rawValue, files: [],
-                                                    legacyAlgorithms: legacyAlgorithms(of: host)),
-                                 findings: [], observations: [], unread: [])
+            result = HostResult(name: host.name, roles: host.roles, services: [], error: failure.message,
+                                errorKind: failure.kind.rawValue, files: [], legacyAlgorithms: legacyAlgorithms(of: host))
+        } else {
+            let processed = HostFiles(collection: collection, requested: request.paths,
+                                      filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
+                                      factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor)
+            let evidence = HostEvidence(host: host, files: processed.states, facts: processed.facts)
+            let evaluation = engine.evaluate(host: evidence, directory: directory)
+            let failure = collection.failure
+            result = HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
+                                error: failure?.message, errorKind: failure?.kind.rawValue, files: processed.results,
+                                legacyAlgorithms: legacyAlgorithms(of: host))
+            findings = waivers.apply(to: evaluation.findings, hosts: [host], today: today)
+            // Secrets are compared by their tags, so what a host gives the fleet checks can be stored.
+            observations = evaluation.observations.map { $0.redactingSecret(with: redactor.tag) }
+            unread = evaluation.unread
         }
-        let processed = HostFiles(collection: collection, requested: request.paths,
-                                  filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
-                                  factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor)
-        let evidence = HostEvidence(host: host, files: processed.states, facts: processed.facts)
-        let evaluation = engine.evaluate(host: evidence, directory: directory)
-        let failure = collection.failure
-        return EvaluatedHost(
-            result: HostResult(name: host.name, roles: host.roles, services: engine.services(of: evidence).sorted(),
-                               error: failure?.message, errorKind: failure?.kind.rawValue, files: processed.results,
-                               legacyAlgorithms: legacyAlgorithms(of: host)),
-            findings: waivers.apply(to: evaluation.findings, hosts: [host], today: today),
-            observations: evaluation.observations, unread: evaluation.unread)
+        let record = key.map { HostEvaluationRecord(key: $0, bytes: StoredEvaluation(observations: observations, unread: unread).bytes) }
+        let prepared = PreparedHost(result, findings: findings, evaluation: record)
+        // The contents are in the prepared record; the overview needs only the files' standing.
+        for index in result.files.indices { result.files[index].content = nil }
+        return JudgedHost(result: result, findings: findings, observations: observations, unread: unread, prepared: prepared)
     }
 
     /// The legacy SSH algorithms an SSH host may use, for its report; none over the local transport.

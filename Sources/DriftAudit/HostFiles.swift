@@ -92,7 +92,8 @@ struct HostFiles {
     /// A present file's content for the store and the reports, redacted: exactly by its
     /// document when parsed, line by line otherwise.
     static func redact(_ bytes: [UInt8], document: ConfigDocument?, redactor: Redactor) -> [UInt8] {
-        document.map(redactor.redact) ?? redactor.redact(unparsed: ConfigText.sourceText(bytes, requiresUTF8: false))
+        guard let document else { return redactor.redact(unparsed: ConfigText.sourceText(bytes, requiresUTF8: false)) }
+        return redactor.redact(document, secretEntries: document.format.details.holdsSecrets)
     }
 }
 

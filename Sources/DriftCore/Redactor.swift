@@ -21,11 +21,13 @@ public struct Redactor: Sendable {
     }
 
     /// Redacts a parsed file: the values of its secret entries (continuation lines included),
-    /// then URL credentials anywhere.
-    public func redact(_ document: ConfigDocument) -> [UInt8] {
+    /// then URL credentials anywhere. `secretEntries: false` is for a format whose entries cannot
+    /// hold a secret (`/etc/hosts`, sysctl: their keys are addresses and kernel names), whose
+    /// thousands of lines then cost no key lookups.
+    public func redact(_ document: ConfigDocument, secretEntries: Bool = true) -> [UInt8] {
         var replacements: [(Range<Int>, String)] = []
         let bytes = document.source.bytes
-        for entry in document.entries where entry.span.file == document.path && policy.isSecret(key: entry.key) {
+        for entry in document.entries where secretEntries && entry.span.file == document.path && policy.isSecret(key: entry.key) {
             guard let range = entry.valueRange, !range.isEmpty else { continue }
             let tag = tag(entry.value.text)
             for piece in Self.linePieces(of: range, in: bytes) { replacements.append((piece, tag)) }

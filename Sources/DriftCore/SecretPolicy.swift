@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Decides which option values are secret and masks them.
 ///
@@ -12,6 +13,9 @@ public struct SecretPolicy: Sendable, Hashable {
 
     /// Glob patterns (`*` and `?`), compared case-insensitively with `-` read as `_`.
     public private(set) var keyPatterns: [String]
+    /// Each key's verdict, decided once per policy: an audit asks about the same few hundred
+    /// keys for every host, and folding and glob-matching each time was most of redaction's cost.
+    private var decisions = SecretDecisions()
 
     public init(keyPatterns: [String]) {
         self.keyPatterns = keyPatterns.map(Self.fold)
@@ -19,12 +23,18 @@ public struct SecretPolicy: Sendable, Hashable {
 
     public mutating func add(_ patterns: [String]) {
         keyPatterns += patterns.map(Self.fold)
+        decisions = SecretDecisions()
     }
 
     public func isSecret(key: String) -> Bool {
-        let name = Self.fold(key)
-        return keyPatterns.contains { Glob.matches(pattern: $0, name) }
+        decisions.verdict(for: key) {
+            let name = Self.fold(key)
+            return keyPatterns.contains { Glob.matches(pattern: $0, name) }
+        }
     }
+
+    public static func == (left: SecretPolicy, right: SecretPolicy) -> Bool { left.keyPatterns == right.keyPatterns }
+    public func hash(into hasher: inout Hasher) { hasher.combine(keyPatterns) }
 
     /// The value as it may be shown: masked entirely for a secret key, with URL credentials masked otherwise.
     public func display(key: String?, value: String) -> (text: String, masked: Bool) {
@@ -56,9 +66,21 @@ public struct SecretPolicy: Sendable, Hashable {
     /// `scheme://user:password@host` becomes `scheme://user:<secret>@host`. Like SQLAlchemy's
     /// URL parser, the password runs to the last `@` of the URL, so a password containing `@` is hidden whole.
     public static func maskingURLCredentials(in text: String) -> String {
-        guard text.contains("://"), text.contains("@") else { return text }
+        guard Self.mayHoldURLCredentials(text) else { return text }
         let range = NSRange(text.startIndex..., in: text)
         return urlCredentials.stringByReplacingMatches(in: text, range: range, withTemplate: "$1:\(maskText)@")
+    }
+
+    /// Whether the text has a `://` and an `@`, checked on its bytes (most values have neither).
+    static func mayHoldURLCredentials(_ text: String) -> Bool {
+        var at = false, separator = false, previous: (UInt8, UInt8) = (0, 0)
+        for byte in text.utf8 {
+            if byte == 0x40 { at = true }
+            if byte == 0x2F, previous == (0x3A, 0x2F) { separator = true }
+            if at && separator { return true }
+            previous = (previous.1, byte)
+        }
+        return false
     }
 
     /// `scheme://user:PASSWORD@`: group 1 is up to the user, group 2 the password, which runs
@@ -95,5 +117,19 @@ public enum Glob {
         }
         while pi < p.count, p[pi] == "*" { pi += 1 }
         return pi == p.count
+    }
+}
+
+/// Verdicts of one secret policy, shared by every copy of it and every thread of an audit.
+final class SecretDecisions: Sendable {
+    private let verdicts = Mutex<[String: Bool]>([:])
+    static let capacity = 1 << 16
+
+    func verdict(for key: String, decide: () -> Bool) -> Bool {
+        if let known = verdicts.withLock({ $0[key] }) { return known }
+        let verdict = decide()
+        // Bounded: keys come from the nodes, and a hostile file may have millions of them.
+        verdicts.withLock { if $0.count < Self.capacity { $0[key] = verdict } }
+        return verdict
     }
 }

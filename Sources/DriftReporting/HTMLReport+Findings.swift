@@ -84,7 +84,8 @@ extension Page {
         }
         writeTallyBadges(FindingTally(findings))
         if let diff = diffAnchors[HostPath(host: file.host, path: file.path)], let changes,
-           let change = changes.files.first(where: { $0.host == file.host && $0.path == file.path }) {
+           let index = Int(diff.dropFirst("diff-".count)), changes.files.indices.contains(index - 1) {
+            let change = changes.files[index - 1]
             html.element("a", [("href", "#" + diff), ("class", "no-print")], "\(change.kind.rawValue) since run \(changes.previousRunID)")
         }
         html.raw("</div>\n<div class=\"file-body\">\n")

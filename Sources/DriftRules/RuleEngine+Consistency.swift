@@ -3,7 +3,11 @@ import Foundation
 
 /// One value read for a consistency check: everything the comparison and its finding need,
 /// and nothing of the file it came from, so a fleet's observations stay small.
-public struct FleetObservation: Sendable {
+///
+/// Codable so that an unchanged host's observations can be stored and taken again on the next
+/// night instead of re-reading its files; the encoding is canonical (sorted elements), so one
+/// observation always stores as the same bytes.
+public struct FleetObservation: Sendable, Codable {
     /// Index of the rule in the rule set.
     var rule: Int
     var host: String
@@ -21,8 +25,8 @@ public struct FleetObservation: Sendable {
     var origin: ValueOrigin?
     /// What is compared, after the source's transform and the check's type.
     var value: ValueType.Normalized
-    /// The elements `included` looks in.
-    var elements: Set<String>
+    /// The elements `included` looks in, sorted and unique.
+    var elements: [String]
     var display: String
     var secret: Bool
     /// For `unique`: whether the value is this host's own (the check's `owner` template).
@@ -95,7 +99,7 @@ extension RuleEngine {
         return FleetObservation(
             rule: ruleIndex, host: evidence.host.name, hostIndex: directory.index(of: evidence.host.name), source: index,
             file: file, section: entry?.section ?? source.section, key: entry?.key ?? source.key, line: entry?.line,
-            isDefault: entry == nil, origin: origin, value: value, elements: Set(texts),
+            isDefault: entry == nil, origin: origin, value: value, elements: Array(Set(texts)).sorted(),
             display: secret ? SecretPolicy.maskText : shown.text, secret: secret, isOwner: isOwner,
             fix: try? rule.fix?.render(evidence.host.vars))
     }
@@ -394,7 +398,7 @@ private struct Included: Sendable {
                            message: "the value to look for (\(check.sources[check.reference!].label)) was not found",
                            actual: observation.display)
         }
-        let missing = references.filter { !$0.elements.isSubset(of: observation.elements) }
+        let missing = references.filter { !Set($0.elements).isSubset(of: observation.elements) }
         if missing.isEmpty {
             return finding(rule, observation, .pass, expected: "includes \(wanted)",
                            message: "includes the value of \(places(references))", actual: observation.display)
@@ -402,5 +406,26 @@ private struct Included: Sendable {
         return finding(rule, observation, .fail, expected: "includes \(wanted)",
                        message: "does not include the value of \(places(missing))", actual: observation.display,
                        reference: missing.first)
+    }
+}
+
+extension FleetObservation {
+    /// The observation with a secret value replaced by its redaction tag (`tag` is the
+    /// redactor's keyed HMAC), in what is compared and in the elements. Equal secrets keep equal
+    /// tags, so every comparison decides as before, and the observation can be stored for reuse
+    /// without the secret. Applied to every host's observations, judged or reused alike, so the
+    /// fleet checks compare tags with tags.
+    public func redactingSecret(with tag: (String) -> String) -> FleetObservation {
+        guard secret else { return self }
+        var redacted = self
+        switch value {
+        case .string(let text): redacted.value = .string(tag(text))
+        case .bool(let flag): redacted.value = .string(tag("\(flag)"))
+        case .int(let number): redacted.value = .string(tag("\(number)"))
+        case .list(let texts): redacted.value = .list(texts.map(tag))
+        case .set(let texts): redacted.value = .set(Set(texts.map(tag)))
+        }
+        redacted.elements = Array(Set(elements.map(tag))).sorted()
+        return redacted
     }
 }

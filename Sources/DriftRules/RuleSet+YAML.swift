@@ -55,6 +55,7 @@ extension RuleSet {
     /// Adds the contents of one rule file, checking ids are unique and formats agree across files.
     public mutating func merge(yaml text: String, file: String) throws {
         sources.append(file)
+        digest = Digest.sha256(digest + Array(file.utf8) + [0] + Array(text.utf8) + [0])
         guard let root = try YAMLField.parse(text, file: file, kind: .rule) else { return }
         let top = try root.mapping()
         try top.rejectUnknownKeys(allowed: Self.fileFields)

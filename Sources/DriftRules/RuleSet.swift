@@ -20,6 +20,10 @@ public struct RuleSet: Sendable {
     /// (`guest` for RabbitMQ). A secret equal to one, to a placeholder in any case, or to its
     /// own user's name fails like a placeholder.
     public var weakSecrets: [String] = []
+    /// SHA-256 over every rule file merged (its path and text), in order: two rule sets with the
+    /// same digest decide every host alike, so a host whose evidence is unchanged since a run
+    /// made with these rules can take that run's verdicts. Empty for a rule set built in code.
+    public internal(set) var digest: [UInt8] = []
 
     public init(rules: [Rule] = [], placeholders: [String] = [], secrets: SecretPolicy = SecretPolicy(keyPatterns: []),
                 serviceMarkers: [GuideService: [String]] = [:], sources: [String] = []) {

@@ -220,3 +220,36 @@ struct URLParts: Hashable {
         return scheme + "://" + (userinfo.map { $0 + "@" } ?? "") + shownHost + (port.map { ":\($0)" } ?? "") + path + rest
     }
 }
+
+/// Canonical: a set encodes sorted, so one value always stores as the same bytes.
+extension ValueType.Normalized: Codable {
+    private enum CodingKeys: String, CodingKey { case string, bool, int, list, set }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let value = try container.decodeIfPresent(String.self, forKey: .string) {
+            self = .string(value)
+        } else if let value = try container.decodeIfPresent(Bool.self, forKey: .bool) {
+            self = .bool(value)
+        } else if let value = try container.decodeIfPresent(Int64.self, forKey: .int) {
+            self = .int(value)
+        } else if let value = try container.decodeIfPresent([String].self, forKey: .list) {
+            self = .list(value)
+        } else if let value = try container.decodeIfPresent([String].self, forKey: .set) {
+            self = .set(Set(value))
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "no known value kind"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .string(let value): try container.encode(value, forKey: .string)
+        case .bool(let value): try container.encode(value, forKey: .bool)
+        case .int(let value): try container.encode(value, forKey: .int)
+        case .list(let value): try container.encode(value, forKey: .list)
+        case .set(let value): try container.encode(value.sorted(), forKey: .set)
+        }
+    }
+}

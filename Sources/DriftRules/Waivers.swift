@@ -118,7 +118,7 @@ public struct WaiverSet: Sendable {
     }
 
     /// A date's day in UTC, as `YYYY-MM-DD`.
-    static func day(_ date: Date) -> String {
+    public static func day(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day], from: date)

@@ -8,11 +8,13 @@ struct BlobStore {
 
     /// The blob's id, storing it if it is new.
     func store(_ bytes: [UInt8], kind: BlobKind, hash: String? = nil) throws -> Int64 {
-        let hash = hash ?? Digest.hex(Digest.sha256(bytes))
-        if let id = try backend.blobID(kind: kind, hash: hash) { return id }
-        let compressed = Deflate.compress(bytes)
-        return try backend.insertBlob(kind: kind, hash: hash, size: bytes.count, encoding: compressed == nil ? .raw : .deflate,
-                                      data: compressed ?? bytes)
+        try store(PreparedBlob(bytes, hash: hash), kind: kind)
+    }
+
+    /// The blob's id, storing it (already hashed and deflated) if it is new.
+    func store(_ blob: PreparedBlob, kind: BlobKind) throws -> Int64 {
+        if let id = try backend.blobID(kind: kind, hash: blob.hash) { return id }
+        return try backend.insertBlob(kind: kind, hash: blob.hash, size: blob.size, encoding: blob.encoding, data: blob.data)
     }
 
     /// A blob's bytes, inflated.
@@ -54,17 +56,38 @@ struct BlobStore {
     /// Records one host of a run: its manifest (whose file contents must already be stored
     /// under the hashes it names) and its finding set. Returns the host's id.
     @discardableResult
-    func recordHost(run: Int64, name: String, manifest: HostManifest, findings: [FindingRecord]) throws -> Int64 {
-        let manifestBytes = CanonicalJSON.encode(manifest)
-        let manifestHash = Digest.hex(Digest.sha256(manifestBytes))
-        let existing = try backend.blobID(kind: .manifest, hash: manifestHash)
-        let manifestID = try existing ?? store(manifestBytes, kind: .manifest, hash: manifestHash)
+    func recordHost(run: Int64, name: String, manifest: PreparedBlob, collected: Bool, contentHashes: [String],
+                    findings: PreparedBlob) throws -> Int64 {
+        let existing = try backend.blobID(kind: .manifest, hash: manifest.hash)
+        let manifestID = try existing ?? store(manifest, kind: .manifest)
         if existing == nil {
-            try backend.linkContents(manifest: manifestID, contentHashes: Array(Set(manifest.files.compactMap(\.content))).sorted())
+            try backend.linkContents(manifest: manifestID, contentHashes: Array(Set(contentHashes)).sorted())
         }
-        let findingsID = try store(CanonicalJSON.encode(findings), kind: .findings)
+        let findingsID = try store(findings, kind: .findings)
         let hostID = try backend.hostID(named: name)
-        try backend.insertRunHost(run: run, host: hostID, collected: manifest.collected, manifest: manifestID, findings: findingsID)
+        try backend.insertRunHost(run: run, host: hostID, collected: collected, manifest: manifestID, findings: findingsID)
         return hostID
+    }
+
+    @discardableResult
+    func recordHost(run: Int64, name: String, manifest: HostManifest, findings: [FindingRecord]) throws -> Int64 {
+        try recordHost(run: run, name: name, manifest: PreparedBlob(CanonicalJSON.encode(manifest)), collected: manifest.collected,
+                       contentHashes: manifest.files.compactMap(\.content), findings: PreparedBlob(CanonicalJSON.encode(findings)))
+    }
+}
+
+/// A blob ready to store: named by its SHA-256, deflated when that pays. Made off the writing thread.
+public struct PreparedBlob: Sendable {
+    public let hash: String
+    let size: Int
+    let encoding: BlobEncoding
+    let data: [UInt8]
+
+    init(_ bytes: [UInt8], hash: String? = nil) {
+        self.hash = hash ?? Digest.hex(Digest.sha256(bytes))
+        size = bytes.count
+        let compressed = Deflate.compress(bytes)
+        encoding = compressed == nil ? .raw : .deflate
+        data = compressed ?? bytes
     }
 }

@@ -27,6 +27,8 @@ extension SQLiteBackend {
             DELETE FROM blobs WHERE kind = 'findings' AND id NOT IN (SELECT findings_id FROM run_hosts)
                 AND id NOT IN (SELECT fleet_findings_id FROM run_hosts WHERE fleet_findings_id IS NOT NULL);
             DELETE FROM blobs WHERE kind = 'overview' AND id NOT IN (SELECT overview_id FROM runs WHERE overview_id IS NOT NULL);
+            DELETE FROM blobs WHERE kind = 'evaluation'
+                AND id NOT IN (SELECT evaluation_id FROM run_hosts WHERE evaluation_id IS NOT NULL);
             CREATE TEMP TABLE dead_manifests AS
                 SELECT id FROM blobs WHERE kind = 'manifest' AND id NOT IN (SELECT manifest_id FROM run_hosts);
             DELETE FROM manifest_contents WHERE manifest_id IN (SELECT id FROM dead_manifests);

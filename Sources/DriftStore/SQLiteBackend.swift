@@ -208,15 +208,23 @@ final class SQLiteBackend: StoreBackend {
                            [.integer(findings), .integer(run), .integer(host)], operation: "recording fleet checks of run \(run)")
     }
 
+    func setEvaluation(run: Int64, host: Int64, key: String, evaluation: Int64) throws {
+        try database.query("UPDATE run_hosts SET evaluation_key = ?, evaluation_id = ? WHERE run_id = ? AND host_id = ?",
+                           [.text(key), .integer(evaluation), .integer(run), .integer(host)],
+                           operation: "recording the evaluation of a host of run \(run)")
+    }
+
     private static func storedHost(_ row: [SQLValue], run: Int64) -> StoredHost {
         StoredHost(name: row[0].string ?? "", id: row[1].int ?? 0, runID: row[2].int ?? run, collected: row[3].int == 1,
-                   manifestID: row[4].int ?? 0, findingsID: row[5].int ?? 0, fleetFindingsID: row[6].int)
+                   manifestID: row[4].int ?? 0, findingsID: row[5].int ?? 0, fleetFindingsID: row[6].int,
+                   evaluationKey: row[7].string, evaluationID: row[8].int)
     }
 
     func runHosts(run: Int64) throws -> [StoredHost] {
         try database.query(
             """
-            SELECT h.name, h.id, rh.run_id, rh.collected, rh.manifest_id, rh.findings_id, rh.fleet_findings_id
+            SELECT h.name, h.id, rh.run_id, rh.collected, rh.manifest_id, rh.findings_id, rh.fleet_findings_id,
+                   rh.evaluation_key, rh.evaluation_id
             FROM run_hosts rh JOIN hosts h ON h.id = rh.host_id WHERE rh.run_id = ? ORDER BY h.name
             """, [.integer(run)], operation: "reading the hosts of run \(run)"
         ).map { Self.storedHost($0, run: run) }
@@ -225,7 +233,8 @@ final class SQLiteBackend: StoreBackend {
     func runHost(run: Int64, named name: String) throws -> StoredHost? {
         try database.query(
             """
-            SELECT h.name, h.id, rh.run_id, rh.collected, rh.manifest_id, rh.findings_id, rh.fleet_findings_id
+            SELECT h.name, h.id, rh.run_id, rh.collected, rh.manifest_id, rh.findings_id, rh.fleet_findings_id,
+                   rh.evaluation_key, rh.evaluation_id
             FROM run_hosts rh JOIN hosts h ON h.id = rh.host_id WHERE rh.run_id = ? AND h.name = ?
             """, [.integer(run), .text(name)], operation: "reading host \(name) of run \(run)"
         ).first.map { Self.storedHost($0, run: run) }
@@ -234,7 +243,8 @@ final class SQLiteBackend: StoreBackend {
     func previousRunHost(named name: String, before run: Int64) throws -> StoredHost? {
         try database.query(
             """
-            SELECT h.name, h.id, rh.run_id, rh.collected, rh.manifest_id, rh.findings_id, rh.fleet_findings_id
+            SELECT h.name, h.id, rh.run_id, rh.collected, rh.manifest_id, rh.findings_id, rh.fleet_findings_id,
+                   rh.evaluation_key, rh.evaluation_id
             FROM run_hosts rh JOIN hosts h ON h.id = rh.host_id JOIN runs r ON r.id = rh.run_id
             WHERE h.name = ? AND rh.run_id < ? AND rh.collected = 1 AND r.status = 'finished'
             ORDER BY rh.run_id DESC LIMIT 1

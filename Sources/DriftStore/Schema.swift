@@ -98,6 +98,27 @@ enum Schema {
         ALTER TABLE runs ADD COLUMN overview_id INTEGER REFERENCES blobs(id);
         CREATE INDEX run_hosts_by_fleet_findings ON run_hosts (fleet_findings_id);
         """),
+        // 5: what a host's evaluation needs again on a quiet night. Each host of a run keeps the
+        // key of the evidence it was judged on (its files as read, its inventory entry, the rules,
+        // the waivers, the fleet) and what it gave the fleet checks (an `evaluation` blob); the
+        // next run takes a host with the same key from there instead of judging it again.
+        .rebuild("""
+        CREATE TABLE blobs_v5 (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('content', 'manifest', 'findings', 'overview', 'evaluation')),
+            hash TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            encoding TEXT NOT NULL CHECK (encoding IN ('raw', 'deflate')),
+            data BLOB NOT NULL,
+            UNIQUE (kind, hash)
+        );
+        INSERT INTO blobs_v5 (id, kind, hash, size, encoding, data) SELECT id, kind, hash, size, encoding, data FROM blobs;
+        DROP TABLE blobs;
+        ALTER TABLE blobs_v5 RENAME TO blobs;
+        ALTER TABLE run_hosts ADD COLUMN evaluation_key TEXT;
+        ALTER TABLE run_hosts ADD COLUMN evaluation_id INTEGER REFERENCES blobs(id);
+        CREATE INDEX run_hosts_by_evaluation ON run_hosts (evaluation_id);
+        """),
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -65,24 +65,24 @@ public final class SnapshotStore {
 
     /// Writes one host of a running run, in one transaction: its files' redacted contents, its
     /// manifest and the findings of its own checks. The host can be released afterwards.
-    public func recordHost(run id: Int64, _ host: HostResult, findings: [Finding]) throws {
+    public func recordHost(run id: Int64, _ host: HostResult, findings: [Finding], evaluation: HostEvaluationRecord? = nil) throws {
+        try record(run: id, PreparedHost(host, findings: findings, evaluation: evaluation))
+    }
+
+    /// Writes a host prepared (hashed, encoded, deflated) on the thread that evaluated it, so
+    /// the one thread that writes to the store only writes.
+    public func record(run id: Int64, _ host: PreparedHost) throws {
         try backend.transaction(operation: "storing host \(host.name) of run \(id)") {
-            var files: [HostManifest.File] = []
-            for file in host.files.sorted(by: { $0.path < $1.path }) {
-                var hash: String?
-                if let content = file.content {
-                    hash = Digest.hex(Digest.sha256(content))
-                    _ = try blobs.store(content, kind: .content, hash: hash)
-                    wrote()
-                }
-                files.append(HostManifest.File(path: file.path, status: file.status.rawValue, format: file.format?.rawValue,
-                                               reason: file.reason, line: file.line, content: hash))
+            for content in host.contents {
+                _ = try blobs.store(content, kind: .content)
+                wrote()
             }
-            let manifest = HostManifest(roles: host.roles.map(\.rawValue), services: host.services.map(\.rawValue),
-                                        errorKind: host.errorKind, error: host.error, files: files,
-                                        legacyAlgorithms: host.legacyAlgorithms.isEmpty ? nil : host.legacyAlgorithms)
-            try blobs.recordHost(run: id, name: host.name, manifest: manifest,
-                                 findings: findings.sorted(by: Finding.reportOrder).map(FindingRecord.init))
+            let hostID = try blobs.recordHost(run: id, name: host.name, manifest: host.manifest, collected: host.collected,
+                                              contentHashes: host.contents.map(\.hash), findings: host.findings)
+            if let evaluation = host.evaluation {
+                try backend.setEvaluation(run: id, host: hostID, key: evaluation.key,
+                                          evaluation: try blobs.store(evaluation.blob, kind: .evaluation))
+            }
             wrote()
         }
     }
@@ -122,7 +122,7 @@ public final class SnapshotStore {
                       fleetFindings: [(host: String, findings: [Finding])](), summary: { (run.overview, run.exitCode) })
     }
 
-    private func wrote() {
+    func wrote() {
         rowsWritten += 1
         fault?.reached(rowsWritten: rowsWritten)
     }

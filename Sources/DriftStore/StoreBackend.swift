@@ -46,6 +46,8 @@ package protocol StoreBackend: AnyObject {
     func hostID(named name: String) throws -> Int64
     func insertRunHost(run: Int64, host: Int64, collected: Bool, manifest: Int64, findings: Int64) throws
     func setFleetFindings(run: Int64, host: Int64, findings: Int64) throws
+    /// Records the key of the evidence a host was judged on and its evaluation blob.
+    func setEvaluation(run: Int64, host: Int64, key: String, evaluation: Int64) throws
     /// The run's hosts in name order.
     func runHosts(run: Int64) throws -> [StoredHost]
     /// One host of a run, `nil` when the run did not include it.
@@ -88,6 +90,9 @@ package enum BlobKind: String, Sendable, CaseIterable {
     case findings
     /// A run's overview (`RunOverview`).
     case overview
+    /// What a host gave the fleet checks, kept so an unchanged host need not be judged again
+    /// (opaque to the store: the auditor encodes it).
+    case evaluation
 }
 
 package enum BlobEncoding: String, Sendable {
@@ -142,9 +147,13 @@ package struct StoredHost: Sendable {
     /// The checks that compared it with the fleet; `nil` until the run finished (or for runs
     /// stored before schema 4, whose findings are all in `findingsID`).
     package var fleetFindingsID: Int64?
+    /// The key of the evidence the host was judged on, and what it gave the fleet checks;
+    /// `nil` for runs stored before schema 5 and for hosts that cannot be reused (not collected).
+    package var evaluationKey: String?
+    package var evaluationID: Int64?
 
     package init(name: String, id: Int64, runID: Int64, collected: Bool, manifestID: Int64, findingsID: Int64,
-                 fleetFindingsID: Int64?) {
+                 fleetFindingsID: Int64?, evaluationKey: String? = nil, evaluationID: Int64? = nil) {
         self.name = name
         self.id = id
         self.runID = runID
@@ -152,5 +161,7 @@ package struct StoredHost: Sendable {
         self.manifestID = manifestID
         self.findingsID = findingsID
         self.fleetFindingsID = fleetFindingsID
+        self.evaluationKey = evaluationKey
+        self.evaluationID = evaluationID
     }
 }

@@ -68,8 +68,10 @@ private struct DemoCopy {
     @Test func aRunKilledWhileStoringLeavesEarlierRunsIntact() throws {
         let demo = try DemoCopy()
         #expect(try demo.audit().status == 1)
-        for rows in [1, 20, 45] {  // of about sixty writes (contents and hosts) in the demo run
-            let killed = try demo.audit(environment: ["STACKDRIFT_FAULT": "kill-while-storing:\(rows)"])
+        // Of about sixty writes (contents and hosts) in a demo run that judges every host; an
+        // unchanged host is reused in one write, so the later kills judge afresh to reach theirs.
+        for (rows, reuse) in [(1, true), (5, true), (20, false), (45, false)] {
+            let killed = try demo.audit(reuse ? [] : ["--no-reuse"], environment: ["STACKDRIFT_FAULT": "kill-while-storing:\(rows)"])
             #expect(killed.signaled && killed.status == SIGKILL, "killed after \(rows) rows")
             let check = try demo.run(["db", "check", "--deep"])
             #expect(check.status == 0, "\(check.stdout)")
@@ -81,8 +83,8 @@ private struct DemoCopy {
         // Each killed run was marked when the next audit took the lock; this one marks the last.
         #expect(next.stderr.contains("note: 1 earlier run was killed before finishing; marked interrupted"))
         let runs = try demo.run(["runs"]).stdout
-        #expect(runs.components(separatedBy: "interrupted").count == 4)
-        #expect(try demo.run(["diff", "compute1"]).status == 0, "run 5 is compared with run 1, the last that finished")
+        #expect(runs.components(separatedBy: "interrupted").count == 5)
+        #expect(try demo.run(["diff", "compute1"]).status == 0, "run 6 is compared with run 1, the last that finished")
         let database = try Data(contentsOf: URL(fileURLWithPath: demo.database))
         for secret in DemoFleetSecrets.all { #expect(database.range(of: Data(secret.utf8)) == nil, "\(secret)") }
     }

@@ -107,6 +107,12 @@ struct Audit: ParsableCommand {
         valueName: "seconds"))
     var hostTimeout: Double = SSHOptions.defaultHostTimeout
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Judge every host afresh. By default a host whose files, inventory entry, rules and waivers are all "
+            + "unchanged since the previous run takes that run's verdicts from the database (the results are the same, "
+            + "only cheaper); use this after editing defaults by hand or to measure."))
+    var noReuse = false
+
     @Flag(name: .long, help: "Never colour the terminal summary (NO_COLOR is honoured too).")
     var noColor = false
 
@@ -173,7 +179,8 @@ struct Audit: ParsableCommand {
 
         let ssh = SSHOptions(acceptNewHostKeys: acceptNew, hostTimeout: hostTimeout)
         let collector = Collector(transports: Auditor.defaultTransports(ssh: ssh), jobs: jobs, maxFileSize: maxFileSize)
-        let auditor = Auditor(inventory: loadedInventory, ruleSet: ruleSet, waivers: waiverSet, collector: collector)
+        var auditor = Auditor(inventory: loadedInventory, ruleSet: ruleSet, waivers: waiverSet, collector: collector)
+        auditor.reuse = !noReuse
         let meter: ProgressMeter? = ProgressMeter.isWanted(
             quiet: quiet, stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1)
             ? ProgressMeter { console.error($0, prefixed: false, newline: false) } : nil

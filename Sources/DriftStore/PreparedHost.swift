@@ -1,0 +1,50 @@
+import DriftCore
+
+/// What a host was judged on and what it gave the fleet checks, so the next run can take an
+/// unchanged host's verdicts instead of judging it again. `key` names the evidence (a digest
+/// the auditor computes); `bytes` is the auditor's own encoding, opaque to the store.
+public struct HostEvaluationRecord: Sendable {
+    public var key: String
+    public var bytes: [UInt8]
+
+    public init(key: String, bytes: [UInt8]) {
+        self.key = key
+        self.bytes = bytes
+    }
+}
+
+/// One host of a run made ready for the store where it was evaluated: its redacted contents,
+/// manifest and finding set hashed, encoded and deflated, so writing it is only SQL. Lets the
+/// workers that parse and evaluate hosts do this part of the store's work on every core.
+public struct PreparedHost: Sendable {
+    let name: String
+    let collected: Bool
+    let contents: [PreparedBlob]
+    let manifest: PreparedBlob
+    let findings: PreparedBlob
+    let evaluation: (key: String, blob: PreparedBlob)?
+
+    public init(_ host: HostResult, findings: [Finding], evaluation: HostEvaluationRecord? = nil) {
+        name = host.name
+        var contents: [PreparedBlob] = []
+        var files: [HostManifest.File] = []
+        for file in host.files.sorted(by: { $0.path < $1.path }) {
+            var hash: String?
+            if let content = file.content {
+                let blob = PreparedBlob(content)
+                contents.append(blob)
+                hash = blob.hash
+            }
+            files.append(HostManifest.File(path: file.path, status: file.status.rawValue, format: file.format?.rawValue,
+                                           reason: file.reason, line: file.line, content: hash))
+        }
+        self.contents = contents
+        let manifest = HostManifest(roles: host.roles.map(\.rawValue), services: host.services.map(\.rawValue),
+                                    errorKind: host.errorKind, error: host.error, files: files,
+                                    legacyAlgorithms: host.legacyAlgorithms.isEmpty ? nil : host.legacyAlgorithms)
+        collected = manifest.collected
+        self.manifest = PreparedBlob(CanonicalJSON.encode(manifest))
+        self.findings = PreparedBlob(CanonicalJSON.encode(findings.sorted(by: Finding.reportOrder).map(FindingRecord.init)))
+        self.evaluation = evaluation.map { (key: $0.key, blob: PreparedBlob($0.bytes)) }
+    }
+}

@@ -1,0 +1,53 @@
+import DriftCore
+
+/// A host of the newest finished run whose verdicts a run may take when its evidence is
+/// unchanged (the same evaluation key).
+public struct ReusableHost: Sendable {
+    public var name: String { stored.name }
+    /// The key of the evidence it was judged on.
+    public var key: String
+    let stored: StoredHost
+}
+
+/// A reused host as the run goes on with it: what the overview and the fleet checks need.
+public struct ReusedHost {
+    public var result: HostResult
+    /// The host's own findings, as stored (waivers applied).
+    public var findings: [Finding]
+    /// The auditor's encoding of what the host gave the fleet checks.
+    public var evaluation: [UInt8]
+}
+
+extension SnapshotStore {
+    /// The hosts of the newest finished run that recorded an evaluation key, by name: what a
+    /// new run may reuse. Empty on a first run and for runs stored before schema 5.
+    public func reusableHosts() throws -> [String: ReusableHost] {
+        guard let previous = try backend.latestFinishedRun(before: nil) else { return [:] }
+        var reusable: [String: ReusableHost] = [:]
+        for host in try backend.runHosts(run: previous) where host.collected {
+            guard let key = host.evaluationKey, host.evaluationID != nil else { continue }
+            reusable[host.name] = ReusableHost(key: key, stored: host)
+        }
+        return reusable
+    }
+
+    /// Records `host` in run `id` as it was in its previous run (the same manifest, findings and
+    /// evaluation: a reference, nothing new stored), and returns what the run needs of it.
+    public func reuse(_ host: ReusableHost, inRun id: Int64) throws -> ReusedHost {
+        let operation = "reusing host \(host.name) of run \(host.stored.runID)"
+        guard let evaluationID = host.stored.evaluationID else {
+            throw StoreError(.corrupt, path: path, operation: operation, "the host has no stored evaluation")
+        }
+        let manifest = try blobs.manifest(id: host.stored.manifestID, operation: operation)
+        let result = try self.result(of: host.stored, manifest: manifest, contents: false, operation: operation)
+        let findings = try blobs.findings(id: host.stored.findingsID, operation: operation).map { $0.finding(host: host.name) }
+        let evaluation = try blobs.bytes(id: evaluationID, operation: operation)
+        try backend.transaction(operation: "storing host \(host.name) of run \(id)") {
+            try backend.insertRunHost(run: id, host: host.stored.id, collected: true, manifest: host.stored.manifestID,
+                                      findings: host.stored.findingsID)
+            try backend.setEvaluation(run: id, host: host.stored.id, key: host.key, evaluation: evaluationID)
+            wrote()
+        }
+        return ReusedHost(result: result, findings: findings, evaluation: evaluation)
+    }
+}
