@@ -34,7 +34,9 @@ struct EvaluationReuse: Sendable {
             return
         }
         var digest = EvidenceDigest()
-        digest.add("stackdrift evaluation 1")
+        // Bumped when what a stored verdict holds changes: 2, consistency findings carry their
+        // reference's place (problem grouping), which verdicts stored before lack.
+        digest.add("stackdrift evaluation 2")
         digest.add(auditor.toolVersion)
         digest.add(auditor.ruleSet.digest)
         digest.add(auditor.ruleSet.rules.map(\.id))

@@ -36,6 +36,11 @@ public struct Finding: Hashable, Sendable, Codable {
     /// What makes the check pass, for a failing value check: line edits of the file, or a manual
     /// step. `nil` for checks that passed, and for findings made before remedies existed.
     public var remedy: Remedy?
+    /// For a consistency check whose rule names a reference source (`reference:`): the place of
+    /// the value this finding was compared with. When that value itself fails a check, this
+    /// finding is its consequence, and problem grouping puts it under the reference's problem
+    /// instead of advising to change a value that is right. `nil` for every other finding.
+    public var reference: ValuePlace?
 
     public init(
         rule: String, title: String, host: String, file: String, section: String?, key: String?,
@@ -62,6 +67,7 @@ public struct Finding: Hashable, Sendable, Codable {
         self.category = category
         self.origin = nil
         self.remedy = nil
+        self.reference = nil
     }
 
     /// Report order: host, file, line (absent keys last), rule.
@@ -138,5 +144,35 @@ extension Finding {
         if lhs.status != rhs.status { return lhs.status == .fail }
         if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
         return reportOrder(lhs, rhs)
+    }
+}
+
+/// Where one value is: the host, file, section, key and line a check looked at. No value,
+/// so a place can be stored and shown whatever the option holds.
+public struct ValuePlace: Sendable, Hashable, Codable {
+    public var host: String
+    public var file: String
+    public var section: String?
+    public var key: String?
+    public var line: Int?
+
+    public init(host: String, file: String, section: String?, key: String?, line: Int?) {
+        self.host = host
+        self.file = file
+        self.section = section
+        self.key = key
+        self.line = line
+    }
+}
+
+extension Finding {
+    /// A short stable name for the check (`f-` and 12 hex digits of SHA-256 over its identity):
+    /// the same check on the same host has the same id from run to run, whatever its outcome
+    /// or the line its value moved to. Findings that judge no key (a program's refusals, one
+    /// per line) are told apart by their line.
+    public var id: String {
+        var text = [category.rawValue, rule, host, file, section ?? "\u{1}", key ?? "\u{1}"]
+        if key == nil { text.append(line.map(String.init) ?? "-") }
+        return "f-" + Digest.hex(Array(Digest.sha256(Array(text.joined(separator: "\u{0}").utf8)).prefix(6)))
     }
 }

@@ -14,17 +14,21 @@ public struct RunChanges: Sendable, Hashable {
     public var unchangedFiles: Int
     /// New, fixed and still-failing findings, in report order.
     public var findings: [FindingChange]
+    /// Problems new, fixed, still failing, waived or unchecked, in that order (`ProblemChange.compare`).
+    public var problems: [ProblemChange]
 
     public init(previousRunID: Int64, previousStartedAt: Date, files: [FileChange], unchangedFiles: Int,
-                findings: [FindingChange]) {
+                findings: [FindingChange], problems: [ProblemChange] = []) {
         self.previousRunID = previousRunID
         self.previousStartedAt = previousStartedAt
         self.files = files
         self.unchangedFiles = unchangedFiles
         self.findings = findings
+        self.problems = problems
     }
 
     public func count(_ kind: FindingChange.Kind) -> Int { findings.lazy.filter { $0.kind == kind }.count }
+    public func count(_ kind: ProblemChange.Kind) -> Int { problems.lazy.filter { $0.kind == kind }.count }
     public func count(_ kind: FileChange.Kind) -> Int { files.lazy.filter { $0.kind == kind }.count }
 }
 

@@ -19,6 +19,9 @@ public struct RunOverview: Sendable, Hashable, Codable {
         public var upgrade: FindingTally
         /// The SHA-1-era SSH algorithms the inventory let the audit use for this host.
         public var legacyAlgorithms: [String]
+        /// Files collected as missing, unreadable or unparseable, in path order; `nil` when none
+        /// (so a host with none encodes as it did before problems were grouped).
+        public var fileFailures: [FileFailure]?
 
         public init(name: String, roles: [Role], services: [GuideService], error: String? = nil,
                     errorKind: String? = nil, files: [String: Int] = [:], guide: FindingTally = FindingTally(),
@@ -43,6 +46,24 @@ public struct RunOverview: Sendable, Hashable, Codable {
         public var needsDetail: Bool {
             !collected || guide.needingAttention + upgrade.needingAttention + guide[.waived] + upgrade[.waived] > 0
                 || files(.unreadable) + files(.unparseable) > 0
+        }
+    }
+
+    /// A file of a host that was asked for and is missing, unreadable or unparseable: what
+    /// problem grouping needs to make one problem of the file instead of one per check.
+    public struct FileFailure: Sendable, Hashable, Codable {
+        public var path: String
+        public var status: FileResult.Status
+        /// Why it could not be read or parsed, already masked.
+        public var reason: String?
+        /// The offending line, for unparseable files.
+        public var line: Int?
+
+        public init(path: String, status: FileResult.Status, reason: String? = nil, line: Int? = nil) {
+            self.path = path
+            self.status = status
+            self.reason = reason
+            self.line = line
         }
     }
 
@@ -71,14 +92,37 @@ public struct RunOverview: Sendable, Hashable, Codable {
     public var files: [File]
     /// Checks per rule, in category then rule order.
     public var rules: [Rule]
+    /// The attention findings grouped by root cause (`ProblemGrouping`), most severe first.
+    public var problems: [Problem]
 
-    public init(hosts: [Host], attention: [Finding], waived: [Finding] = [], files: [File], rules: [Rule]) {
+    /// `problems` defaults to grouping `attention` with the hosts' standing.
+    public init(hosts: [Host], attention: [Finding], waived: [Finding] = [], files: [File], rules: [Rule],
+                problems: [Problem]? = nil) {
         self.hosts = hosts
         self.attention = attention
         self.waived = waived
         self.files = files
         self.rules = rules
+        self.problems = problems ?? ProblemGrouping.problems(attention: attention, hosts: hosts)
     }
+
+    enum CodingKeys: String, CodingKey {
+        case hosts, attention, waived, files, rules, problems
+    }
+
+    /// Overviews stored before problems were grouped have none: grouped on reading, from what they hold.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(hosts: try container.decode([Host].self, forKey: .hosts),
+                  attention: try container.decode([Finding].self, forKey: .attention),
+                  waived: try container.decodeIfPresent([Finding].self, forKey: .waived) ?? [],
+                  files: try container.decode([File].self, forKey: .files),
+                  rules: try container.decode([Rule].self, forKey: .rules),
+                  problems: try container.decodeIfPresent([Problem].self, forKey: .problems))
+    }
+
+    /// Problems of one category, most severe first.
+    public func problems(_ category: FindingCategory) -> [Problem] { problems.filter { $0.category == category } }
 
     /// Checks of one category over the whole run.
     public func tally(_ category: FindingCategory) -> FindingTally {
@@ -113,9 +157,17 @@ public struct RunOverview: Sendable, Hashable, Codable {
         /// A host as collected, with its files; its findings come through `add(_:)`.
         public mutating func add(host result: HostResult) {
             var counts: [String: Int] = [:]
-            for file in result.files { counts[file.status.rawValue, default: 0] += 1 }
-            hosts[result.name] = Host(name: result.name, roles: result.roles, services: result.services, error: result.error,
-                                      errorKind: result.errorKind, files: counts, legacyAlgorithms: result.legacyAlgorithms)
+            var failures: [FileFailure] = []
+            for file in result.files.sorted(by: { $0.path < $1.path }) {
+                counts[file.status.rawValue, default: 0] += 1
+                if [.missing, .unreadable, .unparseable].contains(file.status) {
+                    failures.append(FileFailure(path: file.path, status: file.status, reason: file.reason, line: file.line))
+                }
+            }
+            var host = Host(name: result.name, roles: result.roles, services: result.services, error: result.error,
+                            errorKind: result.errorKind, files: counts, legacyAlgorithms: result.legacyAlgorithms)
+            host.fileFailures = failures.isEmpty ? nil : failures
+            hosts[result.name] = host
         }
 
         /// Findings of hosts already added (a host's own checks, later its fleet checks).

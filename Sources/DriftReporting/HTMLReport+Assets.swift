@@ -73,6 +73,15 @@ extension HTMLReport {
       background: var(--wash); border-bottom: 1px solid var(--line); border-radius: 8px 8px 0 0; }
     .file-head h4 { font-family: var(--mono); font-size: .95rem; word-break: break-all; }
     .file-body { padding: .2rem .9rem .6rem; }
+    ol.causes { list-style: none; padding: 0; margin: .6rem 0 1.2rem; }
+    li.cause { margin: .6rem 0; padding: .55rem .9rem; border: 1px solid var(--line); border-left: 4px solid var(--fail);
+      border-radius: 6px; break-inside: avoid; }
+    li.cause.error { border-left-color: var(--error); }
+    li.cause p { margin: .2rem 0; }
+    .cause-head strong { font-size: 1.02rem; }
+    .consequence { color: var(--fail); font-weight: 600; }
+    li.cause details summary { cursor: pointer; color: var(--muted); font-size: .9rem; }
+    li.cause table { margin: .4rem 0 0; }
     .problem { margin: .6rem 0; padding: .5rem .8rem; border-left: 4px solid var(--error); background: var(--error-wash); }
     .finding { margin: .8rem 0; padding: .6rem .9rem; border-left: 4px solid var(--fail); background: var(--paper);
       border-top: 1px solid var(--line); break-inside: avoid; }

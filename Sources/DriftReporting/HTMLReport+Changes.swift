@@ -5,9 +5,17 @@ extension Page {
     mutating func writeChangeSummary(_ changes: RunChanges) {
         html.element("h3", [], "Since run \(changes.previousRunID) (" + ReportTime.text(changes.previousStartedAt) + ")")
         html.element("p", [("class", "changes-line")]) { html in
+            html.element("strong", [], "Problems: ")
+            html.text("\(changes.count(ProblemChange.Kind.new)) new · \(changes.count(ProblemChange.Kind.fixed)) fixed · "
+                      + "\(changes.count(ProblemChange.Kind.stillFailing)) still failing")
+            for kind in [ProblemChange.Kind.waived, .unchecked] where changes.count(kind) > 0 {
+                html.text(" · \(changes.count(kind)) \(kind == .waived ? "now waived" : "not checked this time")")
+            }
+        }
+        html.element("p", [("class", "changes-line")]) { html in
             html.element("strong", [], "Checks: ")
-            html.text("\(changes.count(FindingChange.Kind.new)) newly failing · \(changes.count(.fixed)) fixed · "
-                      + "\(changes.count(.stillFailing)) still failing")
+            html.text("\(changes.count(FindingChange.Kind.new)) newly failing · \(changes.count(FindingChange.Kind.fixed)) fixed · "
+                      + "\(changes.count(FindingChange.Kind.stillFailing)) still failing")
         }
         html.element("p", [("class", "changes-line")]) { html in
             html.element("strong", [], "Files: ")
@@ -19,6 +27,20 @@ extension Page {
             }
         }
         html.newline()
+        let unsettled = changes.problems.filter { $0.kind == .fixed || $0.kind == .waived || $0.kind == .unchecked }
+        if !unsettled.isEmpty {
+            html.element("h4", [], "Problems settled or not checked")
+            html.raw("<ul class=\"plain\">")
+            for change in unsettled {
+                html.element("li", []) { html in
+                    Self.statusBadge(change.kind == .fixed ? .pass : change.kind == .waived ? .waived : .skipped, &html)
+                    html.text(" ")
+                    html.element("span", [("class", "mono")], change.problem.place)
+                    html.text(" — " + change.problem.title + (change.reason.map { " (\($0))" } ?? ""))
+                }
+            }
+            html.raw("</ul>\n")
+        }
         for (kind, heading) in [(FindingChange.Kind.new, "Newly failing"), (.fixed, "Fixed")] {
             let listed = changes.findings.filter { $0.kind == kind }
             guard !listed.isEmpty else { continue }

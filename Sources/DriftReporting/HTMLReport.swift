@@ -193,25 +193,58 @@ struct Page {
         html.raw("</section>\n")
     }
 
-    /// Every failing and erroring check, most severe first, each linked to its details.
+    /// Every problem, most severe first: the place to fix, what is wrong there, what else fails
+    /// because of it and what to do; its findings collapsed beneath, each linked to its details.
     private mutating func writeAttention() {
-        let listed = overview.attention.sorted(by: Finding.attentionOrder)
-        guard !listed.isEmpty else { return }
-        html.raw("<h3>Needs attention</h3>\n<table class=\"attention\"><thead><tr><th>severity</th><th>status</th><th>host</th><th>where</th><th>check</th></tr></thead>\n<tbody>\n")
-        for finding in listed {
-            html.raw("<tr>")
-            html.element("td", []) { $0.element("span", [("class", "badge sev-" + finding.severity.rawValue)], finding.severity.rawValue) }
-            html.element("td", []) { Self.statusBadge(finding.status, &$0) }
-            html.element("td", [], finding.host)
-            html.element("td", [("class", "mono")], finding.file + (finding.line.map { ":\($0)" } ?? ""))
-            let anchor = findingAnchors[finding].map { "#" + $0 }
-            html.element("td", []) { html in
-                html.element("a", [("href", anchor)], finding.title)
-                if finding.category == .upgrade { html.text(" (upgrade)") }
+        guard !overview.problems.isEmpty else { return }
+        let index = ProblemIndex(overview)
+        let count = overview.problems.count
+        html.raw("<h3 id=\"problems\">Needs attention</h3>\n")
+        html.element("p", [("class", "muted")], "\(count) problem\(count == 1 ? "" : "s") to fix, most severe first; "
+                     + "each is one root cause, with the checks it explains beneath it.")
+        html.newline()
+        html.raw("<ol class=\"causes\">\n")
+        for problem in overview.problems {
+            html.open("li", [("class", "cause " + problem.status.rawValue), ("id", problem.id),
+                             ("data-severity", problem.severity.rawValue)])
+            html.element("div", [("class", "cause-head")]) { html in
+                html.element("span", [("class", "badge sev-" + problem.severity.rawValue)], problem.severity.rawValue)
+                html.text(" ")
+                Self.statusBadge(problem.status, &html)
+                html.text(" ")
+                html.element("strong", [], problem.title)
+                if problem.category == .upgrade { html.text(" (upgrade)") }
             }
-            html.raw("</tr>\n")
+            html.element("p", [("class", "where")], "fix " + problem.place + (problem.subject.isEmpty ? "" : " · " + problem.subject))
+            let findings = index.findings(of: problem)
+            if problem.kind == .value, let primary = findings.first { html.element("p", [], primary.message) }
+            if let consequences = index.consequenceSummary(of: problem) {
+                html.element("p", [("class", "consequence")], consequences)
+            }
+            html.element("p", [("class", "advice")]) { html in
+                html.element("strong", [], "To do: ")
+                html.text(problem.advice)
+            }
+            if !findings.isEmpty {
+                let hosts = Set(findings.map(\.host)).count
+                html.raw("<details><summary>")
+                html.text("\(findings.count) check\(findings.count == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s")")
+                html.raw("</summary>\n<table class=\"attention\"><thead><tr><th>severity</th><th>status</th><th>host</th><th>where</th><th>check</th></tr></thead>\n<tbody>\n")
+                for finding in findings {
+                    html.raw("<tr>")
+                    html.element("td", []) { $0.element("span", [("class", "badge sev-" + finding.severity.rawValue)], finding.severity.rawValue) }
+                    html.element("td", []) { Self.statusBadge(finding.status, &$0) }
+                    html.element("td", [], finding.host)
+                    html.element("td", [("class", "mono")], finding.file + (finding.line.map { ":\($0)" } ?? ""))
+                    let anchor = findingAnchors[finding].map { "#" + $0 }
+                    html.element("td", []) { $0.element("a", [("href", anchor)], finding.title) }
+                    html.raw("</tr>\n")
+                }
+                html.raw("</tbody></table></details>\n")
+            }
+            html.raw("</li>\n")
         }
-        html.raw("</tbody></table>\n")
+        html.raw("</ol>\n")
     }
 
     private mutating func writeHostTable() throws {

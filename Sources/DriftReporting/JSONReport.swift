@@ -22,16 +22,18 @@ public enum JSONReport {
     public static func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
         var text = ReportText(sink)
         let header = run.header, overview = run.overview
+        let index = ProblemIndex(overview)
         try JSONValue.writeStreamed([
             ("schema", .value(.string(schemaVersion))),
             ("run", .value(runObject(header))),
             ("summary", .value(summary(header, overview))),
+            ("problems", .value(.array(overview.problems.map(problem)))),
             ("hosts", .elements { emit in
                 try run.forEachHost(only: nil, parts: .files) { result, _ in try emit(host(result)) }
             }),
             ("findings", .elements { emit in
                 try run.forEachHost(only: nil, parts: .findings) { _, findings in
-                    for item in findings { try emit(finding(item)) }
+                    for item in findings { try emit(finding(item, problem: index.problemOf[item.id])) }
                 }
             }),
             ("changes", .value(run.changes.map(changes) ?? .null)),
@@ -67,7 +69,39 @@ public enum JSONReport {
             ("files_unreadable", files(.unreadable)),
             ("files_unparseable", files(.unparseable)),
             ("files_not_collected", files(.notCollected)),
-        ] + checks(overview.tally(.guide)) + [("upgrade", upgrade)])
+        ] + checks(overview.tally(.guide)) + [("problems", problemCounts(overview.problems)), ("upgrade", upgrade)])
+    }
+
+    /// Problems by severity, most severe first, and in all.
+    static func problemCounts(_ problems: [Problem]) -> JSONValue {
+        .object([("total", .int(Int64(problems.count)))]
+            + Severity.allCases.reversed().map { severity in
+                (severity.rawValue, .int(Int64(problems.count { $0.severity == severity })))
+            })
+    }
+
+    /// One problem: its root, what to do, and its findings by id.
+    static func problem(_ problem: Problem) -> JSONValue {
+        .object([
+            ("id", .string(problem.id)),
+            ("kind", .string(problem.kind.rawValue)),
+            ("category", .string(problem.category.rawValue)),
+            ("title", .string(problem.title)),
+            ("severity", .string(problem.severity.rawValue)),
+            ("status", .string(problem.status.rawValue)),
+            ("host", .string(problem.host)),
+            ("file", .string(problem.file)),
+            ("line", .int(problem.line)),
+            ("section", .string(problem.section)),
+            ("key", .string(problem.key)),
+            ("file_status", .string(problem.fileStatus?.rawValue)),
+            ("advice", .string(problem.advice)),
+            ("hosts", .array(problem.hosts.map(JSONValue.string))),
+            ("findings", .array(problem.findings.map(JSONValue.string))),
+            ("consequences", .int(Int64(problem.consequences))),
+            ("needs_human", .bool(problem.needsHuman)),
+            ("secret", .bool(problem.secret)),
+        ])
     }
 
     /// Check counts of one category of findings.
@@ -98,8 +132,10 @@ public enum JSONReport {
         ])
     }
 
-    static func finding(_ finding: Finding) -> JSONValue {
+    static func finding(_ finding: Finding, problem: String?) -> JSONValue {
         .object([
+            ("id", .string(finding.id)),
+            ("problem", .string(problem)),
             ("rule", .string(finding.rule)),
             ("category", .string(finding.category.rawValue)),
             ("title", .string(finding.title)),
@@ -139,6 +175,15 @@ public enum JSONReport {
                     ("defined_at", .array(origin.definedAt.map { .string($0) })),
                 ])
             } ?? .null),
+            ("reference", finding.reference.map { place in
+                .object([
+                    ("host", .string(place.host)),
+                    ("file", .string(place.file)),
+                    ("section", .string(place.section)),
+                    ("key", .string(place.key)),
+                    ("line", .int(place.line)),
+                ])
+            } ?? .null),
         ])
     }
 
@@ -155,6 +200,8 @@ public enum JSONReport {
                                                     .int(Int64(changes.count($0)))) }
                 + FileChange.Kind.allCases.map { ("files_" + $0.rawValue, .int(Int64(changes.count($0)))) }
                 + [("files_unchanged", .int(Int64(changes.unchangedFiles)))]
+                + ProblemChange.Kind.allCases.map { ("problems_" + $0.rawValue.replacingOccurrences(of: "-", with: "_"),
+                                                     .int(Int64(changes.count($0)))) }
             )),
             ("files", .array(changes.files.sorted { ($0.host, $0.path) < ($1.host, $1.path) }.map { file in
                 .object([
@@ -184,6 +231,19 @@ public enum JSONReport {
                     ("severity", .string(change.finding.severity.rawValue)),
                     ("line", .int(change.finding.line)),
                     ("category", .string(change.finding.category.rawValue)),
+                ])
+            })),
+            ("problems", .array(changes.problems.map { change in
+                .object([
+                    ("change", .string(change.kind.rawValue)),
+                    ("id", .string(change.problem.id)),
+                    ("title", .string(change.problem.title)),
+                    ("severity", .string(change.problem.severity.rawValue)),
+                    ("host", .string(change.problem.host)),
+                    ("file", .string(change.problem.file)),
+                    ("section", .string(change.problem.section)),
+                    ("key", .string(change.problem.key)),
+                    ("reason", .string(change.reason)),
                 ])
             })),
         ])

@@ -1,31 +1,33 @@
 import DriftCore
 import Foundation
 
-/// JUnit XML for CI systems (Jenkins, GitLab, GitHub Actions reporters): one test case per
-/// rule and host, named after the rule with the host as its class, so a CI page lists
-/// `compute2 › nova.default.my_ip`.
+/// JUnit XML for CI systems (Jenkins, GitLab, GitHub Actions reporters): one failing (or
+/// erring) test case per problem, then one passing or skipped case per rule and host, named
+/// after the rule with the host as its class, so a CI page lists `compute2 › nova.default.my_ip`.
 ///
-/// A case fails when any of its findings fails, with expected versus actual for each in the
-/// failure's text; errs when a check could not be evaluated; is skipped when every check was
-/// skipped or waived (the waiver's reason and expiry as the message). Each host also gets a
-/// `(collection)` case that errs when the host, or one of its files, could not be read.
-/// Guide checks and upgrade checks are separate test suites.
+/// A problem's case is named after its root's file and option (`/etc/mysql/my.cnf [mysqld]
+/// bind-address`, a host's `(collection)`), with its host as the class; it fails when any of
+/// its findings fails and errs when none could be judged, and its text says what to do, then
+/// each finding with expected versus actual. The checks of a rule on a host that are in no
+/// problem make one case: passed, or skipped when every check was skipped or waived (the
+/// waiver's reason and expiry as the message). Each host collected whole also gets a passing
+/// `(collection)` case. Guide checks and upgrade checks are separate test suites.
 public enum JUnitReport {
     public static func render(_ run: AuditRun) -> String {
         (try? String.report { try write(run, to: $0) }) ?? ""
     }
 
-    /// Writes the report host by host, holding one host's findings at a time: a first pass over
-    /// the findings counts the rule cases (the suites' attributes come first in the file, and
-    /// the overview already tells the collection cases), then the collection cases are written
-    /// from the hosts' files and the rule cases from a second pass over the findings.
+    /// Writes the report host by host, holding one host's findings at a time: problems come from
+    /// the overview, a first pass over the findings counts the rule cases (the suites'
+    /// attributes come first in the file), then the collection cases are written from the
+    /// hosts' standing and the rule cases from a second pass over the findings.
     public static func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
-        let header = run.header
+        let header = run.header, overview = run.overview
+        let index = ProblemIndex(overview)
         var counts: [FindingCategory: Counts] = [.guide: Counts(), .upgrade: Counts()]
-        for host in run.overview.hosts {
-            counts[.guide]!.add(!host.collected || host.files(.unreadable) + host.files(.unparseable) > 0
-                ? .error(message: "", body: "") : .passed)
-        }
+        for problem in overview.problems { counts[problem.category]!.add(problemCase(problem, index).outcome) }
+        let wholeHosts = overview.hosts.filter(collectedWhole)
+        for _ in wholeHosts { counts[.guide]!.add(.passed) }
         try run.forEachHost(only: nil, parts: .findings) { _, findings in
             for category in FindingCategory.allCases {
                 for testCase in ruleCases(findings.filter { $0.category == category }) { counts[category]!.add(testCase.outcome) }
@@ -46,10 +48,10 @@ public enum JUnitReport {
                 text.append("      <property" + attributes([("name", name), ("value", value)]) + "/>\n")
             }
             text.append("    </properties>\n")
+            for problem in overview.problems(category) { text.append(problemCase(problem, index).xml) }
             if category == .guide {
-                try run.forEachHost(only: nil, parts: .files) { host, _ in
-                    text.append(collectionCase(host).xml)
-                    try text.flushIfLarge()
+                for host in wholeHosts {
+                    text.append(Case(host: host.name, name: "(collection)", file: nil, line: nil, outcome: .passed).xml)
                 }
             }
             try run.forEachHost(only: nil, parts: .findings) { _, findings in
@@ -121,36 +123,38 @@ public enum JUnitReport {
         }
     }
 
-    /// One case per host: did its files reach the audit?
-    static func collectionCase(_ host: HostResult) -> Case {
-        var problems: [String] = []
-        if let error = host.error { problems.append("host not collected (\(host.errorKind ?? "error")): \(error)") }
-        for file in host.files.sorted(by: { $0.path < $1.path }) where file.status == .unreadable || file.status == .unparseable {
-            problems.append("\(file.path)\(file.line.map { ":\($0)" } ?? ""): \(file.status.rawValue): \(file.reason ?? "no reason given")")
-        }
-        let outcome: Case.Outcome = problems.isEmpty ? .passed
-            : .error(message: problems[0], body: problems.joined(separator: "\n") + "\n")
-        return Case(host: host.name, name: "(collection)", file: nil, line: nil, outcome: outcome)
+    /// A host whose every file reached the audit: its `(collection)` case passes. (A host or file
+    /// that could not be read is a problem, with a case of its own.)
+    static func collectedWhole(_ host: RunOverview.Host) -> Bool {
+        host.collected && host.files(.unreadable) + host.files(.unparseable) == 0
     }
 
-    /// One case per rule and host, in host then rule order.
+    /// One case per problem: fails (or errs) with what to do, then each of its findings.
+    static func problemCase(_ problem: Problem, _ index: ProblemIndex) -> Case {
+        let name: String
+        switch problem.kind {
+        case .host: name = "(collection)"
+        case .file: name = problem.file ?? "(file)"
+        case .value: name = (problem.file ?? "") + (problem.subject.isEmpty ? "" : " " + problem.subject)
+        }
+        let consequences = index.consequenceSummary(of: problem)
+        let message = problem.title + (consequences.map { "; " + $0 } ?? "")
+        let body = "fix \(problem.place)" + (problem.subject.isEmpty ? "" : " " + problem.subject) + "\n"
+            + "to do: \(problem.advice)\n" + index.findings(of: problem).map(describe).joined()
+        return Case(host: problem.host, name: name, file: problem.file, line: problem.line,
+                    outcome: problem.status == .fail ? .failure(message: message, body: body) : .error(message: message, body: body))
+    }
+
+    /// One case per rule and host for the checks in no problem (passing, skipped, waived), in host
+    /// then rule order; a rule with a failing or erroring check on the host is its problem's case.
     static func ruleCases(_ findings: [Finding]) -> [Case] {
         let groups = Dictionary(grouping: findings) { HostRule(host: $0.host, rule: $0.rule) }
-        return groups.keys.sorted().map { key in
+        return groups.keys.sorted().compactMap { key in
             let group = groups[key]!.sorted(by: Finding.reportOrder)
-            let failing = group.filter { $0.status == .fail }, errors = group.filter { $0.status == .error }
-            let first = (failing + errors).first ?? group[0]
-            let outcome: Case.Outcome
-            if !failing.isEmpty {
-                outcome = .failure(message: failing[0].message, body: (failing + errors).map(describe).joined())
-            } else if !errors.isEmpty {
-                outcome = .error(message: errors[0].message, body: errors.map(describe).joined())
-            } else if group.allSatisfy({ $0.status == .skipped || $0.status == .waived }) {
-                outcome = .skipped(message: group.map(skipReason).joined(separator: "; "))
-            } else {
-                outcome = .passed
-            }
-            return Case(host: key.host, name: key.rule, file: first.file, line: first.line, outcome: outcome)
+            guard !group.contains(where: \.needsAttention) else { return nil }
+            let outcome: Case.Outcome = group.allSatisfy({ $0.status == .skipped || $0.status == .waived })
+                ? .skipped(message: group.map(skipReason).joined(separator: "; ")) : .passed
+            return Case(host: key.host, name: key.rule, file: group[0].file, line: group[0].line, outcome: outcome)
         }
     }
 

@@ -18,10 +18,13 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         public var color: Bool
         /// Rule rationales by rule id, for the HTML format.
         public var rationales: [String: String]
+        /// Every finding under its problem, in the text format.
+        public var verbose: Bool
 
-        public init(color: Bool = false, rationales: [String: String] = [:]) {
+        public init(color: Bool = false, rationales: [String: String] = [:], verbose: Bool = false) {
             self.color = color
             self.rationales = rationales
+            self.verbose = verbose
         }
     }
 
@@ -36,7 +39,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .html: try HTMLReport(rationales: options.rationales).write(run, to: sink)
         case .json: try JSONReport.write(run, to: sink)
         case .junit: try JUnitReport.write(run, to: sink)
-        case .text: try sink.write(TextReport(color: options.color).render(summaryOf: run))
+        case .text: try sink.write(TextReport(color: options.color, verbose: options.verbose).render(summaryOf: run))
         }
     }
 }

@@ -1,19 +1,23 @@
 import DriftCore
 
 /// The terminal summary an operator reads first: counts, what changed since the previous
-/// run, then each failing or erroring check with host, file:line and expected versus
-/// actual; with `--upgrade-to`, the upgrade checks follow in a block of their own, each with
-/// what to write instead. Values from hosts and rules are shown with control characters made
-/// visible, so a config value cannot drive the terminal.
+/// run, then each problem (one root cause: the place to fix, what is wrong there, how many
+/// checks elsewhere fail because of it, what to do), most severe first; with `verbose`, each
+/// problem's findings nested under it. With `--upgrade-to`, the upgrade checks follow in a
+/// block of their own, each with what to write instead. Values from hosts and rules are shown
+/// with control characters made visible, so a config value cannot drive the terminal.
 public struct TextReport: Sendable {
     /// Use ANSI colours (only on a terminal, never with `NO_COLOR`).
     public var color: Bool
-    /// At most this many findings are listed; the rest are counted.
+    /// At most this many problems (and upgrade checks) are listed; the rest are counted.
     public var maxFindings: Int
+    /// List every finding under its problem, not only the root's.
+    public var verbose: Bool
 
-    public init(color: Bool, maxFindings: Int = 100) {
+    public init(color: Bool, maxFindings: Int = 100, verbose: Bool = false) {
         self.color = color
         self.maxFindings = maxFindings
+        self.verbose = verbose
     }
 
     public func render(_ run: AuditRun) -> String {
@@ -34,11 +38,14 @@ public struct TextReport: Sendable {
                      + "\(overview.files(.unreadable)) unreadable, \(overview.files(.unparseable)) unparseable"
                      + notCollected(overview.files(.notCollected)))
         lines.append("  checks: " + counts(overview.tally(.guide)))
+        let problems = overview.problems(.guide)
+        lines.append("  problems: " + problemCounts(problems))
         if let counts = upgradeCounts(header, overview) { lines.append(counts) }
         if let changes = run.changes {
             lines.append("  since run \(changes.previousRunID) (\(ReportTime.text(changes.previousStartedAt))): "
-                         + "\(changes.count(FindingChange.Kind.new)) newly failing, \(changes.count(.fixed)) fixed, "
-                         + "\(changes.count(.stillFailing)) still failing; \(changes.count(FileChange.Kind.changed)) "
+                         + "problems " + problemChanges(changes) + "; checks "
+                         + "\(changes.count(FindingChange.Kind.new)) newly failing, \(changes.count(FindingChange.Kind.fixed)) fixed, "
+                         + "\(changes.count(FindingChange.Kind.stillFailing)) still failing; \(changes.count(FileChange.Kind.changed)) "
                          + "file\(plural(changes.count(FileChange.Kind.changed))) changed, "
                          + "\(changes.count(FileChange.Kind.new)) new, \(changes.count(.vanished)) vanished")
         }
@@ -54,10 +61,12 @@ public struct TextReport: Sendable {
                          + visible(host.legacyAlgorithms.joined(separator: ", ")))
         }
 
-        let shown = overview.attention.filter { $0.category == .guide }.sorted(by: Finding.attentionOrder)
+        // Hosts not collected are their own problems, said above in the lines cron mails.
+        let shown = problems.filter { $0.kind != .host }
         if !shown.isEmpty { lines.append("") }
-        for finding in shown.prefix(maxFindings) {
-            lines += describe(finding, failLabel: paint("FAIL ", .red))
+        let index = ProblemIndex(overview)
+        for problem in shown.prefix(maxFindings) {
+            lines += describe(problem, index)
         }
         if shown.count > maxFindings {
             lines.append("      … and \(shown.count - maxFindings) more; the JSON report lists them all")
@@ -86,6 +95,54 @@ public struct TextReport: Sendable {
     private func counts(_ tally: FindingTally) -> String {
         "\(paint("\(tally[.pass]) pass", .green)), \(paint("\(tally[.fail]) fail", .red)), "
             + "\(paint("\(tally[.error]) error", .yellow)), \(tally[.waived]) waived, \(tally[.skipped]) skipped"
+    }
+
+    /// "1 new, 2 fixed, 3 still failing (1 waived, 1 unchecked)": not-fixed kinds only when there are any.
+    func problemChanges(_ changes: RunChanges) -> String {
+        var text = "\(changes.count(ProblemChange.Kind.new)) new, \(changes.count(ProblemChange.Kind.fixed)) fixed, "
+            + "\(changes.count(ProblemChange.Kind.stillFailing)) still failing"
+        let unsettled = [ProblemChange.Kind.waived, .unchecked].filter { changes.count($0) > 0 }
+            .map { kind in "\(changes.count(kind)) \(kind == .waived ? "now waived" : "not checked this time")" }
+        if !unsettled.isEmpty { text += " (" + unsettled.joined(separator: ", ") + ")" }
+        return text
+    }
+
+    /// "9 (3 critical, 5 high, 1 medium)": problems by severity, most severe first.
+    func problemCounts(_ problems: [Problem]) -> String {
+        let bySeverity = Severity.allCases.reversed().compactMap { severity -> String? in
+            let count = problems.count { $0.severity == severity }
+            return count == 0 ? nil : "\(count) \(severity.rawValue)"
+        }
+        return "\(problems.count) to fix" + (bySeverity.isEmpty ? "" : " (" + bySeverity.joined(separator: ", ") + ")")
+    }
+
+    /// One problem: where to act, what is wrong there, what else fails because of it, what to do;
+    /// with `verbose`, every finding it explains.
+    func describe(_ problem: Problem, _ index: ProblemIndex) -> [String] {
+        let label = problem.status == .fail ? paint("FAIL ", .red) : paint("ERROR", .yellow)
+        let findings = index.findings(of: problem)
+        var lines = ["\(label) \(pad(problem.severity.rawValue, 8)) fix \(visible(problem.place))"
+                     + (problem.subject.isEmpty ? "" : ": " + visible(problem.subject))]
+        if problem.kind == .value, let primary = findings.first {
+            lines.append("      \(visible(problem.title)): \(visible(primary.message))  " + dim("(\(visible(primary.rule)))"))
+            // The other checks of the same value, each in a line: they often say it more concretely.
+            if !verbose {
+                for other in findings.prefix(findings.count - problem.consequences).dropFirst() {
+                    lines.append("      also: \(visible(other.message))  " + dim("(\(visible(other.rule)))"))
+                }
+            }
+        } else {
+            lines.append("      " + visible(problem.title))
+        }
+        if let consequences = index.consequenceSummary(of: problem) { lines.append("      " + visible(consequences)) }
+        // A check without a fix has only its message to advise with, and that is shown above.
+        if problem.kind != .value || problem.advice != findings.first?.message {
+            lines.append("      to do: " + visible(problem.advice))
+        }
+        if verbose {
+            for finding in findings { lines += describe(finding, failLabel: paint("FAIL ", .red)).map { "        " + $0 } }
+        }
+        return lines
     }
 
     /// One failing or erroring finding: where, what, and why.

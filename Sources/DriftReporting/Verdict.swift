@@ -5,6 +5,8 @@ struct Verdict {
     /// Failing guide checks (upgrade checks are reported apart).
     var failing: Int
     var failingHosts: Int
+    /// Guide problems with a failing check: the things to fix the failing checks come down to.
+    var failingProblems: Int
     /// A host, file or check could not be evaluated.
     var incomplete: Bool
     /// Failing upgrade checks.
@@ -17,6 +19,7 @@ struct Verdict {
         let guide = overview.tally(.guide), upgrade = overview.tally(.upgrade)
         failing = guide[.fail]
         failingHosts = overview.hosts.count { $0.guide[.fail] > 0 }
+        failingProblems = overview.problems.count { $0.category == .guide && $0.status == .fail }
         upgradeFailing = upgrade[.fail]
         upgradeHosts = overview.hosts.count { $0.upgrade[.fail] > 0 }
         upgradeTarget = header.upgrade?.to
@@ -44,7 +47,8 @@ struct Verdict {
     var parts: [(part: Part, text: String)] {
         var parts: [(Part, String)] = []
         if failing > 0 {
-            parts.append((.drift, "\(failing) failing check\(plural(failing)) on \(failingHosts) host\(plural(failingHosts))"))
+            parts.append((.drift, "\(failingProblems) problem\(plural(failingProblems)) (\(failing) failing check\(plural(failing)) "
+                          + "on \(failingHosts) host\(plural(failingHosts)))"))
         }
         if upgradeFailing > 0 {
             let what = upgradeTarget.map { "\(upgradeFailing) change\(plural(upgradeFailing)) before \($0)" }

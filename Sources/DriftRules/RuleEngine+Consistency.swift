@@ -214,7 +214,7 @@ private func isSelf(_ candidate: FleetObservation, _ observation: FleetObservati
 }
 
 private func finding(_ rule: Rule, _ observation: FleetObservation, _ status: FindingStatus, expected: String?,
-                     message: String, actual: String) -> Finding {
+                     message: String, actual: String, reference: FleetObservation? = nil) -> Finding {
     var finding = Finding(
         rule: rule.id, title: rule.title, host: observation.host, file: observation.file,
         section: observation.section, key: observation.key, status: status, severity: rule.severity,
@@ -222,6 +222,7 @@ private func finding(_ rule: Rule, _ observation: FleetObservation, _ status: Fi
         message: observation.isDefault ? "'\(observation.key)' is not set, so its default counts; \(message)" : message,
         guide: rule.guide, fix: observation.fix, secret: observation.secret)
     finding.origin = observation.origin
+    finding.reference = reference.map { ValuePlace(host: $0.host, file: $0.file, section: $0.section, key: $0.key, line: $0.line) }
     return finding
 }
 
@@ -260,6 +261,9 @@ private struct Same: Sendable {
     let holderCount: Int
     /// Without a majority: each value's first holders, for describing the disagreement.
     let byValue: [(value: ValueType.Normalized, holders: [FleetObservation])]
+    /// With a reference source: the first of its observations holding the reference value, the
+    /// place a differing value is a consequence of when that value is itself wrong.
+    let referenceHolder: FleetObservation?
 
     init(_ group: [FleetObservation], check: ConsistencyCheck) {
         size = group.count
@@ -269,7 +273,9 @@ private struct Same: Sendable {
         for candidate in candidates { counts[candidate.value, default: 0] += 1 }
         let top = counts.values.max() ?? 0
         let winners = counts.filter { $0.value == top }.map(\.key)
-        reference = winners.count == 1 ? winners[0] : nil
+        let reference = winners.count == 1 ? winners[0] : nil
+        self.reference = reference
+        referenceHolder = check.reference == nil ? nil : candidates.first { $0.value == reference }
         labels = secretLabels(group)
         var holders: [FleetObservation] = [], holderCount = 0
         var byValue: [ValueType.Normalized: [FleetObservation]] = [:], order: [ValueType.Normalized] = []
@@ -321,7 +327,7 @@ private struct Same: Sendable {
             return finding(rule, observation, .pass, expected: expected, message: message, actual: actual)
         }
         return finding(rule, observation, .fail, expected: expected,
-                       message: "differs from the value of \(places(others))", actual: actual)
+                       message: "differs from the value of \(places(others))", actual: actual, reference: referenceHolder)
     }
 
     /// "'a' on h1:/f, h2:/f; 'b' on h3:/f": the values of the others, each with its first places;
@@ -398,7 +404,8 @@ private struct Included: Sendable {
                            message: "includes the value of \(places(references))", actual: observation.display)
         }
         return finding(rule, observation, .fail, expected: "includes \(wanted)",
-                       message: "does not include the value of \(places(missing))", actual: observation.display)
+                       message: "does not include the value of \(places(missing))", actual: observation.display,
+                       reference: missing.first)
     }
 }
 

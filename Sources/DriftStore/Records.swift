@@ -67,6 +67,8 @@ struct FindingRecord: Codable, Hashable {
     var origin: Origin?
     /// Absent from findings without a remedy (passing checks, and every finding stored before remedies).
     var remedy: Remedy?
+    /// The place a consistency finding was compared with (`Finding.reference`); absent for others.
+    var reference: ValuePlace?
 
     init(_ finding: Finding) {
         rule = finding.rule
@@ -91,6 +93,7 @@ struct FindingRecord: Codable, Hashable {
         items = finding.items
         origin = finding.origin.map { Origin(kind: $0.kind.rawValue, option: $0.option, definedAt: $0.definedAt) }
         remedy = finding.remedy
+        reference = finding.reference
     }
 
     func finding(host: String) -> Finding {
@@ -109,6 +112,7 @@ struct FindingRecord: Codable, Hashable {
             ValueOrigin.Kind(rawValue: stored.kind).map { ValueOrigin(kind: $0, option: stored.option, definedAt: stored.definedAt) }
         }
         finding.remedy = remedy
+        finding.reference = reference
         return finding
     }
 }

@@ -91,16 +91,27 @@ extension SnapshotStore {
         let operation = "comparing run \(run) with the previous one"
         let inventory = try runRow(run, operation: operation).identity
         guard let previous = try backend.latestFinishedRun(before: run, of: inventory) else { return nil }
-        let previousStarted = Self.date(try runRow(previous, operation: operation).startedAt)
+        let previousRow = try runRow(previous, operation: operation)
+        let previousStarted = Self.date(previousRow.startedAt)
+        // Problems are compared when both runs stored an overview (schema 4 on).
+        let overviews = try [previousRow.overviewID, try runRow(run, operation: operation).overviewID].map { id in
+            try id.flatMap { CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: $0, operation: operation)) }
+        }
+        // The current status of the findings the previous run's problems explained: all "fixed" needs.
+        let wanted = Set(overviews[0]?.problems.flatMap(\.findings) ?? [])
+        var statuses: [String: FindingStatus] = [:]
         var files: [FileChange] = []
         var unchanged = 0
         var findingChanges: [FindingChange] = []
         for host in try backend.runHosts(run: run) where host.collected {
             let now = try blobs.manifest(id: host.manifestID, operation: operation)
+            let current = try findings(of: host, operation: operation)
+            if !wanted.isEmpty {
+                for finding in current where wanted.contains(finding.id) { statuses[finding.id] = finding.status }
+            }
             guard let before = try backend.previousRunHost(named: host.name, before: run, of: inventory) else {
                 files += now.files.filter { $0.content != nil }.map { FileChange(host: host.name, path: $0.path, kind: .new) }
-                findingChanges += try findings(of: host, operation: operation).filter { $0.status == .fail }
-                    .map { FindingChange(kind: .new, finding: $0) }
+                findingChanges += current.filter { $0.status == .fail }.map { FindingChange(kind: .new, finding: $0) }
                 continue
             }
             if before.manifestID == host.manifestID {
@@ -113,14 +124,17 @@ extension SnapshotStore {
             }
             if before.findingsID == host.findingsID, before.fleetFindingsID == host.fleetFindingsID {
                 // The very finding sets of the previous run: compared with themselves, without reading them twice.
-                let now = try findings(of: host, operation: operation)
-                findingChanges += Self.compare(now, now)
+                findingChanges += Self.compare(current, current)
             } else {
-                findingChanges += Self.compare(try findings(of: before, operation: operation), try findings(of: host, operation: operation))
+                findingChanges += Self.compare(try findings(of: before, operation: operation), current)
             }
         }
+        var problems: [ProblemChange] = []
+        if let then = overviews[0], let now = overviews[1] {
+            problems = ProblemChange.compare(previous: then, current: now, statuses: statuses)
+        }
         return RunChanges(previousRunID: previous, previousStartedAt: previousStarted, files: files, unchangedFiles: unchanged,
-                          findings: findingChanges.sorted { Finding.reportOrder($0.finding, $1.finding) })
+                          findings: findingChanges.sorted { Finding.reportOrder($0.finding, $1.finding) }, problems: problems)
     }
 
     /// File statuses that say nothing about a file's content: it could not be read, or its

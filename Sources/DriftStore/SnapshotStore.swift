@@ -155,9 +155,17 @@ public final class SnapshotStore {
 
     // MARK: Reading runs
 
-    /// Every run, newest first; only those of `auditor` and of `inventory` when given.
+    /// Every run, newest first, each with its problem count read from its overview; only those
+    /// of `auditor` and of `inventory` when given.
     public func runs(limit: Int? = nil, auditor: String? = nil, inventory: String? = nil) throws -> [RunSummary] {
-        try backend.runRows(limit: limit, auditor: auditor, inventory: inventory)
+        try backend.runRows(limit: limit, auditor: auditor, inventory: inventory).map { row in
+            var row = row
+            if let overview = row.overviewID {
+                row.problems = CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: overview, operation: "listing runs"))?
+                    .problems.count
+            }
+            return row
+        }
     }
 
     /// The newest finished run, if any.

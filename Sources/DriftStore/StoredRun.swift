@@ -31,6 +31,9 @@ public struct RunSummary: Sendable, Hashable {
     package var overviewID: Int64?
     /// The id of the key its secrets were tagged with.
     package var redactionKeyID: String?
+    /// Problems (things to fix) in the run, from its stored overview; `nil` for a run without one
+    /// (unfinished, or stored before schema 4).
+    public var problems: Int?
 
     public init(id: Int64, startedAt: String, finishedAt: String?, toolVersion: String, inventory: String?, status: String,
                 exitCode: Int?, hosts: Int = 0, hostsFailed: Int = 0, passed: Int = 0, failed: Int = 0, errors: Int = 0,

@@ -60,7 +60,7 @@ enum BuiltPackage {
         let summary = String(decoding: audit.stdout, as: UTF8.self)
         #expect(audit.status == 1, "\(audit.stderr)")
         #expect(summary.contains("stackdrift audit of 7 hosts"))
-        #expect(summary.contains("DRIFT: 12 failing checks on 4 hosts"), "\(summary)")
+        #expect(summary.contains("DRIFT: 9 problems (12 failing checks on 4 hosts)"), "\(summary)")
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/report.json"))
     }
 

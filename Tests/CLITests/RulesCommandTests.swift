@@ -80,7 +80,7 @@ import Testing
             expires: 2099-12-31
         """)
         #expect(result.status == 1, "the other drifts still fail")
-        #expect(result.stdout.contains("DRIFT: 11 failing checks on 3 hosts"), "\(result.stdout)")
+        #expect(result.stdout.contains("DRIFT: 8 problems (11 failing checks on 3 hosts)"), "\(result.stdout)")
         let findings = report["findings"] as? [[String: Any]] ?? []
         let waived = try #require(findings.first { $0["rule"] as? String == "lvm.devices.filter.reject-rest" })
         #expect(waived["status"] as? String == "waived")
@@ -96,7 +96,7 @@ import Testing
           - {rule: lvm.devices.filter.reject-rest, host: block1, reason: CHG-1000, expires: 2020-01-31}
         """)
         #expect(result.status == 1)
-        #expect(result.stdout.contains("DRIFT: 12 failing checks on 4 hosts"))
+        #expect(result.stdout.contains("DRIFT: 9 problems (12 failing checks on 4 hosts)"))
         #expect(result.stdout.contains("waiver expired on 2020-01-31: CHG-1000"))
         let findings = report["findings"] as? [[String: Any]] ?? []
         let finding = try #require(findings.first { $0["rule"] as? String == "lvm.devices.filter.reject-rest" })

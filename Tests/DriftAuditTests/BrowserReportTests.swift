@@ -51,7 +51,8 @@ import Testing
         #expect(dom.contains("glance_host = \"&gt;&lt;img src=x onerror=\"document.documentElement.dataset.pwned='img'\"&gt;"))
         #expect(!dom.contains("data-pwned"), "a planted script or handler ran")
         #expect(!dom.contains("<title>pwned</title>"))
-        #expect(dom.contains("<title>stackdrift: DRIFT: \(failing.count) failing checks on 4 hosts (run 1)</title>"))
+        let problems = page.run.overview.problems.count { $0.status == .fail }
+        #expect(dom.contains("<title>stackdrift: DRIFT: \(problems) problems (\(failing.count) failing checks on 4 hosts) (run 1)</title>"))
         #expect(dom.components(separatedBy: "<script").count == 2, "the report's own script is the only one")
         #expect(!dom.contains("<img"))
 
@@ -59,6 +60,12 @@ import Testing
         for finding in failing {
             #expect(dom.contains("<code>\(finding.rule)</code>"), "\(finding.host) \(finding.rule) is missing")
         }
+        // Needs attention lists the problems, each once, its checks collapsed beneath it.
+        let causes = page.run.overview.problems
+        #expect(dom.components(separatedBy: "<li class=\"cause ").count - 1 == causes.count)
+        for problem in causes { #expect(dom.contains("id=\"\(problem.id)\""), "\(problem.title) is missing") }
+        #expect(dom.components(separatedBy: "<details><summary>").count - 1 >= causes.count, "findings collapsed under each")
+
         // Failing, erroring and waived checks are listed; passing and skipped ones are counted.
         let listed = page.run.findings.filter { [.fail, .error, .waived].contains($0.status) }.count
         #expect(dom.contains("<output id=\"shown\">\(listed) of \(listed) checks shown</output>"))

@@ -112,9 +112,13 @@ import Testing
         let compute2 = try #require(between("<a href=\"#host-2\">compute2</a>", "</tr>", in: summary))
         #expect(compute2.contains("<td class=\"n bad\">5</td><td class=\"n bad\">2</td>"), "5 fail, 2 error")
         #expect(summary.contains("<td class=\"mono\">/etc/nova/nova.conf</td><td class=\"n\">2</td>"), "nova.conf on 2 hosts")
-        // Needs attention: most severe first, each linked to its details.
-        let attention = try #require(between("<h3>Needs attention</h3>", "</table>", in: summary))
+        // Needs attention: one item per problem, most severe first, its findings beneath, each linked to its details.
+        let attention = try #require(between("<h3 id=\"problems\">Needs attention</h3>", "</ol>", in: summary))
+        let overview = ReportFixture.run().overview
+        #expect(attention.components(separatedBy: "<li class=\"cause ").count - 1 == overview.problems.count)
         #expect(attention.range(of: "sev-critical")!.lowerBound < attention.range(of: "sev-high")!.lowerBound)
+        #expect(attention.contains("<p class=\"where\">fix /etc/ceilometer/ceilometer.conf:2 on compute2 · [publisher] metering_secret</p>"))
+        #expect(attention.contains("<strong>To do: </strong>connection refused"), "a host not collected says why")
         let anchor = try #require(between("<a href=\"#", "\"", in: attention))
         #expect(html.contains("<div id=\"\(anchor)\" class=\"finding fail\""))
     }

@@ -102,11 +102,11 @@ func sampleRun() -> AuditRun {
 @Suite struct TextReportTests {
     @Test func listsFailuresWithHostFileLineAndExpectedVersusActual() {
         let text = TextReport(color: false).render(sampleRun())
-        #expect(text.contains("compute2  /etc/nova/nova.conf:22  [DEFAULT] vncserver_proxyclient_address"))
+        #expect(text.contains("fix /etc/nova/nova.conf:22 on compute2: [DEFAULT] vncserver_proxyclient_address"))
         #expect(text.contains("expected '10.0.0.32', found '10.0.0.31'"))
         #expect(text.contains("HOST FAILED  network: connection refused"))
         #expect(text.contains("checks: 1 pass, 2 fail, 0 error"))
-        #expect(text.contains("DRIFT: 2 failing checks on 2 hosts"))
+        #expect(text.contains("DRIFT: 2 problems (2 failing checks on 2 hosts)"))
         #expect(text.contains("INCOMPLETE"))
         #expect(!text.contains("\u{1B}["), "no escape codes without colour")
     }

@@ -199,7 +199,27 @@ enum ReportFixture {
                 FindingChange(kind: .new, finding: scriptValue),
                 FindingChange(kind: .fixed, finding: fixedSinceLastRun),
                 FindingChange(kind: .stillFailing, finding: vnc),
-            ])
+            ],
+            problems: problemChanges)
+    }
+
+    /// The previous run's problems compared with this one's: the vnc value still fails, the
+    /// verbose one was fixed, a waiver now accepts my_ip, and storage1 (not collected now) was
+    /// not checked.
+    static var problemChanges: [ProblemChange] {
+        var before = RunOverview.Builder()
+        for name in ["compute1", "compute2", "storage1"] {
+            before.add(host: HostResult(name: name, roles: [.compute], services: [], files: []))
+        }
+        var waivedNow = activeWaiver
+        waivedNow.status = .fail
+        waivedNow.waiver = nil
+        let lvm = finding("lvm.devices.filter.reject-rest", "LVM rejects the rest", host: "storage1", file: "/etc/lvm/lvm.conf",
+                          section: "devices", key: "filter", .fail, .high, expected: nil, actual: nil, line: 15,
+                          message: "expected 'filter' to be ending with 'r/.*/'")
+        before.add([vnc, fixedSinceLastRun, waivedNow, lvm])
+        return ProblemChange.compare(previous: before.build(), current: run(changes: nil).overview,
+                                     statuses: [fixedSinceLastRun.id: .pass, waivedNow.id: .waived])
     }
 
     static func run(changes: RunChanges? = ReportFixture.changes) -> AuditRun {

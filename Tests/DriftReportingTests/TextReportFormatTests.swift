@@ -6,7 +6,8 @@ import Testing
 @Suite struct TextReportFormatTests {
     @Test func saysWhatChangedSinceThePreviousRunInOneLine() {
         let text = TextReport(color: false).render(ReportFixture.run())
-        #expect(text.contains("  since run 6 (2025-11-23 16:00:00 UTC): 1 newly failing, 1 fixed, 1 still failing; "
+        #expect(text.contains("  since run 6 (2025-11-23 16:00:00 UTC): problems 12 new, 1 fixed, 1 still failing "
+                              + "(1 now waived, 1 not checked this time); checks 1 newly failing, 1 fixed, 1 still failing; "
                               + "1 file changed, 1 new, 1 vanished"))
         #expect(!TextReport(color: false).render(ReportFixture.run(changes: nil)).contains("since run"))
     }
@@ -19,7 +20,7 @@ import Testing
         let afterBlock = text[block.upperBound...]
         #expect(afterBlock.contains("(upgrade.juno.nova.rpc_backend)"))
         #expect(!text[..<block.lowerBound].contains("upgrade.juno."))
-        #expect(text.contains("DRIFT: 8 failing checks on 3 hosts\nUPGRADE: 1 change before juno on 1 host\nINCOMPLETE"))
+        #expect(text.contains("DRIFT: 8 problems (8 failing checks on 3 hosts)\nUPGRADE: 1 change before juno on 1 host\nINCOMPLETE"))
     }
 
     @Test func aConfigValueCannotDriveTheTerminal() {

@@ -92,7 +92,7 @@ func sampleUpgradeRun() -> AuditRun {
                   Juno still reads [DEFAULT] glance_host but deprecates it for [glance] host  (juno.nova.default.glance_host)
                   fix: write host = controller in [glance] and remove glance_host from [DEFAULT]
             """))
-        #expect(text.contains("DRIFT: 2 failing checks on 2 hosts\n"))
+        #expect(text.contains("DRIFT: 2 problems (2 failing checks on 2 hosts)\n"))
         #expect(text.contains("UPGRADE: 1 change before juno on 1 host\n"))
         #expect(!TextReport(color: false).render(sampleRun()).contains("UPGRADE"), "nothing about upgrades without --upgrade-to")
     }

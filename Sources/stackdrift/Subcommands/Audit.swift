@@ -132,6 +132,9 @@ struct Audit: ParsableCommand {
     @Flag(name: [.short, .long], help: "Print nothing but errors: one line per host that failed and per report that could not be written.")
     var quiet = false
 
+    @Flag(name: .long, help: "List every finding under its problem in the terminal summary.")
+    var verbose = false
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
@@ -251,7 +254,7 @@ struct Audit: ParsableCommand {
             // not be written has said so above), and nothing else.
             for line in TextReport(color: false).hostFailures(outcome.overview) { console.error(line, prefixed: false) }
         } else {
-            let text = TextReport(color: console.colorAllowed(forStderr: summaryToStderr)).render(summaryOf: outcome.summary)
+            let text = TextReport(color: console.colorAllowed(forStderr: summaryToStderr), verbose: verbose).render(summaryOf: outcome.summary)
             if summaryToStderr { console.error(text, prefixed: false) } else { console.out(text) }
             for report in reports where !report.isStandardOutput && outcome.stored != nil {
                 console.note("\(report.format.rawValue) report: \(report.path)", toStderr: summaryToStderr)

@@ -71,7 +71,8 @@ struct Runs: ParsableCommand {
         abstract: "List the stored audit runs, newest first.",
         discussion: """
         Status is finished, interrupted (the audit was killed before it finished; nothing of it \
-        was kept) or running. The counts are the guide's checks; a run with --upgrade-to shows its \
+        was kept) or running. Problems are the things to fix (each root cause once, as the reports \
+        list them). The other counts are the guide's checks; a run with --upgrade-to shows its \
         failing upgrade checks apart, under upgrade (juno: 70).
 
         Each run names the auditor that made it (audit --auditor, by default its machine's host name) \
@@ -100,21 +101,21 @@ struct Runs: ParsableCommand {
             console.out("no runs\(filtered) in \(store.path)\n")
             return
         }
-        let header = ["run", "started (UTC)", "status", "exit", "hosts", "down", "pass", "fail", "error", "waived", "upgrade",
-                      "auditor", "inventory"]
+        let header = ["run", "started (UTC)", "status", "exit", "hosts", "down", "problems", "pass", "fail", "error", "waived",
+                      "upgrade", "auditor", "inventory"]
         let auditorWidth = max(7, runs.map { ($0.auditor ?? "-").count }.max() ?? 0)
-        let widths = [5, 19, 11, 4, 5, 4, 6, 5, 5, 6, 7, auditorWidth, 0]
+        let widths = [5, 19, 11, 4, 5, 4, 8, 6, 5, 5, 6, 7, auditorWidth, 0]
         func row(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in padded(cell, widths[index], right: ![1, 2, 10, 11, 12].contains(index)) }
+            cells.enumerated().map { index, cell in padded(cell, widths[index], right: ![1, 2, 11, 12, 13].contains(index)) }
                 .joined(separator: "  ") + "\n"
         }
         var output = row(header)
         for run in runs {
             let started = String(run.startedAt.prefix(19)).replacingOccurrences(of: "T", with: " ")
             output += row(["\(run.id)", started, run.status, run.exitCode.map(String.init) ?? "-", "\(run.hosts)",
-                           "\(run.hostsFailed)", "\(run.passed)", "\(run.failed)", "\(run.errors)", "\(run.waived)",
-                           run.upgradeTo.map { "\($0): \(run.upgradeFailed)" } ?? "-", run.auditor ?? "-",
-                           run.inventory ?? "-"])
+                           "\(run.hostsFailed)", run.problems.map(String.init) ?? "-", "\(run.passed)", "\(run.failed)",
+                           "\(run.errors)", "\(run.waived)", run.upgradeTo.map { "\($0): \(run.upgradeFailed)" } ?? "-",
+                           run.auditor ?? "-", run.inventory ?? "-"])
         }
         console.out(output)
     }

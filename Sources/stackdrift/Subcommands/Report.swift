@@ -54,6 +54,9 @@ struct Report: ParsableCommand {
     @Flag(name: .long, help: "Never colour the text report (NO_COLOR is honoured too).")
     var noColor = false
 
+    @Flag(name: .long, help: "List every finding under its problem in the text report.")
+    var verbose = false
+
     func validate() throws {
         if runID != "latest", Int64(runID).map({ $0 < 1 }) ?? true {
             throw ValidationError("'\(runID)' is not a run id (a positive number) or 'latest'")
@@ -108,7 +111,7 @@ struct Report: ParsableCommand {
 
         let destination = ReportDestination(format: format, path: output ?? "-")
         let color = format == .text && destination.isStandardOutput && console.colorAllowed(forStderr: false)
-        let options = ReportFormat.Options(color: color, rationales: rationales)
+        let options = ReportFormat.Options(color: color, rationales: rationales, verbose: verbose)
         do {
             try destination.write(console: console) { try format.write(stored, options: options, to: $0) }
         } catch {
