@@ -88,7 +88,10 @@ struct Fix: ParsableCommand {
 
         let fixes: [HostFix]
         do {
-            fixes = try HostFix.fixes(of: stored, only: host.isEmpty ? nil : Set(host))
+            // Items are problems: a root cause and its consequences are fixed (and listed) once.
+            let problems = ProblemIndex(stored.overview)
+            fixes = try HostFix.fixes(of: stored, only: host.isEmpty ? nil : Set(host),
+                                      problem: { problems.problemOf[$0.id].map(ProblemID.init) })
         } catch {
             console.error("\(error)")
             throw ExitCode(AuditExitCode.incomplete.rawValue)
