@@ -121,15 +121,25 @@ public enum Glob {
 }
 
 /// Verdicts of one secret policy, shared by every copy of it and every thread of an audit.
+/// Spread over shards, each behind its own lock, so the audit's worker threads (which all ask
+/// about the same keys at once) rarely wait for each other: one lock made them queue.
 final class SecretDecisions: Sendable {
-    private let verdicts = Mutex<[String: Bool]>([:])
-    static let capacity = 1 << 16
+    private final class Shard: Sendable {
+        let verdicts = Mutex<[String: Bool]>([:])
+    }
+
+    private let shards = (0..<SecretDecisions.shardCount).map { _ in Shard() }
+    static let shardCount = 64
+    /// Per shard: keys come from the nodes, and a hostile file may have millions of them.
+    static let capacity = 1 << 12
 
     func verdict(for key: String, decide: () -> Bool) -> Bool {
-        if let known = verdicts.withLock({ $0[key] }) { return known }
+        var hasher = Hasher()
+        hasher.combine(key)
+        let shard = shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
+        if let known = shard.verdicts.withLock({ $0[key] }) { return known }
         let verdict = decide()
-        // Bounded: keys come from the nodes, and a hostile file may have millions of them.
-        verdicts.withLock { if $0.count < Self.capacity { $0[key] = verdict } }
+        shard.verdicts.withLock { if $0.count < Self.capacity { $0[key] = verdict } }
         return verdict
     }
 }
