@@ -214,7 +214,8 @@ struct Audit: ParsableCommand {
             for line in TextReport(color: false).hostFailures(outcome.overview) { console.error(line, prefixed: false) }
         } else {
             let text = TextReport(color: console.colorAllowed(forStderr: summaryToStderr)).render(summaryOf: outcome.summary)
-            if summaryToStderr { console.error(text, prefixed: false) } else { console.out(text) }
+            // Painted: TextReport makes every value visible itself, then adds its colours.
+            if summaryToStderr { console.error(painted: text, prefixed: false) } else { console.out(painted: text) }
             for report in reports where !report.isStandardOutput && outcome.stored != nil {
                 console.note("\(report.format.rawValue) report: \(report.path)", toStderr: summaryToStderr)
             }

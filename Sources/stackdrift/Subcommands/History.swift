@@ -3,6 +3,7 @@ import DriftAudit
 import DriftCore
 import DriftDiff
 import DriftParsing
+import DriftReporting
 import DriftRules
 import DriftStore
 import Foundation
@@ -130,7 +131,10 @@ struct Diff: ParsableCommand {
         }
         let changes = try storeCall(console) { try store.diff(host: host, path: file, from: older, to: newer) }
         let color = console.colorAllowed(forStderr: false)
-        func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        // Each piece made visible before it is painted: the output goes out `painted`.
+        func paint(_ text: String, _ code: String) -> String {
+            color ? "\u{1B}[\(code)m\(VisibleText.terminal(text))\u{1B}[0m" : VisibleText.terminal(text)
+        }
         var output = ""
         for change in changes {
             switch change.kind {
@@ -146,7 +150,7 @@ struct Diff: ParsableCommand {
                         switch line.kind {
                         case .removed: output += paint(text, "31") + "\n"
                         case .added: output += paint(text, "32") + "\n"
-                        case .context: output += text + "\n"
+                        case .context: output += VisibleText.terminal(text) + "\n"
                         }
                     }
                 }
@@ -156,7 +160,7 @@ struct Diff: ParsableCommand {
             console.out("no differences in \(file.map { "\(host):\($0)" } ?? host) between runs \(older) and \(newer)\n")
             return
         }
-        console.out(output)
+        console.out(painted: output)
         throw ExitCode(1)
     }
 }
