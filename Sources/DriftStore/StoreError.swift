@@ -13,6 +13,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case query
         /// The requested run does not exist.
         case notFound = "not-found"
+        /// The redaction key is gone while runs tagged with it remain (`RedactionKeySource`).
+        case keyMissing = "key-missing"
     }
 
     public var kind: Kind

@@ -115,6 +115,44 @@ import Testing
     }
 }
 
+/// Issue 20: a lost redaction key is not replaced silently.
+@Suite(.serialized) struct KeyCustodyTests {
+    @Test func aMissingKeyRefusesTheAuditUntilRestoredOrRekeyedAndRekeyingChangesNoSecret() throws {
+        let scratch = try Scratch(prefix: "stackdrift-key")
+        let database = scratch.path + "/a.db"
+        let inventory = HostileNodeCommandTests.demoInventory
+        #expect(try CLI.run(["audit", "-i", inventory, "--db", database, "--quiet"]).status == 1)
+        let key = try Data(contentsOf: URL(fileURLWithPath: database + ".key"))
+        try FileManager.default.removeItem(atPath: database + ".key")
+
+        let refused = try CLI.run(["audit", "-i", inventory, "--db", database, "--quiet"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("the redaction key is missing, but the database holds runs tagged with key"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("stackdrift db rekey --db \(database)"))
+        #expect(!FileManager.default.fileExists(atPath: database + ".key"), "no key made silently")
+        #expect(try CLI.run(["runs", "--db", database]).status == 0, "the history reads without the key")
+
+        // Restored, the audit runs and nothing changed.
+        try key.write(to: URL(fileURLWithPath: database + ".key"))
+        let restored = try CLI.run(["audit", "-i", inventory, "--db", database, "--json", scratch.path + "/r2.json"])
+        #expect(restored.status == 1, "\(restored.stderr)")
+
+        // Rekeyed: a new key, and the next run reports no secret as changed.
+        try FileManager.default.removeItem(atPath: database + ".key")
+        let rekey = try CLI.run(["db", "rekey", "--db", database])
+        #expect(rekey.status == 0, "\(rekey.stderr)")
+        #expect(rekey.stdout.contains("earlier runs were tagged with"))
+        let rekeyed = try CLI.run(["audit", "-i", inventory, "--db", database, "--json", scratch.path + "/r3.json"])
+        #expect(rekeyed.status == 1, "\(rekeyed.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path + "/r3.json"))) as? [String: Any]
+        let changes = report?["changes"] as? [String: Any]
+        #expect((changes?["files"] as? [Any])?.isEmpty == true, "\(String(describing: changes))")
+        #expect(try CLI.run(["diff", "controller", "--db", database]).status == 0, "diff across the key break shows no change")
+        let newKey = try Data(contentsOf: URL(fileURLWithPath: database + ".key"))
+        #expect(newKey != key && newKey.count == 32)
+    }
+}
+
 /// Bytes gathered by a reader thread.
 private final class ReceivedBytes: @unchecked Sendable {
     private let lock = NSLock()

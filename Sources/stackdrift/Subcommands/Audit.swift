@@ -173,7 +173,7 @@ struct Audit: ParsableCommand {
         let auditor = Auditor(inventory: loadedInventory, ruleSet: ruleSet, waivers: waiverSet, collector: collector)
         let meter: ProgressMeter? = ProgressMeter.isWanted(
             quiet: quiet, stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1)
-            ? ProgressMeter { console.error($0, prefixed: false, newline: false) } : nil
+            ? ProgressMeter { console.error(painted: $0, prefixed: false, newline: false) } : nil
         let progress: (@Sendable (Int, Int, Int) -> Void)? = meter.map { meter in
             { @Sendable done, total, failed in meter.update(done: done, total: total, failed: failed) }
         }

@@ -24,7 +24,8 @@ struct DatabaseOption: ParsableArguments {
             throw ExitCode(AuditExitCode.usage.rawValue)
         }
         do {
-            return try SnapshotStore(path: path)
+            // Reading the history needs no redaction key: a missing one is refused only by audits.
+            return try SnapshotStore(path: path, forAuditing: false)
         } catch {
             console.error("\(error)")
             throw ExitCode(AuditExitCode.usage.rawValue)
@@ -333,7 +334,39 @@ struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Database maintenance.",
-        subcommands: [Check.self])
+        subcommands: [Check.self, Rekey.self])
+
+    struct Rekey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a new redaction key for the database (when its key file is lost, or to rotate it).",
+            discussion: """
+            Secrets are stored as tags keyed by the database's key file (<db>.key). When that \
+            file is lost, audits refuse to run rather than make a new key silently, which would \
+            show every secret as changed. Restore the file from a backup if you can; otherwise \
+            this writes a new key. Each run records the key it was tagged with, so the first run \
+            under the new key compares secrets with earlier runs by presence only, and \
+            'stackdrift diff' across the break does the same.
+
+            Examples:
+              stackdrift db rekey --db /var/lib/stackdrift/audit.db
+
+            Exit codes: 0 new key written; 2 it could not be written; 64 no database.
+            """)
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let console = Console(noColor: true)
+            guard FileManager.default.fileExists(atPath: database.path) else {
+                console.error("no database at '\(database.path)' (run an audit first, or give --db)")
+                throw ExitCode(AuditExitCode.usage.rawValue)
+            }
+            let keys = try storeCall(console) { try SnapshotStore.rekey(path: database.path) }
+            console.out("new redaction key \(keys.new) written to \(database.path).key"
+                        + (keys.earlier.isEmpty ? "\n" : "; earlier runs were tagged with \(keys.earlier.joined(separator: ", ")), "
+                           + "whose secrets the next run compares by presence only\n"))
+        }
+    }
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
