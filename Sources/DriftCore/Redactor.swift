@@ -21,8 +21,8 @@ public struct Redactor: Sendable {
     }
 
     /// Redacts a parsed file: the values of its secret entries (continuation lines included),
-    /// then what `SecretScanner` finds in the rest (commented-out secrets, lines the parser
-    /// set aside) and URL credentials anywhere.
+    /// then whatever else `SecretScanner` finds (commented-out secrets, lines the parser set
+    /// aside, assignments nested in other values) and URL credentials anywhere.
     public func redact(_ document: ConfigDocument) -> [UInt8] {
         var replacements: [(Range<Int>, String)] = []
         let bytes = document.source.bytes
@@ -32,23 +32,11 @@ public struct Redactor: Sendable {
             let tag = tag(entry.value.text)
             for piece in Self.linePieces(of: range, in: bytes) { replacements.append((piece, tag)) }
         }
-        // Trivia (comments, blank lines, directives) is what no entry vouches for.
-        var trivia: [UInt8] = []
-        var offsets: [Int] = []  // trivia's byte i is the file's byte offsets[i]
-        for segment in document.segments where segment.kind == .trivia {
-            trivia += bytes[segment.range]
-            offsets += Array(segment.range)
-            trivia.append(0x0A)
-            offsets.append(segment.range.upperBound)
-        }
-        for range in SecretScanner(policy: policy).secretRanges(in: trivia) {
-            // A range crossing segments is cut at their seams, each piece tagged.
-            var start = range.lowerBound
-            for index in range where index + 1 == range.upperBound || offsets[index + 1] != offsets[index] + 1 {
-                let piece = offsets[start]..<(offsets[index] + 1)
-                if bytes.indices.contains(piece.lowerBound) { replacements.append((piece, tag(document.source.string(piece)))) }
-                start = index + 1
-            }
+        // Then what no entry vouches for: comments, lines set aside, and secrets nested in the
+        // values of keys that are not secret (a connection string's `?password=`). Ranges the
+        // entries already cover are dropped in `apply`, so their tags stay the entries' own.
+        for range in SecretScanner(policy: policy).secretRanges(in: bytes) {
+            replacements.append((range, tag(document.source.string(range))))
         }
         return redactURLCredentials(apply(replacements, to: bytes), encoding: document.source.encoding)
     }
@@ -88,7 +76,9 @@ public struct Redactor: Sendable {
     private func apply(_ replacements: [(Range<Int>, String)], to bytes: [UInt8]) -> [UInt8] {
         guard !replacements.isEmpty else { return bytes }
         var runs: [(Range<Int>, String)] = []
-        for (range, text) in replacements.sorted(by: { $0.0.lowerBound < $1.0.lowerBound }) where !range.isEmpty {
+        // Stable: of two ranges starting together the one given first (an entry's) is kept.
+        let ordered = replacements.enumerated().sorted { ($0.element.0.lowerBound, $0.offset) < ($1.element.0.lowerBound, $1.offset) }
+        for (range, text) in ordered.map(\.element) where !range.isEmpty {
             if let last = runs.last, range.lowerBound < last.0.upperBound {
                 guard range.upperBound > last.0.upperBound else { continue }
                 let joined = last.0.lowerBound..<range.upperBound

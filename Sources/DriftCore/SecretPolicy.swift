@@ -54,7 +54,9 @@ public struct SecretPolicy: Sendable, Hashable {
         let name = Self.fold(key)
         if notSecret.contains(name) { return false }
         if !words.isEmpty, Self.words(of: key).contains(where: words.contains) { return true }
-        return keyPatterns.contains { Glob.matches(pattern: $0, name) }
+        // boost's `[section]` keys read as `section.key` (mongodb.conf): the last part names the option.
+        let last = name.split(separator: ".").last.map(String.init) ?? name
+        return keyPatterns.contains { Glob.matches(pattern: $0, name) || (last != name && Glob.matches(pattern: $0, last)) }
     }
 
     /// The words of an option name, lowercased: split at anything but letters and digits and
