@@ -145,6 +145,10 @@ struct Audit: ParsableCommand {
                                    dormantRuleIDs: UpgradePacks.dormantRuleIDs(inRuleDirectories: ruleDirectories, loaded: ruleSet))
             } ?? WaiverSet()
             store = try SnapshotStore(path: databasePath)
+        } catch let error as StoreError where error.isStorageFailure {
+            // Not a usage error: the command was right, the storage failed (issue 20).
+            console.error("nothing was audited: \(error)")
+            throw ExitCode(AuditExitCode.incomplete.rawValue)
         } catch {
             console.error("\(error)")
             throw ExitCode(AuditExitCode.usage.rawValue)
