@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(name: "stackdrift-samples", dependencies: ["DriftSamples"]),
 
         /// Replays files through every parser's checks; with -DFUZZING a libFuzzer target (see .ci/fuzz).
-        .executableTarget(name: "stackdrift-fuzz", dependencies: ["DriftCore", "DriftParsing"]),
+        .executableTarget(name: "stackdrift-fuzz", dependencies: ["DriftCore", "DriftParsing", "DriftReporting"]),
 
         /// Parser throughput against Python's configparser and oslo.config (run with -c release).
         .executableTarget(name: "stackdrift-parser-benchmark", dependencies: ["DriftCore", "DriftParsing"],

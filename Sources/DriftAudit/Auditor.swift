@@ -236,11 +236,15 @@ public struct Auditor: Sendable {
     /// Tells the collector which files a collected file includes (its format's include
     /// directives: MySQL's `!include` and `!includedir`), so they are fetched in the same session.
     static func expandIncludes(_ ruleSet: RuleSet) -> IncludeExpander {
-        { path, content in
-            guard let includes = ruleSet.format(forFile: path)?.details.includes else { return [] }
-            return includes(content).map { target in
-                target.isDirectory ? .directory(target.path, accepts: target.accepts) : .file(target.path)
-            }
+        { path, content in includeTargets(of: ruleSet.format(forFile: path), content) }
+    }
+
+    /// What a file of `format` includes, as the collector fetches it (confined to the host's
+    /// `IncludeConfinement`); none for formats without includes.
+    public static func includeTargets(of format: ConfigFormat?, _ content: [UInt8]) -> [IncludeTarget] {
+        guard let includes = format?.details.includes else { return [] }
+        return includes(content).map { target in
+            target.isDirectory ? .directory(target.path, accepts: target.accepts) : .file(target.path)
         }
     }
 }

@@ -97,11 +97,19 @@ struct HostFiles {
     }
 }
 
-/// Resolves includes from what was collected from the host.
-struct CollectedFiles: IncludeResolver {
+/// Resolves includes from what was collected from the host: what the collector refused to
+/// read (outside the include confinement) is refused here too, so the parser reports it.
+public struct CollectedFiles: IncludeResolver {
     let collection: HostCollection
 
-    func read(_ path: String) -> IncludeRead {
+    public init(collection: HostCollection) {
+        self.collection = collection
+    }
+
+    public func read(_ path: String) -> IncludeRead {
+        if let reason = collection.refusedIncludes[IncludeConfinement.normalized(path)] ?? collection.refusedIncludes[path] {
+            return .refused(reason)
+        }
         switch collection.files[path] {
         case .content(let bytes): return .content(bytes)
         case .failed(let error): return .failed(error.message)
@@ -109,7 +117,8 @@ struct CollectedFiles: IncludeResolver {
         }
     }
 
-    func list(_ directory: String) -> DirectoryRead {
+    public func list(_ directory: String) -> DirectoryRead {
+        if let reason = collection.refusedIncludes[directory] { return .refused(reason) }
         switch collection.directories[directory] {
         case .entries(let names): return .entries(names)
         case .failed(let error): return .failed(error.message)

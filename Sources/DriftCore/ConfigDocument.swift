@@ -49,6 +49,9 @@ public struct ConfigDocument: Sendable {
     /// Files read through include directives (MySQL `!include`/`!includedir`), each its own
     /// document, in reading order.
     public var includes: [ConfigDocument]
+    /// Include directives not followed because they lead outside the directories includes may
+    /// be read from (`IncludeConfinement`), each at its directive's line: findings, never reads.
+    public var refusedIncludes: [Diagnostic] = []
 
     public init(path: String, format: ConfigFormat, source: SourceText, lineBreaks: LineBreaks = .lineFeed,
                 entries: [Entry], segments: [Segment], warnings: [Diagnostic] = [], errors: [Diagnostic] = [],

@@ -25,6 +25,9 @@ public struct ConnectionSettings: Sendable, Hashable {
     public var passwordEnv: String?
     /// SHA-1-era algorithms the host may use (`legacy:` in the inventory); none by default.
     public var legacyAlgorithms = LegacySSHAlgorithms()
+    /// Directories (besides the including file's own) that MySQL includes may be read from
+    /// (`include_dirs:`); anything else a node's my.cnf names is a finding, never a read.
+    public var includeConfinement = IncludeConfinement()
 
     public init(
         transport: TransportKind = .ssh, address: String? = nil, port: Int? = nil, user: String? = nil,

@@ -207,6 +207,20 @@ extension Inventory {
             }
             settings.passwordEnv = name
         },
+        ConnectionField(key: "include_dirs") { value, settings, _ in
+            var directories: [String] = []
+            for item in try value.list() {
+                let path = try item.string()
+                if !path.hasPrefix("/") || path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+                    throw item.error("include_dirs entry '\(path)' must be an absolute directory on the node, such as /etc/mysql")
+                }
+                if IncludeConfinement.normalized(path) == "/" {
+                    throw item.error("include_dirs entry '\(path)' would let a node's my.cnf include any file; name the directories its includes live in")
+                }
+                directories.append(path)
+            }
+            settings.includeConfinement = IncludeConfinement(directories: directories)
+        },
         ConnectionField(key: "root") { value, settings, base in settings.root = resolve(try value.string(), against: base) },
     ]
 

@@ -25,42 +25,35 @@ public struct Redactor: Sendable {
     }
 
     /// Redacts a parsed file: the values of its secret entries (continuation lines included),
-    /// then URL credentials anywhere. `secretEntries: false` is for a format whose entries cannot
-    /// hold a secret (`/etc/hosts`, sysctl: their keys are addresses and kernel names), whose
-    /// thousands of lines then cost no key lookups.
+    /// then whatever else `SecretScanner` finds (commented-out secrets, lines the parser set
+    /// aside, assignments nested in other values) and URL credentials anywhere. `secretEntries:
+    /// false` is for a format whose entries cannot hold a secret (`/etc/hosts`, sysctl: their keys
+    /// are addresses and kernel names), whose thousands of lines then cost no key lookups.
     public func redact(_ document: ConfigDocument, secretEntries: Bool = true) -> [UInt8] {
         var replacements: [(Range<Int>, String)] = []
         let bytes = document.source.bytes
-        for entry in document.entries where secretEntries && entry.span.file == document.path && policy.isSecret(key: entry.key) {
+        for entry in document.entries where secretEntries && entry.span.file == document.path
+            && policy.isSecret(format: document.format, section: entry.section, key: entry.key) {
             guard let range = entry.valueRange, !range.isEmpty else { continue }
             let tag = tag(entry.value.text)
             for piece in Self.linePieces(of: range, in: bytes) { replacements.append((piece, tag)) }
         }
+        // Then what no entry vouches for: comments, lines set aside, and secrets nested in the
+        // values of keys that are not secret (a connection string's `?password=`). Ranges the
+        // entries already cover are dropped in `apply`, so their tags stay the entries' own.
+        for range in SecretScanner(policy: policy).secretRanges(in: bytes) {
+            replacements.append((range, tag(document.source.string(range))))
+        }
         return redactURLCredentials(apply(replacements, to: bytes), encoding: document.source.encoding)
     }
 
-    /// Redacts a file that could not be parsed: any `key = value` or `key: value` line whose key
-    /// is secret, then URL credentials anywhere. Lines end at a line feed and at a lone carriage
-    /// return too, whatever the format: a file that cannot be parsed is read the widest way, so
-    /// a `password = …` after a bare CR is redacted as well.
+    /// Redacts a file that could not be parsed: every secret `SecretScanner` finds, which reads
+    /// the widest way (lines end at a lone carriage return too, assignments anywhere on a line,
+    /// comments, continuation lines and triple-quoted strings), then URL credentials anywhere.
     public func redact(unparsed source: SourceText) -> [UInt8] {
-        var replacements: [(Range<Int>, String)] = []
-        let bytes = source.bytes
-        for line in LineBreaks.universal.lines(bytes) {
-            guard let separator = bytes[line.content].firstIndex(where: { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ":") })
-            else { continue }
-            var key = source.string(line.start..<separator).trimmingCharacters(in: .whitespaces)
-            if key.hasPrefix("export ") { key = String(key.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
-            key = key.trimmingCharacters(in: CharacterSet(charactersIn: "-\"'"))
-            guard !key.isEmpty, policy.isSecret(key: key) else { continue }
-            var valueStart = separator + 1
-            while valueStart < line.contentEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-            var valueEnd = line.contentEnd
-            while valueEnd > valueStart, [0x20, 0x09, 0x0D].contains(bytes[valueEnd - 1]) { valueEnd -= 1 }
-            guard valueEnd > valueStart else { continue }
-            replacements.append((valueStart..<valueEnd, tag(source.string(valueStart..<valueEnd))))
-        }
-        return redactURLCredentials(apply(replacements, to: bytes), encoding: source.encoding)
+        let ranges = SecretScanner(policy: policy).secretRanges(in: source.bytes)
+        let replacements = ranges.map { ($0, tag(source.string($0))) }
+        return apply(replacements, to: source.bytes)
     }
 
     /// The parts of a value range that hold text: the first line from the value's start, then
@@ -84,12 +77,26 @@ public struct Redactor: Sendable {
         return pieces
     }
 
+    /// Replaces each range by its text; ranges overlapping one before them are joined to it
+    /// (the whole joined run tagged), so no byte of either is left showing.
     private func apply(_ replacements: [(Range<Int>, String)], to bytes: [UInt8]) -> [UInt8] {
         guard !replacements.isEmpty else { return bytes }
+        var runs: [(Range<Int>, String)] = []
+        // Stable: of two ranges starting together the one given first (an entry's) is kept.
+        let ordered = replacements.enumerated().sorted { ($0.element.0.lowerBound, $0.offset) < ($1.element.0.lowerBound, $1.offset) }
+        for (range, text) in ordered.map(\.element) where !range.isEmpty {
+            if let last = runs.last, range.lowerBound < last.0.upperBound {
+                guard range.upperBound > last.0.upperBound else { continue }
+                let joined = last.0.lowerBound..<range.upperBound
+                runs[runs.count - 1] = (joined, tag(String(decoding: bytes[joined], as: UTF8.self)))
+            } else {
+                runs.append((range, text))
+            }
+        }
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count)
         var cursor = 0
-        for (range, text) in replacements.sorted(by: { $0.0.lowerBound < $1.0.lowerBound }) where range.lowerBound >= cursor {
+        for (range, text) in runs {
             result += bytes[cursor..<range.lowerBound]
             result += Array(text.utf8)
             cursor = range.upperBound
@@ -98,25 +105,11 @@ public struct Redactor: Sendable {
         return result
     }
 
+    /// URL credentials anywhere in already-redacted bytes (a tag holds no `://`, so tags are kept).
     private func redactURLCredentials(_ bytes: [UInt8], encoding: SourceText.Encoding) -> [UInt8] {
-        // Cheap pre-check: URLs with credentials need "://" and "@".
-        guard bytes.contains(UInt8(ascii: "@")) else { return bytes }
+        let ranges = SecretScanner(policy: policy).urlCredentialRanges(in: bytes)
+        guard !ranges.isEmpty else { return bytes }
         let source = SourceText(bytes: bytes, encoding: encoding)
-        let text = source.text
-        guard text.contains("://") else { return bytes }
-        let nsText = text as NSString
-        var result = ""
-        var cursor = 0
-        for match in SecretPolicy.urlCredentials.matches(in: text, range: NSRange(location: 0, length: nsText.length)) {
-            let password = match.range(at: 2)
-            result += nsText.substring(with: NSRange(location: cursor, length: password.location - cursor))
-            result += tag(nsText.substring(with: password))
-            cursor = password.location + password.length
-        }
-        result += nsText.substring(from: cursor)
-        switch encoding {
-        case .utf8: return Array(result.utf8)
-        case .latin1: return result.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
-        }
+        return apply(ranges.map { ($0, tag(source.string($0))) }, to: bytes)
     }
 }

@@ -1,24 +1,38 @@
 import Foundation
 import Synchronization
 
-/// Decides which option values are secret and masks them.
+/// Decides which option values are secret and masks them: the one policy behind the
+/// terminal, `parse`, every report, diffs, history and what is stored.
 ///
-/// The key patterns are data (`Rules/secrets.yaml`), not code, so an operator
-/// can add their own. Credentials inside URLs (`mysql://nova:PASSWORD@controller/nova`)
-/// are masked in every value whatever its key, because connection strings hide
-/// passwords under keys such as `connection` that are not secret by name.
+/// The names are data (`Rules/secrets.yaml`), not code, so an operator can add their own:
+/// - `words`: an option is secret when one of the words of its name is one of these
+///   (`rabbit_password`, `os-password`, `DATABASES['default']['PASSWORD']`, `adminPassword`),
+///   never for a word merely containing one (`passthrough`);
+/// - `keyPatterns`: whole names, or shell-style globs (`*_secret_key`), for secrets whose
+///   name says nothing (`admin_token`, heat's `auth_encryption_key`);
+/// - `notSecret`: names that only look secret (`max_password_length`), which win over both.
+///
+/// Credentials inside URLs (`mysql://nova:PASSWORD@controller/nova`) and secret assignments
+/// nested in a value are masked in every value whatever its key (`SecretScanner`), because
+/// connection strings hide passwords under keys such as `connection` that are not secret by name.
 public struct SecretPolicy: Sendable, Hashable {
     /// Shown instead of a secret value.
     public static let maskText = "<secret>"
 
-    /// Glob patterns (`*` and `?`), compared case-insensitively with `-` read as `_`.
+    /// Whole names or glob patterns (`*` and `?`), compared case-insensitively with `-` read as `_`.
     public private(set) var keyPatterns: [String]
     /// Each key's verdict, decided once per policy: an audit asks about the same few hundred
     /// keys for every host, and folding and glob-matching each time was most of redaction's cost.
     private var decisions = SecretDecisions()
+    /// Words that make an option secret when its name has one of them as a whole word.
+    public private(set) var words: Set<String>
+    /// Names (folded) that are never secret by name.
+    public private(set) var notSecret: Set<String>
 
-    public init(keyPatterns: [String]) {
+    public init(keyPatterns: [String], words: [String] = [], notSecret: [String] = []) {
         self.keyPatterns = keyPatterns.map(Self.fold)
+        self.words = Set(words.map(Self.fold))
+        self.notSecret = Set(notSecret.map(Self.fold))
     }
 
     public mutating func add(_ patterns: [String]) {
@@ -26,20 +40,79 @@ public struct SecretPolicy: Sendable, Hashable {
         decisions = SecretDecisions()
     }
 
-    public func isSecret(key: String) -> Bool {
-        decisions.verdict(for: key) {
-            let name = Self.fold(key)
-            return keyPatterns.contains { Glob.matches(pattern: $0, name) }
-        }
+    public static func == (left: SecretPolicy, right: SecretPolicy) -> Bool {
+        (left.keyPatterns, left.words, left.notSecret) == (right.keyPatterns, right.words, right.notSecret)
     }
 
-    public static func == (left: SecretPolicy, right: SecretPolicy) -> Bool { left.keyPatterns == right.keyPatterns }
-    public func hash(into hasher: inout Hasher) { hasher.combine(keyPatterns) }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(keyPatterns)
+        hasher.combine(words)
+        hasher.combine(notSecret)
+    }
 
-    /// The value as it may be shown: masked entirely for a secret key, with URL credentials masked otherwise.
+    public mutating func add(words more: [String]) {
+        words.formUnion(more.map(Self.fold))
+        decisions = SecretDecisions()
+    }
+
+    public mutating func add(notSecret more: [String]) {
+        notSecret.formUnion(more.map(Self.fold))
+        decisions = SecretDecisions()
+    }
+
+    /// Whether the value of `key` in `section` of a file of `format` is secret. The entry point
+    /// every caller should use: its answer depends only on these three, so it may be decided
+    /// once per (format, section, key) and remembered. Today only the key decides.
+    public func isSecret(format: ConfigFormat?, section: String?, key: String) -> Bool {
+        isSecret(key: key)
+    }
+
+    public func isSecret(key: String) -> Bool {
+        decisions.verdict(for: key) { decide(key: key) }
+    }
+
+    private func decide(key: String) -> Bool {
+        let name = Self.fold(key)
+        if notSecret.contains(name) { return false }
+        if !words.isEmpty, Self.words(of: key).contains(where: words.contains) { return true }
+        // boost's `[section]` keys read as `section.key` (mongodb.conf): the last part names the option.
+        let last = name.split(separator: ".").last.map(String.init) ?? name
+        return keyPatterns.contains { Glob.matches(pattern: $0, name) || (last != name && Glob.matches(pattern: $0, last)) }
+    }
+
+    /// The words of an option name, lowercased: split at anything but letters and digits and
+    /// where a lowercase letter meets an uppercase one (`adminPassword`). A Python subscript
+    /// (`DATABASES['default']['PASSWORD']`) counts only by its last key: its other parts name
+    /// the dicts holding it, whose values are checked leaf by leaf.
+    public static func words(of key: String) -> [String] {
+        var name = Substring(key)
+        if name.hasSuffix("]"), let open = name.lastIndex(of: "[") { name = name[name.index(after: open)...].dropLast() }
+        var words: [String] = []
+        var current = ""
+        var previousLower = false
+        for character in name {
+            guard character.isLetter || character.isNumber else {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+                previousLower = false
+                continue
+            }
+            if character.isUppercase, previousLower, !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
+            current += character.lowercased()
+            previousLower = character.isLowercase
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    /// The value as it may be shown: masked entirely for a secret key; otherwise with URL
+    /// credentials and nested secret assignments (a Django dict's `'PASSWORD': …`) masked.
     public func display(key: String?, value: String) -> (text: String, masked: Bool) {
         if let key, isSecret(key: key), !value.isEmpty { return (Self.maskText, true) }
-        let masked = Self.maskingURLCredentials(in: value)
+        let masked = maskingEmbedded(in: value)
         return (masked, masked != value)
     }
 
@@ -48,27 +121,24 @@ public struct SecretPolicy: Sendable, Hashable {
         display(key: key, value: value).masked
     }
 
-    /// Best-effort masking of one raw line of any format, for quoting it in a diagnostic:
-    /// the part after the first `=`, `:` or blank is hidden when the word before it is a secret key.
+    /// Best-effort masking of raw text of any format (a line quoted in a diagnostic, a value
+    /// holding assignments): every secret `SecretScanner` finds is replaced by `maskText`.
     public func maskLine(_ line: String) -> String {
-        let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        if let separator = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" || $0 == " " || $0 == "\t" }) {
-            let key = trimmed[..<separator].trimmingCharacters(in: .whitespaces)
-            let cleanedKey = key.trimmingCharacters(in: CharacterSet(charactersIn: "-\"'"))
-            if !cleanedKey.isEmpty, isSecret(key: cleanedKey) {
-                let prefixLength = line.distance(from: line.startIndex, to: separator) + 1
-                return String(line.prefix(prefixLength)) + " " + Self.maskText
-            }
-        }
-        return Self.maskingURLCredentials(in: line)
+        maskingEmbedded(in: line)
+    }
+
+    private func maskingEmbedded(in text: String) -> String {
+        // Cheap pre-check: a secret needs a separator or a URL's '@'.
+        guard text.contains(where: { $0 == "=" || $0 == ":" || $0 == "@" || $0 == " " || $0 == "\t" }) else { return text }
+        return SecretScanner(policy: self).masking(text)
     }
 
     /// `scheme://user:password@host` becomes `scheme://user:<secret>@host`. Like SQLAlchemy's
-    /// URL parser, the password runs to the last `@` of the URL, so a password containing `@` is hidden whole.
+    /// URL parser, the password runs to the last `@` of the URL's line, so a password containing
+    /// `@`, a quote or a blank is hidden whole.
     public static func maskingURLCredentials(in text: String) -> String {
         guard Self.mayHoldURLCredentials(text) else { return text }
-        let range = NSRange(text.startIndex..., in: text)
-        return urlCredentials.stringByReplacingMatches(in: text, range: range, withTemplate: "$1:\(maskText)@")
+        return SecretScanner(policy: SecretPolicy(keyPatterns: [])).masking(text)
     }
 
     /// Whether the text has a `://` and an `@`, checked on its bytes (most values have neither).
@@ -82,12 +152,6 @@ public struct SecretPolicy: Sendable, Hashable {
         }
         return false
     }
-
-    /// `scheme://user:PASSWORD@`: group 1 is up to the user, group 2 the password, which runs
-    /// (greedily) to the last `@` before whitespace or a quote. Shared with `Redactor`.
-    static let urlCredentials: NSRegularExpression = {
-        try! NSRegularExpression(pattern: #"([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s'"]*):([^\s'"]*)@"#)
-    }()
 
     private static func fold(_ key: String) -> String {
         key.lowercased().replacingOccurrences(of: "-", with: "_")

@@ -21,12 +21,16 @@ public enum IncludeRead: Sendable, Hashable {
     case content([UInt8])
     case missing
     case failed(String)
+    /// Not read: the path leads outside the include confinement (the reason says where).
+    case refused(String)
 }
 
 public enum DirectoryRead: Sendable, Hashable {
     case entries([String])
     case missing
     case failed(String)
+    /// Not listed: the directory lies outside the include confinement (the reason says where).
+    case refused(String)
 }
 
 /// MySQL/MariaDB option files read as `my_default.c` reads them, producing the
@@ -55,6 +59,8 @@ public final class MySQLOptionReader: INIDirectiveHandler {
     private var warnings: [Diagnostic] = []
     /// Problems the server refuses to start on; reading goes on past them.
     private var errors: [Diagnostic] = []
+    /// Includes leading outside the confinement, never read.
+    private var refused: [Diagnostic] = []
 
     public init(secrets: SecretPolicy, resolver: IncludeResolver?) {
         self.secrets = secrets
@@ -67,6 +73,7 @@ public final class MySQLOptionReader: INIDirectiveHandler {
         document.includes = included
         document.warnings += warnings
         document.errors += errors
+        document.refusedIncludes += refused
         return document
     }
 
@@ -151,6 +158,10 @@ public final class MySQLOptionReader: INIDirectiveHandler {
         case .failed(let reason):
             warnings.append(context.diagnostic(.include, at: line, column: 1, "cannot read included file '\(path)': \(reason)"))
             return []
+        case .refused(let reason):
+            refused.append(context.diagnostic(.include, at: line, column: 1,
+                                              "includes '\(path)', \(reason); not read"))
+            return []
         case .content(let bytes):
             let source = ConfigText.sourceText(bytes, requiresUTF8: false)
             depth += 1
@@ -181,6 +192,10 @@ public final class MySQLOptionReader: INIDirectiveHandler {
             // What the file sets is still read, so its values can be checked; the problem is told once.
             errors.append(context.diagnostic(.include, at: line, column: 1,
                                              "directory '\(directory)' named by !includedir does not exist (MySQL refuses to start)"))
+            return []
+        case .refused(let reason):
+            refused.append(context.diagnostic(.include, at: line, column: 1,
+                                              "includes directory '\(directory)', \(reason); not read"))
             return []
         case .failed(let reason):
             // Files stackdrift cannot list may set any option: nothing in this file can be judged.
@@ -274,11 +289,13 @@ public final class MySQLOptionReader: INIDirectiveHandler {
     }
 }
 
-/// Resolves includes from the local file system, for `stackdrift parse`.
-public struct LocalIncludeResolver: IncludeResolver {
-    public init() {}
+/// Resolves includes from the local file system wherever they lead, as `my_print_defaults`
+/// does: for the differential tests only. Everything else follows includes through the
+/// collector, confined (`IncludeConfinement`).
+package struct LocalIncludeResolver: IncludeResolver {
+    package init() {}
 
-    public func read(_ path: String) -> IncludeRead {
+    package func read(_ path: String) -> IncludeRead {
         guard let handle = fopen(path, "rb") else { return errno == ENOENT ? .missing : .failed(String(cString: strerror(errno))) }
         defer { fclose(handle) }
         var bytes: [UInt8] = []
@@ -291,7 +308,7 @@ public struct LocalIncludeResolver: IncludeResolver {
         return .content(bytes)
     }
 
-    public func list(_ directory: String) -> DirectoryRead {
+    package func list(_ directory: String) -> DirectoryRead {
         guard let dir = opendir(directory) else { return errno == ENOENT ? .missing : .failed(String(cString: strerror(errno))) }
         defer { closedir(dir) }
         var names: [String] = []

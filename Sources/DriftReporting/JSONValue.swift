@@ -141,7 +141,9 @@ public indirect enum JSONValue: Hashable, Sendable {
             case "\u{2028}": output += "\\u2028"
             case "\u{2029}": output += "\\u2029"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                // Escaped too: C1 controls and bidirectional overrides, so JSON printed on a
+                // terminal (parse --json, report -) is as safe as text.
+                if scalar.value < 0x20 || VisibleText.needsReplacement(scalar, keepingLayout: true) {
                     let hex = String(scalar.value, radix: 16)
                     output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

@@ -39,6 +39,8 @@ extension Rule {
             lines.append("  checks:     \(file) resolves every host of the fleet to its management address")
         case .programErrors(let file):
             lines.append("  checks:     \(file) holds nothing its program refuses to start on")
+        case .confinedIncludes(let file):
+            lines.append("  checks:     every file \(file) includes lies where includes may be read from")
         }
         if let upgrade { lines.append("  upgrade:    \(upgrade.from) → \(upgrade.to): what to change before running \(upgrade.to)") }
         if let guide { lines.append("  guide:      \(guide)") }

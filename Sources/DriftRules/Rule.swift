@@ -90,7 +90,7 @@ public struct Rule: Sendable, Identifiable {
         case .consistency(let consistency):
             return consistency.sources.filter { $0.roles.isEmpty || host.roles.contains(where: $0.roles.contains) }.map(\.file)
         case .placeholderScan: return []
-        case .hostNames(let file), .programErrors(let file): return [file]
+        case .hostNames(let file), .programErrors(let file), .confinedIncludes(let file): return [file]
         }
     }
 
@@ -100,7 +100,7 @@ public struct Rule: Sendable, Identifiable {
         case .value(let value): return value.file
         case .consistency(let consistency): return consistency.sources.first?.file
         case .placeholderScan: return nil
-        case .hostNames(let file), .programErrors(let file): return file
+        case .hostNames(let file), .programErrors(let file), .confinedIncludes(let file): return file
         }
     }
 
@@ -116,7 +116,7 @@ public struct Rule: Sendable, Identifiable {
         switch check {
         case .value(let value): names = value.matcher.templates.flatMap(\.variables)
         case .consistency(let consistency): names = consistency.owner?.variables ?? []
-        case .placeholderScan, .hostNames, .programErrors: break
+        case .placeholderScan, .hostNames, .programErrors, .confinedIncludes: break
         }
         names += fix?.variables ?? []
         var seen = Set<String>()
@@ -139,6 +139,9 @@ public enum RuleCheck: Sendable {
     /// directory): each such problem fails once at its line, while the file's values are still
     /// checked by their own rules.
     case programErrors(file: String)
+    /// Every include of the file lies in the directories includes may be read from
+    /// (`IncludeConfinement`); each one leading elsewhere fails once at its directive, unread.
+    case confinedIncludes(file: String)
 }
 
 /// A key in a file and what its value must be.

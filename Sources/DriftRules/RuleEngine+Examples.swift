@@ -51,8 +51,8 @@ extension RuleEngine {
         let host = InventoryHost(name: example.name, roles: roles, services: rule.services,
                                  vars: rule.examples.vars.merging(example.vars) { _, own in own })
         var files: [String: FileState] = [:]
-        let includes = ExampleIncludes(files: example.files)
         for (path, text) in example.files {
+            let includes = ExampleIncludes(files: example.files, root: path)
             let format = ruleSet.format(forFile: path) ?? .osloINI
             do {
                 files[path] = .parsed(try DocumentParser.parse(text: text, path: path, format: format, secrets: ruleSet.secrets,
@@ -70,15 +70,20 @@ extension RuleEngine {
 }
 
 /// Includes of an example resolved among the example's own files: a directory exists when an
-/// example file lies in it (so a my.cnf example can include conf.d/, or miss it).
+/// example file lies in it (so a my.cnf example can include conf.d/, or miss it). Confined as
+/// a node's includes are, by the default `IncludeConfinement`.
 private struct ExampleIncludes: IncludeResolver {
     let files: [String: String]
+    /// The file being parsed: its directory is one its includes may lie in.
+    let root: String
 
     func read(_ path: String) -> IncludeRead {
-        files[path].map { .content(Array($0.utf8)) } ?? .missing
+        if let reason = IncludeConfinement().refusal(of: path, includedFrom: root) { return .refused(reason) }
+        return files[path].map { .content(Array($0.utf8)) } ?? .missing
     }
 
     func list(_ directory: String) -> DirectoryRead {
+        if let reason = IncludeConfinement().refusal(of: directory, includedFrom: root) { return .refused(reason) }
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         let names = files.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
             .filter { !$0.contains("/") }

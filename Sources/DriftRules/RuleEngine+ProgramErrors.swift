@@ -4,7 +4,11 @@ extension RuleEngine {
     /// One failing finding for each problem the file's program refuses to start on (a missing
     /// `!includedir` directory), at the line that causes it; one passing finding without any. The
     /// file's values are still checked by their own rules: one problem never blanks a file.
-    func checkProgramErrors(_ rule: Rule, file: String, on evidence: HostEvidence) -> [Finding] {
+    /// `problems` picks another list of the document's (includes refused by the confinement).
+    func checkProgramErrors(_ rule: Rule, file: String, on evidence: HostEvidence,
+                            problems: KeyPath<ConfigDocument, [Diagnostic]> = \.errors,
+                            expected: String = "nothing its program refuses",
+                            passing: String = "nothing in it stops its program from starting") -> [Finding] {
         func finding(_ status: FindingStatus, file: String = file, line: Int? = nil, expected: String? = nil,
                      _ message: String) -> Finding {
             Finding(rule: rule.id, title: rule.title, host: evidence.host.name, file: file, section: nil, key: nil,
@@ -13,12 +17,10 @@ extension RuleEngine {
         }
         switch evidence.files[file] ?? .missing {
         case .parsed(let document):
-            guard !document.errors.isEmpty else {
-                return [finding(.pass, "nothing in it stops its program from starting")]
-            }
-            return document.errors.map { error in
-                finding(.fail, file: error.location.file, line: error.location.line, expected: "nothing its program refuses",
-                        error.message)
+            let found = document[keyPath: problems]
+            guard !found.isEmpty else { return [finding(.pass, passing)] }
+            return found.map { error in
+                finding(.fail, file: error.location.file, line: error.location.line, expected: expected, error.message)
             }
         case .missing:
             return [finding(.skipped, "file '\(file)' does not exist")]

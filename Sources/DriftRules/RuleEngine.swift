@@ -98,6 +98,10 @@ public struct RuleEngine: Sendable {
                 continue
             case .programErrors(let file):
                 ruleFindings = checkProgramErrors(rule, file: file, on: evidence)
+            case .confinedIncludes(let file):
+                ruleFindings = checkProgramErrors(rule, file: file, on: evidence, problems: \.refusedIncludes,
+                                                  expected: "includes only inside the directories they may be read from",
+                                                  passing: "every file it includes lies where includes may be read from")
             case .placeholderScan:
                 ruleFindings = scanPlaceholders(rule, on: evidence)
             case .hostNames(let file):

@@ -42,7 +42,7 @@ extension RuleSet {
             case .value(let check): need(rule, check.file, check.format, check.section, check.key)
             case .consistency(let check):
                 for source in check.sources { need(rule, source.file, source.format, source.section, source.key) }
-            case .placeholderScan, .hostNames, .programErrors: continue
+            case .placeholderScan, .hostNames, .programErrors, .confinedIncludes: continue
             }
         }
         return missing

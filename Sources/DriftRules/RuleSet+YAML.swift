@@ -5,7 +5,7 @@ import Yams
 
 extension RuleSet {
     static let fileFields = ["description", "file", "format", "defaults", "rules", "secrets", "placeholders", "services",
-                             "upgrade", "release", "options", "weak-secrets"]
+                             "upgrade", "release", "options", "weak-secrets", "secret-words", "not-secrets"]
     static let defaultFields = ["section", "roles", "except-roles", "networking", "services", "severity", "guide", "example-vars"]
     static let commonRuleFields = ["id", "title", "roles", "except-roles", "networking", "services", "when", "severity",
                                    "rationale", "guide", "quote", "fix", "reading", "examples", "each", "source"]
@@ -61,6 +61,16 @@ extension RuleSet {
         try top.rejectUnknownKeys(allowed: Self.fileFields)
 
         if let field = top["secrets"] { secrets.add(try field.stringList()) }
+        if let field = top["secret-words"] {
+            for item in try field.list() {
+                let word = try item.string()
+                if word.isEmpty || !word.allSatisfy({ $0.isLetter || $0.isNumber }) {
+                    throw item.error("secret word '\(word)' must be letters and digits only (a word of an option's name)")
+                }
+            }
+            secrets.add(words: try field.stringList())
+        }
+        if let field = top["not-secrets"] { secrets.add(notSecret: try field.stringList()) }
         if let field = top["placeholders"] {
             for item in try field.list() {
                 let name = try item.string()
@@ -312,8 +322,14 @@ extension RuleSet {
                 }
                 check = .programErrors(file: file)
                 ruleFile = file
+            case "confined-includes":
+                guard let file = try map["file"].map(Self.readPath) ?? context.file else {
+                    throw scan.error("scan 'confined-includes' needs the file it checks ('file')")
+                }
+                check = .confinedIncludes(file: file)
+                ruleFile = file
             default:
-                throw scan.error("unknown scan '\(try scan.string())' (valid: placeholders, host-names, program-errors)")
+                throw scan.error("unknown scan '\(try scan.string())' (valid: placeholders, host-names, program-errors, confined-includes)")
             }
         } else {
             let value = try readValueCheck(map, field: field, context: context)

@@ -143,6 +143,11 @@ final class SQLiteBackend: StoreBackend {
         try database.query("SELECT DISTINCT redaction_key_id FROM runs", operation: "reading the runs' keys").compactMap { $0[0].string }
     }
 
+    func redactionKeyID(run: Int64) throws -> String? {
+        try database.query("SELECT redaction_key_id FROM runs WHERE id = ?", [.integer(run)],
+                           operation: "reading run \(run)'s key").first?.first?.string
+    }
+
     // MARK: Blobs
 
     func blobID(kind: BlobKind, hash: String) throws -> Int64? {

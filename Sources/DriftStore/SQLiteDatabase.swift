@@ -98,10 +98,15 @@ final class SQLiteDatabase {
         let text = message ?? String(cString: sqlite3_errmsg(handle))
         let primary = code & 0xff
         let kind: StoreError.Kind
+        // The system's own errno says what an I/O error was: a full disk often surfaces as
+        // SQLITE_IOERR ("disk I/O error"), not SQLITE_FULL.
+        let system = sqlite3_system_errno(handle)
         switch primary {
+        case _ where primary == SQLITE_FULL || system == ENOSPC: kind = .diskFull
+        case _ where primary == SQLITE_READONLY || system == EROFS || isOnReadOnlyFileSystem(path): kind = .readOnly
         case SQLITE_BUSY, SQLITE_LOCKED: kind = .busy
         case SQLITE_CORRUPT, SQLITE_NOTADB: kind = .corrupt
-        case SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_READONLY: kind = .open
+        case SQLITE_CANTOPEN, SQLITE_PERM: kind = .open
         default: kind = .query
         }
         return StoreError(kind, path: path, operation: operation, text)
@@ -207,4 +212,13 @@ extension Optional where Wrapped == String {
 
 extension Optional where Wrapped == Int {
     var sql: SQLValue { map { SQLValue.integer(Int64($0)) } ?? .null }
+}
+
+/// Whether the directory holding `path` is on a file system mounted read-only: SQLite then
+/// reports only that it cannot open its WAL ("unable to open database file").
+func isOnReadOnlyFileSystem(_ path: String) -> Bool {
+    var info = statvfs()
+    let directory = (path as NSString).deletingLastPathComponent
+    guard statvfs(directory.isEmpty ? "." : directory, &info) == 0 else { return false }
+    return info.f_flag & UInt(ST_RDONLY) != 0
 }

@@ -103,6 +103,7 @@ extension SnapshotStore {
         var files: [FileChange] = []
         var unchanged = 0
         var findingChanges: [FindingChange] = []
+        let keyNow = try backend.redactionKeyID(run: run)
         for host in try backend.runHosts(run: run) where host.collected {
             let now = try blobs.manifest(id: host.manifestID, operation: operation)
             let current = try findings(of: host, operation: operation)
@@ -118,7 +119,8 @@ extension SnapshotStore {
                 unchanged += now.files.count { $0.content != nil && !Self.unknownStatuses.contains($0.status) }
             } else {
                 let then = try blobs.manifest(id: before.manifestID, operation: operation)
-                let (changed, same) = try compare(then, now, host: host.name, operation: operation)
+                let keyBreak = try backend.redactionKeyID(run: before.runID) != keyNow
+                let (changed, same) = try compare(then, now, host: host.name, acrossKeyBreak: keyBreak, operation: operation)
                 files += changed
                 unchanged += same
             }
@@ -141,7 +143,10 @@ extension SnapshotStore {
     /// host's collection ended before it was asked for.
     static let unknownStatuses: Set<String> = [FileResult.Status.unreadable.rawValue, FileResult.Status.notCollected.rawValue]
 
-    private func compare(_ then: HostManifest, _ now: HostManifest, host: String,
+    /// `acrossKeyBreak`: the two runs' secrets were tagged under different redaction keys (`db
+    /// rekey`), so their tags cannot be compared: every tag is read as the same `<redacted>`, and
+    /// a file whose only differences were tags is unchanged.
+    private func compare(_ then: HostManifest, _ now: HostManifest, host: String, acrossKeyBreak: Bool = false,
                          operation: String) throws -> (changes: [FileChange], unchanged: Int) {
         let old = Dictionary(then.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let new = Dictionary(now.files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -163,8 +168,16 @@ extension SnapshotStore {
             case (let a?, let b?) where a == b:
                 unchanged += 1
             case (let a?, let b?):
-                let before = try blobs.content(hash: a, operation: operation) ?? []
-                let after = try blobs.content(hash: b, operation: operation) ?? []
+                var before = try blobs.content(hash: a, operation: operation) ?? []
+                var after = try blobs.content(hash: b, operation: operation) ?? []
+                if acrossKeyBreak {
+                    before = Self.untagged(before)
+                    after = Self.untagged(after)
+                    if before == after {
+                        unchanged += 1
+                        continue
+                    }
+                }
                 changes.append(FileChange(host: host, path: path, kind: .changed, hunks: LineDiff.hunks(old: before, new: after)))
             }
         }
@@ -218,13 +231,35 @@ extension SnapshotStore {
         guard let new = try manifest(run: to, host: host) else {
             throw StoreError(.notFound, path: self.path, operation: operation, "run \(to) did not include host '\(host)'")
         }
+        let keyBreak = try backend.redactionKeyID(run: from) != backend.redactionKeyID(run: to)
         func only(_ manifest: HostManifest) -> HostManifest {
             guard let path else { return manifest }
             var copy = manifest
             copy.files = manifest.files.filter { $0.path == path }
             return copy
         }
-        return try compare(only(old), only(new), host: host, operation: operation).changes
+        return try compare(only(old), only(new), host: host, acrossKeyBreak: keyBreak, operation: operation).changes
+    }
+
+    /// Content with every redaction tag (`<redacted:` 12 hex digits `>`) read as `<redacted>`.
+    static func untagged(_ bytes: [UInt8]) -> [UInt8] {
+        let prefix = Array("<redacted:".utf8)
+        guard bytes.count >= prefix.count else { return bytes }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == prefix[0], index + prefix.count + 13 <= bytes.count,
+               bytes[index..<(index + prefix.count)].elementsEqual(prefix),
+               bytes[index + prefix.count + 12] == UInt8(ascii: ">") {
+                result += Array("<redacted>".utf8)
+                index += prefix.count + 13
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
+        }
+        return result
     }
 
     /// The versions of one file on a host: one entry per run where its content (or its

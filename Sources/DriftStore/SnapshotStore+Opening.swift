@@ -34,7 +34,7 @@ extension SnapshotStore {
             }
             return SnapshotStore(backend: backend, redactionKey: [])
         }
-        let (key, created) = try source.load()
+        let (key, created) = try source.custodyKey(backend: backend, database: location.description, forAuditing: access == .write)
         let store = SnapshotStore(backend: backend, redactionKey: key)
         if created { store.createdKeyFile = source.path }
         if location.isShared, access == .write, let newest = try backend.runRows(limit: 1, auditor: nil, inventory: nil).first,

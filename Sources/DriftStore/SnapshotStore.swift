@@ -36,10 +36,30 @@ public final class SnapshotStore {
     }
 
     /// Opens (creating if needed) the SQLite database at `path`; waits up to `busyTimeout`
-    /// seconds for other writers.
-    public convenience init(path: String, busyTimeout: Double = 30) throws {
+    /// seconds for other writers. The redaction key comes from `keys` (by default `<path>.key`):
+    /// created with a new database, but never silently replaced when it is gone while runs
+    /// tagged with it remain, since every secret would then look changed ("20 files changed").
+    /// Then an audit (`forAuditing`) is refused with `keyMissing`, saying how to restore it or
+    /// start a new one (`db rekey`); reading the history needs no key.
+    public convenience init(path: String, busyTimeout: Double = 30, keys: RedactionKeySource? = nil,
+                            forAuditing: Bool = true) throws {
         let backend = try SQLiteBackend(path: path, busyTimeout: busyTimeout)
-        self.init(backend: backend, redactionKey: try RedactionKeyFile.loadOrCreate(at: path + ".key"))
+        let source = keys ?? RedactionKeySource(file: path + ".key")
+        let key = try source.custodyKey(backend: backend, database: path, forAuditing: forAuditing).key
+        self.init(backend: backend, redactionKey: key)
+    }
+
+    /// Starts a new redaction key for the database at `path` (`stackdrift db rekey`), replacing
+    /// the key file whether or not it is still there. Runs keep the id of the key they were
+    /// tagged with, so the first run under the new key compares its secrets with the last
+    /// run's by presence only (`changes(for:)`), rather than reporting every secret as changed.
+    /// Returns the ids of the new key and of the keys earlier runs were tagged with.
+    public static func rekey(path: String, keys: RedactionKeySource? = nil) throws -> (new: String, earlier: [String]) {
+        let backend = try SQLiteBackend(path: path, busyTimeout: 30)
+        let source = keys ?? RedactionKeySource(file: path + ".key")
+        let key = try source.replace()
+        let store = SnapshotStore(backend: backend, redactionKey: key)
+        return (store.redactionKeyID, try backend.redactionKeyIDs().filter { $0 != store.redactionKeyID })
     }
 
     package init(backend: any StoreBackend, redactionKey: [UInt8]) {
@@ -195,27 +215,84 @@ public final class SnapshotStore {
     }
 }
 
-/// The redaction key kept in a file beside the database (mode 0600).
-enum RedactionKeyFile {
-    /// Reads the key, or creates it atomically: written to a temporary file, then linked into
-    /// place, so two audits starting together agree on one complete key.
-    static func loadOrCreate(at path: String) throws -> [UInt8] {
-        if let data = FileManager.default.contents(atPath: path), data.count >= 32 { return Array(data) }
+/// Key custody (`RedactionKeySource` is where the key file is): a key is created with a new
+/// history, never silently replaced while runs tagged with it remain.
+extension RedactionKeySource {
+    public init(file path: String) {
+        self.init(path: path, named: false)
+    }
+
+    /// The key for a store over `backend`: the file's; else a new one for a history with no
+    /// tagged runs (`created`); else, for an audit, the refusal saying how to restore it or
+    /// start a new key; a reader gets no key (it reads tags, it makes none).
+    func custodyKey(backend: any StoreBackend, database: String, forAuditing: Bool) throws -> (key: [UInt8], created: Bool) {
+        if let existing = try existingKey() { return (existing, false) }
+        if let tagged = try backend.redactionKeyIDs().first {
+            guard !forAuditing else { throw missing(tagged: tagged, database: database) }
+            return ([], false)
+        }
+        return (try create(), true)
+    }
+
+    /// The key, or `nil` when the file does not exist; a file too short to be a key is an error.
+    public func existingKey() throws -> [UInt8]? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if FileManager.default.fileExists(atPath: path) {
+                throw StoreError(.open, path: path, operation: "reading the redaction key", "cannot read it (permissions?)")
+            }
+            return nil
+        }
+        guard data.count >= 32 else {
+            throw StoreError(.corrupt, path: path, operation: "reading the redaction key",
+                             "the key file holds \(data.count) bytes, not 32: restore it from a backup, or run 'stackdrift db rekey'")
+        }
+        return Array(data)
+    }
+
+    /// Creates the key atomically: written to a temporary file, then linked into place, so two
+    /// audits starting together agree on one complete key.
+    func create() throws -> [UInt8] {
+        let (temporary, key) = try writeTemporary()
+        defer { unlink(temporary) }
+        if link(temporary, path) == 0 { return key }
+        if errno == EEXIST, let existing = try existingKey() { return existing }
+        throw StoreError(.open, path: path, operation: "installing the redaction key", String(cString: strerror(errno)))
+    }
+
+    /// A new key renamed over the old one (or into its empty place).
+    func replace() throws -> [UInt8] {
+        let (temporary, key) = try writeTemporary()
+        guard rename(temporary, path) == 0 else {
+            let failure = errno
+            unlink(temporary)
+            throw StoreError(.open, path: path, operation: "installing the new redaction key", String(cString: strerror(failure)))
+        }
+        return key
+    }
+
+    private func writeTemporary() throws -> (String, [UInt8]) {
         let temporary = path + ".tmp.\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StoreError(.open, path: path, operation: "creating the redaction key", String(cString: strerror(errno)))
         }
         let key = Digest.randomBytes(32)
         let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        fsync(descriptor)
+        let synced = fsync(descriptor) == 0
         close(descriptor)
-        defer { unlink(temporary) }
-        guard written == key.count else {
+        guard written == key.count, synced else {
+            unlink(temporary)
             throw StoreError(.open, path: path, operation: "writing the redaction key", String(cString: strerror(errno)))
         }
-        if link(temporary, path) == 0 { return key }
-        if errno == EEXIST, let data = FileManager.default.contents(atPath: path), data.count >= 32 { return Array(data) }
-        throw StoreError(.open, path: path, operation: "installing the redaction key", String(cString: strerror(errno)))
+        return (temporary, key)
+    }
+
+    /// The refusal when the key is gone and runs were tagged with one.
+    func missing(tagged keyID: String, database: String) -> StoreError {
+        StoreError(.keyMissing, path: path, operation: "loading the redaction key",
+                   "the redaction key is missing, but the database holds runs tagged with key \(keyID); restore '\(path)' "
+                   + "from a backup (32 bytes, mode 0600), or start a new key with 'stackdrift db rekey --db \(database)' "
+                   + "(the next run then compares secrets with earlier runs by presence only)")
     }
 }

@@ -30,6 +30,8 @@ package protocol StoreBackend: AnyObject {
     func latestFinishedRun(before run: Int64?, of inventory: InventoryIdentity?) throws -> Int64?
     /// The redaction key ids runs were tagged with.
     func redactionKeyIDs() throws -> [String]
+    /// The redaction key id one run was tagged with.
+    func redactionKeyID(run: Int64) throws -> String?
 
     // MARK: Blobs
 

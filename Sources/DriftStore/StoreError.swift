@@ -15,6 +15,12 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case connection
         /// The requested run does not exist.
         case notFound = "not-found"
+        /// The file system holding the database is full (`ENOSPC`, `SQLITE_FULL`).
+        case diskFull = "disk-full"
+        /// The file system holding the database is mounted read-only (`EROFS`, `SQLITE_READONLY`).
+        case readOnly = "read-only"
+        /// The redaction key is gone while runs tagged with it remain (`RedactionKeySource`).
+        case keyMissing = "key-missing"
     }
 
     public var kind: Kind
@@ -30,5 +36,19 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(path): \(operation): \(message)" }
+    public var description: String { "\(path): \(operation): \(message)" + (advice.map { "; \($0)" } ?? "") }
+
+    /// What to do, for the failures of the storage itself: each told once, in plain words.
+    public var advice: String? {
+        switch kind {
+        case .diskFull: return "the disk holding the database is full: free space (or prune old runs), then audit again"
+        case .readOnly: return "the file system holding the database is read-only: remount it read-write or give --db elsewhere"
+        case .corrupt:
+            return "the database file is damaged (truncated or overwritten): restore it from a backup, or start a new one with --db"
+        default: return nil
+        }
+    }
+
+    /// Whether the storage itself failed (full, read-only, damaged), rather than the command line.
+    public var isStorageFailure: Bool { [.diskFull, .readOnly, .corrupt].contains(kind) }
 }

@@ -75,11 +75,6 @@ public struct RedactionKeySource: Sendable, Hashable {
         return nil
     }
 
-    /// Reads the key, creating it when the file does not exist; `created` says which.
-    func load() throws -> (key: [UInt8], created: Bool) {
-        let existed = FileManager.default.fileExists(atPath: path)
-        return (try RedactionKeyFile.loadOrCreate(at: path), !existed)
-    }
 }
 
 extension StoreLocation {

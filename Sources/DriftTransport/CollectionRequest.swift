@@ -40,6 +40,9 @@ public struct HostCollection: Sendable {
     public var notCollected: Set<String>
     /// Directories listed while following includes.
     public var directories: [String: DirectoryListing]
+    /// Include targets (files and directories) never read because they lead outside the host's
+    /// include confinement, with why ("outside /etc/mysql").
+    public var refusedIncludes: [String: String] = [:]
     /// Wall-clock seconds spent on the host.
     public var seconds: Double
 

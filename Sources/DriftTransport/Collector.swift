@@ -117,9 +117,12 @@ public struct Collector: Sendable {
         defer { session.close() }
         var collected = HostCollection(host: host)
         // Requested files first, then what they include, depth-first as the programs read them.
-        var queue: [(path: String, depth: Int)] = request.paths.map { ($0, 0) }
+        // An include is read at the path it resolved to when its confinement was checked.
+        var queue: [(path: String, depth: Int, readAt: String)] = request.paths.map { ($0, 0, $0) }
         // The file that included each include target, so that an unanswered include marks its includer too.
         var includedBy: [String: String] = [:]
+        // The requested file each include chain starts at: its directory is one its includes may lie in.
+        var chainRoot: [String: String] = [:]
         func end(_ error: TransportError, at path: String) -> HostCollection {
             collected.failure = error
             Self.markNotCollected([path] + queue.map(\.path), endedBy: error, includedBy: includedBy, in: &collected)
@@ -127,17 +130,23 @@ public struct Collector: Sendable {
             return collected
         }
         while !queue.isEmpty {
-            let (path, depth) = queue.removeFirst()
+            let (path, depth, readAt) = queue.removeFirst()
             guard collected.files[path] == nil else { continue }
-            let read = session.read(path, limit: maxFileSize)
+            let read = session.read(readAt, limit: maxFileSize)
             switch read {
             case .failed(let error) where error.endsHost:
                 return end(error, at: path)
             case .content(let bytes) where depth < Self.maxIncludeDepth:
                 collected.files[path] = read
-                let (included, failure) = expand(request.expandIncludes?(path, bytes) ?? [], session: session, into: &collected)
-                for target in included where includedBy[target] == nil && target != path { includedBy[target] = path }
-                queue.insert(contentsOf: included.map { ($0, depth + 1) }, at: 0)
+                let root = chainRoot[path] ?? path
+                let (included, failure) = expand(request.expandIncludes?(path, bytes) ?? [], root: root,
+                                                 confinement: request.host.connection.includeConfinement,
+                                                 session: session, into: &collected)
+                for target in included where target.path != path {
+                    if includedBy[target.path] == nil { includedBy[target.path] = path }
+                    if chainRoot[target.path] == nil { chainRoot[target.path] = root }
+                }
+                queue.insert(contentsOf: included.map { ($0.path, depth + 1, $0.resolved) }, at: 0)
                 if let failure { return end(failure, at: path) }
             default:
                 collected.files[path] = read
@@ -177,22 +186,64 @@ public struct Collector: Sendable {
     /// MySQL's include depth; also a guard against include cycles.
     static let maxIncludeDepth = 10
 
-    /// The files to read for a list of include targets, listing directories as needed; the
-    /// failure that ends the host when a listing ran into one.
-    private func expand(_ targets: [IncludeTarget], session: any TransportSession,
-                        into collected: inout HostCollection) -> (paths: [String], endedBy: TransportError?) {
-        var paths: [String] = []
+    /// The files to read for a list of include targets, listing directories as needed, each with
+    /// the path it resolves to; the failure that ends the host when a question ran into one.
+    /// A target outside `confinement` (by its name or through a symbolic link) is recorded in
+    /// `refusedIncludes` and never read or listed; one whose destination cannot be told is
+    /// recorded as a failed read.
+    private func expand(_ targets: [IncludeTarget], root: String, confinement: IncludeConfinement,
+                        session: any TransportSession,
+                        into collected: inout HostCollection) -> (paths: [(path: String, resolved: String)], endedBy: TransportError?) {
+        var paths: [(path: String, resolved: String)] = []
+        /// Where `path` leads when it may be read; `nil` after recording why not.
+        func confined(_ path: String) -> (resolved: String?, endsHost: TransportError?) {
+            switch confinement.check(path, includedFrom: root, session: session) {
+            case .allowed(let resolved): return (resolved, nil)
+            case .refused(let reason):
+                collected.refusedIncludes[path] = reason
+            case .missing:
+                collected.files[path] = .missing
+            case .unknown(let error):
+                if error.endsHost { return (nil, error) }
+                var failure = error
+                failure.message = "cannot tell where it leads, so it was not read: " + error.message
+                collected.files[path] = .failed(failure)
+            }
+            return (nil, nil)
+        }
         for target in targets {
             switch target {
             case .file(let path):
-                paths.append(path)
+                let (resolved, failure) = confined(path)
+                if let failure { return (paths, failure) }
+                if let resolved { paths.append((path, resolved)) }
             case .directory(let directory, let accepts):
-                let listing = collected.directories[directory] ?? session.list(directory)
+                let listing: DirectoryListing
+                if let known = collected.directories[directory] {
+                    listing = known
+                } else if collected.refusedIncludes[directory] != nil {
+                    continue
+                } else {
+                    switch confinement.check(directory, includedFrom: root, session: session) {
+                    case .allowed(let resolved): listing = session.list(resolved)
+                    case .refused(let reason):
+                        collected.refusedIncludes[directory] = reason
+                        continue
+                    case .missing: listing = .missing
+                    case .unknown(let error): listing = .failed(error)
+                    }
+                }
                 if case .failed(let error) = listing, error.endsHost { return (paths, error) }
                 collected.directories[directory] = listing
                 if case .entries(let names) = listing {
                     let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-                    paths += names.filter(accepts).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { base + "/" + $0 }
+                    for name in names.filter(accepts).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                        let path = base + "/" + name
+                        guard collected.files[path] == nil, collected.refusedIncludes[path] == nil else { continue }
+                        let (resolved, failure) = confined(path)
+                        if let failure { return (paths, failure) }
+                        if let resolved { paths.append((path, resolved)) }
+                    }
                 }
             }
         }

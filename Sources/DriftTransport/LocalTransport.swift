@@ -41,7 +41,7 @@ final class LocalSession: TransportSession {
     func read(_ path: String, limit: Int) -> FileRead {
         let descriptor: Int32
         switch open(path, directory: false) {
-        case .success(let opened): descriptor = opened
+        case .success(let opened): descriptor = opened.descriptor
         case .failure(.missing): return .missing
         case .failure(.failed(let error)): return .failed(error)
         }
@@ -71,7 +71,7 @@ final class LocalSession: TransportSession {
     func list(_ directory: String) -> DirectoryListing {
         let descriptor: Int32
         switch open(directory, directory: true) {
-        case .success(let opened): descriptor = opened
+        case .success(let opened): descriptor = opened.descriptor
         case .failure(.missing): return .missing
         case .failure(.failed(let error)): return .failed(error)
         }
@@ -96,6 +96,17 @@ final class LocalSession: TransportSession {
         return .entries(names)
     }
 
+    /// The walk `read` makes, stopped before reading: where the path leads inside the tree.
+    func resolve(_ path: String) -> PathResolution {
+        switch open(path, directory: false) {
+        case .success(let opened):
+            _ = Foundation.close(opened.descriptor)
+            return .resolved(opened.resolved)
+        case .failure(.missing): return .missing
+        case .failure(.failed(let error)): return .failed(error)
+        }
+    }
+
     func close() {
         if root >= 0 { _ = Foundation.close(root) }
         root = -1
@@ -110,12 +121,15 @@ final class LocalSession: TransportSession {
     /// with `O_NOFOLLOW`; a symbolic link met on the way is read and its target walked instead,
     /// from the root when absolute. `..` never climbs above the root. The final component is
     /// opened only when it is a regular file (or, for `directory`, a directory), non-blocking.
-    private func open(_ path: String, directory: Bool) -> Result<Int32, WalkFailure> {
+    /// Also gives the path the walk ended at, links resolved, as seen from the tree's root.
+    private func open(_ path: String, directory: Bool) -> Result<(descriptor: Int32, resolved: String), WalkFailure> {
         guard root >= 0 else { return .failure(.failed(TransportError(.io, host: host, path: path, "session is closed"))) }
         if case .failed(let error) = FileRead.rejecting(path, host: host) { return .failure(.failed(error)) }
         var pending = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         // The directories walked so far below the root, each open; closed as the walk climbs or ends.
         var directories: [Int32] = []
+        // The names of `directories`, from the root: the resolved path so far.
+        var names: [String] = []
         defer { directories.forEach { _ = Foundation.close($0) } }
         var links = 0
         while !pending.isEmpty {
@@ -123,6 +137,7 @@ final class LocalSession: TransportSession {
             if name == "." { continue }
             if name == ".." {
                 if let last = directories.popLast() { _ = Foundation.close(last) }
+                _ = names.popLast()
                 continue
             }
             let parent = directories.last ?? root
@@ -143,6 +158,7 @@ final class LocalSession: TransportSession {
                 if target.hasPrefix("/") {
                     directories.forEach { _ = Foundation.close($0) }
                     directories = []
+                    names = []
                 }
                 pending = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init) + pending
                 continue
@@ -166,13 +182,14 @@ final class LocalSession: TransportSession {
                 }
                 return code == ENOENT ? .failure(.missing) : .failure(.failed(posixError(code, path: path)))
             }
-            if isLast { return .success(descriptor) }
+            if isLast { return .success((descriptor, "/" + (names + [name]).joined(separator: "/"))) }
             directories.append(descriptor)
+            names.append(name)
         }
         // The path named the root itself, or ended in `..` or a link to a directory.
         let descriptor = openat(directories.last ?? root, ".", O_RDONLY | O_CLOEXEC | O_DIRECTORY)
         guard descriptor >= 0 else { return .failure(.failed(posixError(errno, path: path))) }
-        return .success(descriptor)
+        return .success((descriptor, "/" + names.joined(separator: "/")))
     }
 
     private static func readLink(_ directory: Int32, _ name: String) -> String? {

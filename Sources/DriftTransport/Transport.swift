@@ -16,6 +16,9 @@ public protocol TransportSession: AnyObject {
     func read(_ path: String, limit: Int) -> FileRead
     /// Lists a directory's entry names (for MySQL's `!includedir`).
     func list(_ directory: String) -> DirectoryListing
+    /// The path `path` names once every symbolic link in it is followed (`realpath(3)`), found
+    /// without reading the file: an include is read only when this stays inside its confinement.
+    func resolve(_ path: String) -> PathResolution
     /// Releases the connection; reads after closing fail.
     func close()
 }
@@ -30,6 +33,13 @@ public enum FileRead: Sendable, Hashable {
 /// The result of listing a directory.
 public enum DirectoryListing: Sendable, Hashable {
     case entries([String])
+    case missing
+    case failed(TransportError)
+}
+
+/// Where a path leads once its symbolic links are followed.
+public enum PathResolution: Sendable, Hashable {
+    case resolved(String)
     case missing
     case failed(TransportError)
 }

@@ -133,7 +133,7 @@ struct SudoersAuditTests {
         }
         let controller = try #require(run.hosts.first { $0.name == "controller" })
         #expect(controller.files.contains { $0.path == "/etc/mysql/conf.d/mysqld_openstack.cnf" && $0.status == .parsed },
-                "the file my.cnf's !includedir names, allowed by the regular expression")
+                "the file my.cnf's !includedir names, allowed by the regular expression: \(controller.files.filter { $0.path.hasPrefix("/etc/mysql") }.map { "\($0.path) \($0.status) \($0.reason ?? "")" })")
         let compute = try #require(run.hosts.first { $0.name == "compute1" })
         #expect(compute.files.contains { $0.path == "/proc/cpuinfo" && $0.status == .present })
         #expect(!run.findings.contains { $0.status == .error }, "\(run.findings.filter { $0.status == .error }.map(\.message))")

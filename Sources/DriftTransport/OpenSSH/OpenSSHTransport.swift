@@ -102,6 +102,26 @@ final class OpenSSHSession: TransportSession {
         }
     }
 
+    /// Resolved over SFTP as the login user, also with `sudo: true`: `sudo cat` follows links,
+    /// so where a path leads is known before it is given to sudo, or it is not read.
+    func resolve(_ path: String) -> PathResolution {
+        guard master != nil else { return .failed(TransportError(.io, host: command.host, path: path, "session is closed")) }
+        if case .failed(let error)? = FileRead.rejecting(path, host: command.host) { return .failed(error) }
+        stepStart = DispatchTime.now().uptimeNanoseconds
+        defer { stepStart = nil }
+        do {
+            guard try openSFTP(doing: "resolving '\(path)'") != nil else {
+                return .failed(TransportError(.unsupported, host: command.host, path: path,
+                                              "the node does not serve SFTP, which checking where an include leads needs"))
+            }
+            return try exchange(path: path, doing: "resolving '\(path)' over SFTP") { client, seconds throws(SFTPClient.Failure) in
+                try client.resolve(path, host: command.host, timeout: seconds)
+            }
+        } catch {
+            return .failed(error)
+        }
+    }
+
     func close() {
         sftp?.process.finish(within: 1)
         sftp = nil

@@ -19,7 +19,7 @@ final class SFTPClient {
 
     private enum Packet: UInt8 {
         case initialize = 1, version = 2, open = 3, close = 4, read = 5, fstat = 8, openDirectory = 11, readDirectory = 12
-        case stat = 17
+        case realpath = 16, stat = 17
         case status = 101, handle = 102, data = 103, name = 104, attributes = 105
     }
 
@@ -57,6 +57,21 @@ final class SFTPClient {
         case 0o040000: return .directory(path, host: host)
         default: return .failed(TransportError.notRegular(mode_t(mode), path: path, host: host))
         }
+    }
+
+    /// Where `path` leads once the server has followed its symbolic links (`SSH_FXP_REALPATH`).
+    func resolve(_ path: String, host: String, timeout: Double) throws(Failure) -> PathResolution {
+        var reply = try request(.realpath, until: Date().addingTimeInterval(timeout)) { $0.string(path) }
+        if reply.type == Packet.status.rawValue {
+            switch try status(&reply.reader, path: path, host: host) {
+            case .failed(let error): return .failed(error)
+            default: return .missing
+            }
+        }
+        guard reply.type == Packet.name.rawValue, reply.reader.uint32() == 1, let name = reply.reader.string() else {
+            throw .malformed("expected one name resolving '\(path)'")
+        }
+        return .resolved(String(decoding: name, as: UTF8.self))
     }
 
     /// The permissions (with the file type bits) of an SFTP v3 `ATTRS`, when it carries them.

@@ -110,6 +110,26 @@ final class SFTPSession {
         }
     }
 
+    /// Where `path` leads once the server has followed its symbolic links (`SSH_FXP_REALPATH`).
+    func resolve(_ path: String) -> PathResolution {
+        do {
+            try session.arm(path: path, "resolving '\(path)' over SFTP")
+            var buffer = [CChar](repeating: 0, count: 4_097)
+            let length = libssh2_sftp_symlink_ex(handle, path, UInt32(path.utf8.count), &buffer, UInt32(buffer.count - 1),
+                                                 LIBSSH2_SFTP_REALPATH)
+            if length < 0 {
+                switch try statusOutcome(path, "resolving '\(path)' over SFTP") {
+                case .failed(let error): return .failed(error)
+                default: return .missing
+                }
+            }
+            let bytes = buffer[0..<Int(length)].map { UInt8(bitPattern: $0) }
+            return .resolved(String(decoding: bytes, as: UTF8.self))
+        } catch {
+            return .failed(error)
+        }
+    }
+
     /// The outcome of a failed SFTP call: the server's status when it answered one, else the session's error.
     private func statusOutcome(_ path: String, _ doing: String) throws(TransportError) -> FileRead {
         guard libssh2_session_last_errno(session.handle) == LIBSSH2_ERROR_SFTP_PROTOCOL else {

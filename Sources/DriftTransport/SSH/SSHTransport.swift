@@ -138,6 +138,22 @@ final class SSHFileSession: TransportSession {
         }
     }
 
+    /// Resolved over SFTP as the login user, also with `sudo: true`: `sudo cat` follows links,
+    /// so where a path leads is known before it is given to sudo, or it is not read.
+    func resolve(_ path: String) -> PathResolution {
+        guard session != nil else { return .failed(TransportError(.io, host: host, path: path, "session is closed")) }
+        if case .failed(let error)? = FileRead.rejecting(path, host: host) { return .failed(error) }
+        do {
+            guard let sftp = try openSFTP() else {
+                return .failed(TransportError(.unsupported, host: host, path: path,
+                                              "the node does not serve SFTP, which checking where an include leads needs"))
+            }
+            return session!.step { sftp.resolve(path) }
+        } catch {
+            return .failed(error)
+        }
+    }
+
     /// The SFTP session, started on first use with `sudo: true`; `nil` when the node refuses it.
     private func openSFTP() throws(TransportError) -> SFTPSession? {
         if let sftp { return sftp }

@@ -214,7 +214,7 @@ struct Audit: ParsableCommand {
         audit.reuse = !noReuse
         let meter: ProgressMeter? = ProgressMeter.isWanted(
             quiet: quiet, stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1)
-            ? ProgressMeter { console.error($0, prefixed: false, newline: false) } : nil
+            ? ProgressMeter { console.error(painted: $0, prefixed: false, newline: false) } : nil
         let progress: (@Sendable (Int, Int, Int) -> Void)? = meter.map { meter in
             { @Sendable done, total, failed in meter.update(done: done, total: total, failed: failed) }
         }
@@ -255,7 +255,8 @@ struct Audit: ParsableCommand {
             for line in TextReport(color: false).hostFailures(outcome.overview) { console.error(line, prefixed: false) }
         } else {
             let text = TextReport(color: console.colorAllowed(forStderr: summaryToStderr), verbose: verbose).render(summaryOf: outcome.summary)
-            if summaryToStderr { console.error(text, prefixed: false) } else { console.out(text) }
+            // Painted: TextReport makes every value visible itself, then adds its colours.
+            if summaryToStderr { console.error(painted: text, prefixed: false) } else { console.out(painted: text) }
             for report in reports where !report.isStandardOutput && outcome.stored != nil {
                 console.note("\(report.format.rawValue) report: \(report.path)", toStderr: summaryToStderr)
             }

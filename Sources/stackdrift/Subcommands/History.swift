@@ -3,6 +3,7 @@ import DriftAudit
 import DriftCore
 import DriftDiff
 import DriftParsing
+import DriftReporting
 import DriftRules
 import DriftStore
 import Foundation
@@ -40,6 +41,10 @@ func openStore(_ db: String, keyFile: String?, access: StoreAccess, console: Con
             throw ExitCode(AuditExitCode.usage.rawValue)
         }
         return try SnapshotStore.open(location, keyFile: keyFile, access: access)
+    } catch let error as StoreError where error.isStorageFailure {
+        // Not a usage error: the command was right, the storage failed.
+        console.error("nothing was done: \(error)")
+        throw ExitCode(AuditExitCode.incomplete.rawValue)
     } catch let error as StoreError {
         console.error("\(error)")
         throw ExitCode(AuditExitCode.usage.rawValue)
@@ -159,7 +164,10 @@ struct Diff: ParsableCommand {
         }
         let changes = try storeCall(console) { try store.diff(host: host, path: file, from: older, to: newer) }
         let color = console.colorAllowed(forStderr: false)
-        func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        // Each piece made visible before it is painted: the output goes out `painted`.
+        func paint(_ text: String, _ code: String) -> String {
+            color ? "\u{1B}[\(code)m\(VisibleText.terminal(text))\u{1B}[0m" : VisibleText.terminal(text)
+        }
         var output = ""
         for change in changes {
             switch change.kind {
@@ -175,7 +183,7 @@ struct Diff: ParsableCommand {
                         switch line.kind {
                         case .removed: output += paint(text, "31") + "\n"
                         case .added: output += paint(text, "32") + "\n"
-                        case .context: output += text + "\n"
+                        case .context: output += VisibleText.terminal(text) + "\n"
                         }
                     }
                 }
@@ -185,7 +193,7 @@ struct Diff: ParsableCommand {
             console.out("no differences in \(file.map { "\(host):\($0)" } ?? host) between runs \(older) and \(newer)\n")
             return
         }
-        console.out(output)
+        console.out(painted: output)
         throw ExitCode(1)
     }
 }
@@ -358,7 +366,7 @@ struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Database maintenance.",
-        subcommands: [Check.self, Copy.self])
+        subcommands: [Check.self, Copy.self, Rekey.self])
 
     struct Copy: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -420,6 +428,38 @@ struct DB: ParsableCommand {
             }
             let counts = ["runs", "hosts", "blobs"].map { "\(copied[$0] ?? 0) \($0)" }.joined(separator: ", ")
             console.out("copied \(counts) from \(source.path) to \(target.path)\n" + keyNote)
+        }
+    }
+
+    struct Rekey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a new redaction key for the database (when its key file is lost, or to rotate it).",
+            discussion: """
+            Secrets are stored as tags keyed by the database's key file (<db>.key). When that \
+            file is lost, audits refuse to run rather than make a new key silently, which would \
+            show every secret as changed. Restore the file from a backup if you can; otherwise \
+            this writes a new key. Each run records the key it was tagged with, so the first run \
+            under the new key compares secrets with earlier runs by presence only, and \
+            'stackdrift diff' across the break does the same.
+
+            Examples:
+              stackdrift db rekey --db /var/lib/stackdrift/audit.db
+
+            Exit codes: 0 new key written; 2 it could not be written; 64 no database.
+            """)
+
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let console = Console(noColor: true)
+            guard FileManager.default.fileExists(atPath: database.path) else {
+                console.error("no database at '\(database.path)' (run an audit first, or give --db)")
+                throw ExitCode(AuditExitCode.usage.rawValue)
+            }
+            let keys = try storeCall(console) { try SnapshotStore.rekey(path: database.path) }
+            console.out("new redaction key \(keys.new) written to \(database.path).key"
+                        + (keys.earlier.isEmpty ? "\n" : "; earlier runs were tagged with \(keys.earlier.joined(separator: ", ")), "
+                           + "whose secrets the next run compares by presence only\n"))
         }
     }
 

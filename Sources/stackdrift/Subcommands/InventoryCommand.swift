@@ -106,7 +106,11 @@ struct InventoryCommand: ParsableCommand {
             for note in result.notes { console.error("note: \(note)", prefixed: false) }
             if let output {
                 do {
-                    try Data(result.yaml.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+                    // As reports are written: never through a link or over a device, the mode kept.
+                    try ReportDestination.writeAtomically(to: output) { try $0.write(result.yaml) }
+                } catch let refusal as ReportDestination.Refusal {
+                    console.error("refusing to write '\(output)': \(refusal.reason)")
+                    throw ExitCode(64)
                 } catch {
                     console.error("cannot write '\(output)': \(error.localizedDescription)")
                     throw ExitCode(64)

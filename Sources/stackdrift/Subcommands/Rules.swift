@@ -97,6 +97,7 @@ struct Rules: ParsableCommand {
                 case .placeholderScan: target = "every collected file"
                 case .hostNames(let file): target = "\(file): every host's name"
                 case .programErrors(let file): target = "\(file): what its program refuses to start on"
+                case .confinedIncludes(let file): target = "\(file): where its includes lead"
                 }
                 let roles = rule.roles.isEmpty ? "all" : rule.roles.sorted().map(\.rawValue).joined(separator: ",")
                 output += "\(rule.id)  \(rule.severity.rawValue)  [\(roles)]  \(target)\n    \(rule.title)\n"
