@@ -80,7 +80,11 @@ extension SnapshotStore {
         }
         let interrupted = try backend.runIDs(status: "interrupted").count
         if interrupted > 0 { notes.append("\(interrupted) interrupted run\(interrupted == 1 ? "" : "s") (killed before finishing)") }
-        if redactionKey.isEmpty {
+        if redactionKey.isEmpty, backend is SQLiteBackend, let tagged = try backend.redactionKeyIDs().first {
+            // An SQLite history keeps its key beside it: gone, the next audit is refused.
+            problems.append("runs tagged with redaction key \(tagged), but the key file beside the database is missing: "
+                            + "restore it from a backup, or start a new key with 'stackdrift db rekey'")
+        } else if redactionKey.isEmpty {
             notes.append("the runs' redaction key was not compared (give --key-file to check it)")
         } else if let other = try backend.redactionKeyIDs().first(where: { $0 != redactionKeyID }) {
             problems.append("runs tagged with redaction key \(other), not this database's key file (\(redactionKeyID)): "

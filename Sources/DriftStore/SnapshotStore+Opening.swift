@@ -34,7 +34,14 @@ extension SnapshotStore {
             }
             return SnapshotStore(backend: backend, redactionKey: [])
         }
-        let (key, created) = try source.custodyKey(backend: backend, database: location.description, forAuditing: access == .write)
+        let key: [UInt8], created: Bool
+        if location.isShared {
+            // A shared history is given its key: a missing file is made, then checked against the
+            // runs' key below (and removed again when it is not theirs).
+            if let existing = try source.existingKey() { (key, created) = (existing, false) } else { (key, created) = (try source.create(), true) }
+        } else {
+            (key, created) = try source.custodyKey(backend: backend, database: location.description, forAuditing: access == .write)
+        }
         let store = SnapshotStore(backend: backend, redactionKey: key)
         if created { store.createdKeyFile = source.path }
         if location.isShared, access == .write, let newest = try backend.runRows(limit: 1, auditor: nil, inventory: nil).first,
