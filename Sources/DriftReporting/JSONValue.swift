@@ -65,7 +65,9 @@ public indirect enum JSONValue: Hashable, Sendable {
                     output += count == 0 ? "[" : ","
                     count += 1
                     newline(&output, 2)
-                    element.write(to: &output, indent: 2)
+                    // One element per line, compact: a fleet's findings are most of the report, and
+                    // line-per-finding keeps it greppable at a fraction of the indented size.
+                    element.write(to: &output, indent: nil)
                     if output.utf8.count >= ReportText.flushSize {
                         text.append(output)
                         output = ""
