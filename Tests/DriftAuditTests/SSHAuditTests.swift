@@ -97,8 +97,8 @@ struct SSHAuditTests {
         let json = ReportFormat.json.render(partial, options: .init())
         let errors = try JSONSchemaValidator.errors(in: json, schema: DemoFleet.root + "/../../Reports/report.schema.json")
         #expect(errors == nil || errors == [], "\(errors ?? [])")
-        #expect(json.contains("\"status\": \"not-collected\""))
+        #expect(json.contains("\"status\":\"not-collected\""))
         #expect(host.legacyAlgorithms == LegacySSHAlgorithms.debian7.summary)
-        #expect(json.contains("\"legacy_algorithms\": ["))
+        #expect(json.contains("\"legacy_algorithms\":["))
     }
 }
