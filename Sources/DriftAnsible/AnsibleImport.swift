@@ -12,17 +12,17 @@ import Foundation
 /// map gives its role and ends that walk, so `[compute:children] kvm` gives kvm's hosts
 /// `compute`, while kolla-ansible's `control` hosts stay controllers although `control` is a
 /// child of `cinder-volume`'s parent `cinder`.
-public enum AnsibleImport {
-    public struct Options: Sendable {
-        public var roleMap: RoleMap
+package enum AnsibleImport {
+    package struct Options: Sendable {
+        package var roleMap: RoleMap
         /// Groups named by `--role-map`, which must exist in the inventory (a typo would map nothing).
-        public var requiredGroups: [String]
-        public var architecture: NetworkingVariant
+        package var requiredGroups: [String]
+        package var architecture: NetworkingVariant
         /// Variables the rules read (`management_ip`, …): carried over when the inventory sets them.
-        public var ruleVariables: Set<String>
-        public var toolVersion: String
+        package var ruleVariables: Set<String>
+        package var toolVersion: String
 
-        public init(roleMap: RoleMap = RoleMap(), requiredGroups: [String] = [], architecture: NetworkingVariant = .neutron,
+        package init(roleMap: RoleMap = RoleMap(), requiredGroups: [String] = [], architecture: NetworkingVariant = .neutron,
                     ruleVariables: Set<String> = [], toolVersion: String = "") {
             self.roleMap = roleMap
             self.requiredGroups = requiredGroups
@@ -32,35 +32,35 @@ public enum AnsibleImport {
         }
     }
 
-    public struct ImportedHost: Sendable, Equatable {
-        public var name: String
-        public var roles: [Role]
+    package struct ImportedHost: Sendable, Equatable {
+        package var name: String
+        package var roles: [Role]
         /// The mapped groups the roles came from.
-        public var roleGroups: [String]
-        public var address: String?
-        public var port: Int?
-        public var user: String?
-        public var identity: String?
-        public var sudo: Bool
+        package var roleGroups: [String]
+        package var address: String?
+        package var port: Int?
+        package var user: String?
+        package var identity: String?
+        package var sudo: Bool
         /// `transport: local, root: /` for a local-connection host that has roles (an all-in-one deployment host).
-        public var local: Bool
-        public var vars: [String: String]
+        package var local: Bool
+        package var vars: [String: String]
     }
 
-    public struct Result: Sendable {
-        public var hosts: [ImportedHost]
+    package struct Result: Sendable {
+        package var hosts: [ImportedHost]
         /// Why hosts were left out or values not taken, one line each.
-        public var notes: [String]
+        package var notes: [String]
         /// The stackdrift inventory, YAML with a header comment.
-        public var yaml: String
+        package var yaml: String
         /// Variables every imported host has with one value, written once under `vars`.
-        public var cloudVars: [String: String]
+        package var cloudVars: [String: String]
     }
 
     /// Reads an inventory file as Ansible would pick the plugin: `.yml`, `.yaml` and `.json`
     /// files (and any text starting with '{', as `ansible-inventory --list` prints) as YAML or
     /// JSON, everything else as INI.
-    public static func read(path: String) throws -> AnsibleInventory {
+    package static func read(path: String) throws -> AnsibleInventory {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticList([Diagnostic(.io, at: SourceLocation(file: path, line: 1), "cannot read '\(path)'")])
         }
@@ -75,9 +75,9 @@ public enum AnsibleImport {
     }
 
     /// Inventories are text an operator keeps; 64 MiB holds a generated 100,000-host JSON.
-    public static let maximumFileSize = 64 * 1_048_576
+    package static let maximumFileSize = 64 * 1_048_576
 
-    public static func parse(_ text: String, file: String) throws -> AnsibleInventory {
+    package static func parse(_ text: String, file: String) throws -> AnsibleInventory {
         let ext = URL(fileURLWithPath: file).pathExtension.lowercased()
         let startsLikeJSON = text.drop { $0.isWhitespace }.first == "{"
         if ["yml", "yaml", "json"].contains(ext) || startsLikeJSON {
@@ -87,7 +87,7 @@ public enum AnsibleImport {
     }
 
     /// Resolves roles and connection variables for every host.
-    public static func run(_ inventory: AnsibleInventory, options: Options) throws -> Result {
+    package static func run(_ inventory: AnsibleInventory, options: Options) throws -> Result {
         var problems = DiagnosticCollector()
         inventory.problems.forEach { problems.record($0) }
         let graph = GroupGraph(inventory)

@@ -3,7 +3,7 @@ import Foundation
 /// A variable's value as Ansible's inventory plugins hand it on: INI values after
 /// `ast.literal_eval`, YAML and JSON values as typed there. Only scalars are used by the
 /// import; anything else is kept as its text, to be named in an error.
-public enum AnsibleValue: Sendable, Hashable {
+package enum AnsibleValue: Sendable, Hashable {
     case string(String)
     case int(Int)
     case bool(Bool)
@@ -12,7 +12,7 @@ public enum AnsibleValue: Sendable, Hashable {
     case other(String)
 
     /// The value as Ansible would interpolate it into a string.
-    public var text: String {
+    package var text: String {
         switch self {
         case .string(let text), .other(let text): return text
         case .int(let number): return String(number)
@@ -22,7 +22,7 @@ public enum AnsibleValue: Sendable, Hashable {
     }
 
     /// Still a Jinja template (`{{ … }}`, `{% … %}`), which only Ansible can evaluate.
-    public var isTemplate: Bool {
+    package var isTemplate: Bool {
         switch self {
         case .string(let text), .other(let text): return text.contains("{{") || text.contains("{%")
         default: return false
@@ -30,7 +30,7 @@ public enum AnsibleValue: Sendable, Hashable {
     }
 
     /// Ansible's `boolean()` filter, as `ansible_become` is read: `nil` when not a boolean.
-    public var boolean: Bool? {
+    package var boolean: Bool? {
         switch self {
         case .bool(let flag): return flag
         case .int(let number): return number == 1 ? true : number == 0 ? false : nil
@@ -45,7 +45,7 @@ public enum AnsibleValue: Sendable, Hashable {
     }
 
     /// A port number or other whole number, written as one or as digits in a string.
-    public var integer: Int? {
+    package var integer: Int? {
         switch self {
         case .int(let number): return number
         case .string(let text): return Int(text.trimmingCharacters(in: .whitespaces))

@@ -3,17 +3,17 @@ import Foundation
 /// Ansible's host patterns: `name`, `name:port`, `[v6]:port`, and ranges `compute[01:20]`,
 /// `db-[a:f]`, `node[0:90:10]`, expanded exactly as `expand_hostname_range` in
 /// ansible-core 2.19 (`lib/ansible/plugins/inventory/__init__.py`) does, within a bound.
-public enum HostPattern {
+package enum HostPattern {
     /// Most hosts one pattern may expand to; a larger range is refused rather than built.
-    public static let maximumHosts = 100_000
+    package static let maximumHosts = 100_000
 
-    public struct Failure: Error, Sendable, Equatable {
-        public var message: String
+    package struct Failure: Error, Sendable, Equatable {
+        package var message: String
     }
 
     /// The port a pattern ends with, split off as `parse_address` does: `host:22`, `[host]:22`.
     /// A pattern that is not host-with-port is returned whole.
-    public static func splitPort(_ pattern: String) -> (pattern: String, port: Int?) {
+    package static func splitPort(_ pattern: String) -> (pattern: String, port: Int?) {
         if pattern.hasPrefix("["), let close = pattern.lastIndex(of: "]"),
            pattern[pattern.index(after: close)...].hasPrefix(":") {
             let digits = pattern[pattern.index(close, offsetBy: 2)...]
@@ -48,7 +48,7 @@ public enum HostPattern {
     private static func isRange(_ text: String) -> Bool { text.contains(":") && !text.contains("::") && text.split(separator: ":").count <= 3 && text.allSatisfy { $0.isLetter || $0.isNumber || $0 == ":" } }
 
     /// Every host name `pattern` stands for, in Ansible's order.
-    public static func expand(_ pattern: String) throws(Failure) -> [String] {
+    package static func expand(_ pattern: String) throws(Failure) -> [String] {
         guard pattern.contains("[") else { return [pattern] }
         var names: [String] = []
         try expand(pattern, into: &names)

@@ -9,15 +9,15 @@ import DriftCore
 /// `swift_proxy`, …). Names compare ignoring case and `-` versus `_`, so kolla's
 /// `cinder-volume` and OpenStack-Ansible's `cinder_volume` are one entry. `--role-map`
 /// entries replace built-in ones for their group, and `GROUP=none` removes one.
-public struct RoleMap: Sendable {
+package struct RoleMap: Sendable {
     /// A built-in entry, with whose group name it is.
-    public struct Entry: Sendable {
-        public var group: String
-        public var role: Role
-        public var source: String
+    package struct Entry: Sendable {
+        package var group: String
+        package var role: Role
+        package var source: String
     }
 
-    public static let builtin: [Entry] = {
+    package static let builtin: [Entry] = {
         var entries: [Entry] = Role.allCases.map { Entry(group: $0.rawValue, role: $0, source: "the guide") }
         let kolla: [(String, Role)] = [
             ("control", .controller), ("storage", .blockStorage), ("cinder-volume", .blockStorage),
@@ -39,24 +39,24 @@ public struct RoleMap: Sendable {
     private var roles: [String: Role?]
 
     /// The built-in map with `overrides` (group → role, or `nil` to map the group to nothing).
-    public init(overrides: [String: Role?] = [:], builtin: Bool = true) {
+    package init(overrides: [String: Role?] = [:], builtin: Bool = true) {
         var roles: [String: Role?] = [:]
         if builtin { for entry in Self.builtin { roles[Self.normalized(entry.group)] = entry.role } }
         for (group, role) in overrides { roles[Self.normalized(group)] = role }
         self.roles = roles
     }
 
-    public func role(forGroup group: String) -> Role? { roles[Self.normalized(group)] ?? nil }
+    package func role(forGroup group: String) -> Role? { roles[Self.normalized(group)] ?? nil }
 
     /// Whether `group` is named in the map at all (mapped to a role or to nothing).
-    public func names(_ group: String) -> Bool { roles[Self.normalized(group)] != nil }
+    package func names(_ group: String) -> Bool { roles[Self.normalized(group)] != nil }
 
     static func normalized(_ group: String) -> String {
         group.lowercased().replacingOccurrences(of: "-", with: "_")
     }
 
     /// Parses `GROUP=ROLE` (`ROLE` one of the guide's roles, or `none`).
-    public static func parseOverride(_ text: String) throws(OverrideError) -> (String, Role?) {
+    package static func parseOverride(_ text: String) throws(OverrideError) -> (String, Role?) {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
             throw OverrideError(message: "--role-map expects GROUP=ROLE, found '\(text)' (roles: \(Role.choices), none)")
         }
@@ -68,8 +68,8 @@ public struct RoleMap: Sendable {
         return (group, role)
     }
 
-    public struct OverrideError: Error, Sendable, CustomStringConvertible {
-        public var message: String
-        public var description: String { message }
+    package struct OverrideError: Error, Sendable, CustomStringConvertible {
+        package var message: String
+        package var description: String { message }
     }
 }

@@ -1,7 +1,7 @@
 import DriftCore
 
 /// The audit's exit status, the contract cron and CI act on.
-public enum AuditExitCode: Int32, Sendable {
+package enum AuditExitCode: Int32, Sendable {
     /// The audit completed and no check failed.
     case clean = 0
     /// The audit completed and at least one check failed.
@@ -16,7 +16,7 @@ public enum AuditExitCode: Int32, Sendable {
     case busy = 75
 
     /// The code a finished audit exits with.
-    public static func of(hosts: [HostResult], findings: [Finding]) -> AuditExitCode {
+    package static func of(hosts: [HostResult], findings: [Finding]) -> AuditExitCode {
         var builder = RunOverview.Builder()
         for host in hosts { builder.add(host: host) }
         builder.add(findings)
@@ -24,7 +24,7 @@ public enum AuditExitCode: Int32, Sendable {
     }
 
     /// The code of a run with this overview: what the audit counted host by host decides it.
-    public static func of(_ overview: RunOverview) -> AuditExitCode {
+    package static func of(_ overview: RunOverview) -> AuditExitCode {
         let guide = overview.tally(.guide), upgrade = overview.tally(.upgrade)
         if overview.failedHosts > 0 || overview.files(.unreadable) > 0 || guide[.error] + upgrade[.error] > 0 {
             return .incomplete

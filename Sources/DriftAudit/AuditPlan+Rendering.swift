@@ -4,7 +4,7 @@ import Foundation
 /// `stackdrift inventory show`: the plan as text for a person and as JSON for scripts.
 extension AuditPlan {
     /// One block per host: roles, services, how it is reached, rules and files.
-    public func text(inventory source: String?) -> String {
+    package func text(inventory source: String?) -> String {
         var lines = ["\(source.map { "\($0): " } ?? "")\(hosts.count) host\(hosts.count == 1 ? "" : "s"), "
                      + "\(architecture.rawValue) networking"]
         for planned in hosts {
@@ -29,7 +29,7 @@ extension AuditPlan {
 
     /// `{"inventory", "architecture", "hosts": [{"name", "roles", "services", "transport", "rules", "files"}]}`;
     /// `services` is null when detected from marker files.
-    public func json(inventory source: String?) throws -> Data {
+    package func json(inventory source: String?) throws -> Data {
         // Absent values are written as null, not left out: every host has every key.
         struct Transport: Encodable {
             var kind: String, address: String?, port: Int?, user: String?, sudo: Bool, catPath: String?, root: String?

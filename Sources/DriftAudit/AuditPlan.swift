@@ -8,9 +8,9 @@ import DriftRules
 /// Computed from the same `RuleEngine.filesToCollect(for:)` the `Auditor` collects with, so
 /// `inventory show` and the sudoers lines of `inventory sudoers` cannot drift from what an
 /// audit reads.
-public struct AuditPlan: Sendable {
+package struct AuditPlan: Sendable {
     /// Why a file is read.
-    public enum Purpose: String, Sendable, Codable, CaseIterable {
+    package enum Purpose: String, Sendable, Codable, CaseIterable {
         /// A rule checks its contents.
         case rules
         /// Its presence shows an optional service runs (`Rules/services.yaml`); read when the
@@ -20,29 +20,29 @@ public struct AuditPlan: Sendable {
         case fact
     }
 
-    public struct File: Sendable, Hashable {
-        public var path: String
-        public var purpose: Purpose
+    package struct File: Sendable, Hashable {
+        package var path: String
+        package var purpose: Purpose
         /// It may include other files (MySQL's `!include` and `!includedir`), which the audit
         /// reads too; their names are known only once this file is read on the host.
-        public var mayInclude: Bool
+        package var mayInclude: Bool
     }
 
-    public struct Host: Sendable {
-        public var host: InventoryHost
+    package struct Host: Sendable {
+        package var host: InventoryHost
         /// The rules that apply to the host's roles and the cloud's networking variant.
-        public var ruleCount: Int
+        package var ruleCount: Int
         /// Every file the audit asks the host for, in path order.
-        public var files: [File]
+        package var files: [File]
 
         /// The files that may include others, whose included files cannot be listed in advance.
-        public var includers: [File] { files.filter(\.mayInclude) }
+        package var includers: [File] { files.filter(\.mayInclude) }
     }
 
-    public var architecture: NetworkingVariant
-    public var hosts: [Host]
+    package var architecture: NetworkingVariant
+    package var hosts: [Host]
 
-    public init(inventory: Inventory, ruleSet: RuleSet) {
+    package init(inventory: Inventory, ruleSet: RuleSet) {
         let engine = RuleEngine(ruleSet: ruleSet, architecture: inventory.architecture)
         architecture = inventory.architecture
         hosts = inventory.hosts.map { host in
@@ -65,5 +65,5 @@ public struct AuditPlan: Sendable {
     /// The directories Debian's own my.cnf includes with `!includedir`: `/etc/mysql/conf.d/` in
     /// Debian 7's mysql-common, and also `/etc/mysql/mariadb.conf.d/` in the mariadb.cnf that
     /// Debian 9 and later point my.cnf at. A site's my.cnf may name others.
-    public static let debianMySQLIncludeDirectories = ["/etc/mysql/conf.d", "/etc/mysql/mariadb.conf.d"]
+    package static let debianMySQLIncludeDirectories = ["/etc/mysql/conf.d", "/etc/mysql/mariadb.conf.d"]
 }

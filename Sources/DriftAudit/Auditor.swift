@@ -12,20 +12,20 @@ import Foundation
 /// soon as it is collected, then released: what waits for the whole fleet is only what the
 /// fleet checks compare (`FleetObservation`s) and the run's overview. A failing host or file
 /// becomes part of the result, never an exception, so one bad node cannot stop the night's audit.
-public struct Auditor: Sendable {
-    public var inventory: Inventory
-    public var ruleSet: RuleSet
+package struct Auditor: Sendable {
+    package var inventory: Inventory
+    package var ruleSet: RuleSet
     /// Accepted deviations; a waived failing finding does not count as drift.
-    public var waivers: WaiverSet
-    public var collector: Collector
-    public var toolVersion: String
-    public var clock: @Sendable () -> Date
+    package var waivers: WaiverSet
+    package var collector: Collector
+    package var toolVersion: String
+    package var clock: @Sendable () -> Date
     /// Whether a host whose evidence is unchanged since the previous run takes that run's
     /// verdicts from the store instead of being judged again (`EvaluationReuse`). Off, every
     /// host is parsed and judged: the outputs are the same, byte for byte.
-    public var reuse = true
+    package var reuse = true
 
-    public init(inventory: Inventory, ruleSet: RuleSet, waivers: WaiverSet = WaiverSet(), collector: Collector,
+    package init(inventory: Inventory, ruleSet: RuleSet, waivers: WaiverSet = WaiverSet(), collector: Collector,
                 toolVersion: String = StackdriftVersion.current, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.inventory = inventory
         self.ruleSet = ruleSet
@@ -36,33 +36,33 @@ public struct Auditor: Sendable {
     }
 
     /// The transports this build provides, keyed by the inventory's `transport:` values.
-    public static func defaultTransports(ssh options: SSHOptions = SSHOptions()) -> [TransportKind: any Transport] {
+    package static func defaultTransports(ssh options: SSHOptions = SSHOptions()) -> [TransportKind: any Transport] {
         [.local: LocalTransport(), .ssh: SSHTransport(options: options), .openssh: OpenSSHTransport(options: options)]
     }
 
     /// What an audit produced.
-    public struct Outcome {
-        public var header: RunHeader
-        public var overview: RunOverview
+    package struct Outcome {
+        package var header: RunHeader
+        package var overview: RunOverview
         /// What changed since the previous run; `nil` on a first run, or when the run was not stored.
-        public var changes: RunChanges?
+        package var changes: RunChanges?
         /// Set when the run could not be written to the database: the audit still evaluated every
         /// host (the summary and exit code are true) but there is no stored run to report from.
-        public var storeError: StoreError?
+        package var storeError: StoreError?
         /// The stored run, to render reports from; `nil` when it could not be stored.
-        public var stored: StoredRunReader?
+        package var stored: StoredRunReader?
         /// Hosts whose evidence was unchanged since the previous run, whose verdicts were taken from it.
-        public var reusedHosts = 0
+        package var reusedHosts = 0
 
         /// What the terminal summary is rendered from: the stored run, else what the audit counted.
-        public var summary: any ReportableRun {
+        package var summary: any ReportableRun {
             stored ?? CountedRun(header: header, overview: overview, changes: changes)
         }
     }
 
     /// Runs the audit into `store`: a `running` row first (recording which `auditor` made it),
     /// each host as it is evaluated, the fleet's checks and the overview when every host is in.
-    public func run(store: SnapshotStore, auditor: String? = nil, progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> Outcome {
+    package func run(store: SnapshotStore, auditor: String? = nil, progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> Outcome {
         let startedAt = clock()
         let runID = try store.beginRun(startedAt: startedAt, toolVersion: toolVersion, auditor: auditor,
                                        inventory: inventory.sourceFile, architecture: inventory.architecture.rawValue)
@@ -241,7 +241,7 @@ public struct Auditor: Sendable {
 
     /// What a file of `format` includes, as the collector fetches it (confined to the host's
     /// `IncludeConfinement`); none for formats without includes.
-    public static func includeTargets(of format: ConfigFormat?, _ content: [UInt8]) -> [IncludeTarget] {
+    package static func includeTargets(of format: ConfigFormat?, _ content: [UInt8]) -> [IncludeTarget] {
         guard let includes = format?.details.includes else { return [] }
         return includes(content).map { target in
             target.isDirectory ? .directory(target.path, accepts: target.accepts) : .file(target.path)
@@ -251,10 +251,10 @@ public struct Auditor: Sendable {
 
 /// A run known only by what the audit counted (it could not be stored): enough for the
 /// terminal summary, which reads only the header, the overview and the changes.
-public struct CountedRun: ReportableRun {
-    public var header: RunHeader
-    public var overview: RunOverview
-    public var changes: RunChanges?
+package struct CountedRun: ReportableRun {
+    package var header: RunHeader
+    package var overview: RunOverview
+    package var changes: RunChanges?
 
-    public func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {}
+    package func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {}
 }

@@ -99,14 +99,14 @@ struct HostFiles {
 
 /// Resolves includes from what was collected from the host: what the collector refused to
 /// read (outside the include confinement) is refused here too, so the parser reports it.
-public struct CollectedFiles: IncludeResolver {
+package struct CollectedFiles: IncludeResolver {
     let collection: HostCollection
 
-    public init(collection: HostCollection) {
+    package init(collection: HostCollection) {
         self.collection = collection
     }
 
-    public func read(_ path: String) -> IncludeRead {
+    package func read(_ path: String) -> IncludeRead {
         if let reason = collection.refusedIncludes[IncludeConfinement.normalized(path)] ?? collection.refusedIncludes[path] {
             return .refused(reason)
         }
@@ -117,7 +117,7 @@ public struct CollectedFiles: IncludeResolver {
         }
     }
 
-    public func list(_ directory: String) -> DirectoryRead {
+    package func list(_ directory: String) -> DirectoryRead {
         if let reason = collection.refusedIncludes[directory] { return .refused(reason) }
         switch collection.directories[directory] {
         case .entries(let names): return .entries(names)

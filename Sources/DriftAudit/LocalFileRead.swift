@@ -7,21 +7,21 @@ import Foundation
 /// the local transport from a tree standing in for '/' (`--root`, else '/' itself), with its
 /// includes followed only inside their confinement. Run as root, `parse` of a my.cnf that
 /// includes `/etc/shadow` must not print it either.
-public struct LocalFileRead {
+package struct LocalFileRead {
     /// The file's bytes, as read.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// Its includes, as collected (refused ones refused).
-    public var includes: CollectedFiles
+    package var includes: CollectedFiles
 
     /// Why the file could not be read, as `parse` prints it.
-    public struct Failure: Error, Sendable {
-        public var message: String
+    package struct Failure: Error, Sendable {
+        package var message: String
         /// Whether the command line was wrong (exit 64) rather than the file unreadable (exit 2).
-        public var isUsage: Bool
+        package var isUsage: Bool
     }
 
     /// Reads `file` (a path on this machine, inside `root` when one is given) and what it includes.
-    public static func read(_ file: String, format: ConfigFormat, root: String?,
+    package static func read(_ file: String, format: ConfigFormat, root: String?,
                             confinement: IncludeConfinement = IncludeConfinement()) -> Result<LocalFileRead, Failure> {
         let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
         let tree = root.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "/"

@@ -1,4 +1,4 @@
 /// The tool's version, written into every run and report.
-public enum StackdriftVersion {
-    public static let current = "0.1.0"
+package enum StackdriftVersion {
+    package static let current = "0.1.0"
 }

@@ -8,27 +8,27 @@ import DriftTransport
 ///
 /// What cannot be listed in advance is said in comments with the narrowest form sudoers allows:
 /// the files a MySQL option file includes are known only once it is read on the node.
-public struct SudoersPolicy: Sendable {
+package struct SudoersPolicy: Sendable {
     /// Hosts that need the same lines, written once.
-    public struct Block: Sendable {
-        public var hosts: [String]
-        public var user: String
-        public var cat: String
-        public var files: [AuditPlan.File]
+    package struct Block: Sendable {
+        package var hosts: [String]
+        package var user: String
+        package var cat: String
+        package var files: [AuditPlan.File]
     }
 
-    public var blocks: [Block]
+    package var blocks: [Block]
     /// Hosts read over SFTP as their login user, which need no sudoers line.
-    public var withoutSudo: [String]
+    package var withoutSudo: [String]
     /// Hosts read from local directory trees.
-    public var local: [String]
+    package var local: [String]
     /// Write the regular expressions for included directories as lines rather than comments
     /// (sudo 1.9.10 and later).
-    public var regexForIncludes: Bool
+    package var regexForIncludes: Bool
 
     /// `user` overrides every host's login name; a host without one in the inventory gets
     /// `defaultUser` (the account the audit would log in as).
-    public init(plan: AuditPlan, user: String? = nil, defaultUser: String, regexForIncludes: Bool = false) {
+    package init(plan: AuditPlan, user: String? = nil, defaultUser: String, regexForIncludes: Bool = false) {
         var blocks: [Block] = []
         var index: [String: Int] = [:]
         var withoutSudo: [String] = [], local: [String] = []
@@ -53,7 +53,7 @@ public struct SudoersPolicy: Sendable {
     }
 
     /// The whole drop-in: `header` lines (comments naming the inventory), then each block.
-    public func render(header: [String]) -> String {
+    package func render(header: [String]) -> String {
         var lines = header.map { "# " + $0 }
         lines += [
             "# Install on each node with 'visudo -f /etc/sudoers.d/stackdrift' (visudo checks it before sudo reads it).",

@@ -5,19 +5,19 @@ import DriftStore
 import Foundation
 
 /// A value a key had in a host's history, from the run where it first had it.
-public struct ValueVersion: Sendable, Hashable {
-    public var runID: Int64
-    public var startedAt: Date
+package struct ValueVersion: Sendable, Hashable {
+    package var runID: Int64
+    package var startedAt: Date
     /// Every value of the key in reading order (redacted where secret); empty when unset.
-    public var values: [String]
+    package var values: [String]
     /// Line of the effective value; `nil` when unset.
-    public var line: Int?
+    package var line: Int?
     /// The file holding the effective value (an included file for MySQL); `nil` when unset.
-    public var file: String?
+    package var file: String?
     /// Why no value could be read: file missing, unparseable.
-    public var note: String?
+    package var note: String?
 
-    public init(runID: Int64, startedAt: Date, values: [String], line: Int?, file: String? = nil, note: String?) {
+    package init(runID: Int64, startedAt: Date, values: [String], line: Int?, file: String? = nil, note: String?) {
         self.runID = runID
         self.startedAt = startedAt
         self.values = values
@@ -29,10 +29,10 @@ public struct ValueVersion: Sendable, Hashable {
 
 /// Every value one key has had on a host, read from the stored (redacted) versions of its
 /// file, each parsed as the consuming program reads it.
-public enum ValueHistory {
+package enum ValueHistory {
     /// One entry per run where the key's values changed, oldest first. Secrets show as their
     /// redaction tags: a changed secret shows as changed, never as itself.
-    public static func values(store: SnapshotStore, host: String, path: String, section: String?, key: String,
+    package static func values(store: SnapshotStore, host: String, path: String, section: String?, key: String,
                               ruleSet: RuleSet) throws -> [ValueVersion] {
         let format = ruleSet.format(forFile: path) ?? FormatDetector.format(forPath: path)
         var versions: [ValueVersion] = []

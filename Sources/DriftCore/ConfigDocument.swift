@@ -6,22 +6,22 @@ import Foundation
 /// Parsers build documents; the rule engine and reporters only read them.
 /// Lookups (`effectiveEntry`, …) compare names the way the consuming program does; they are
 /// in DriftParsing, beside each format's `FormatDescription`.
-public struct ConfigDocument: Sendable {
+package struct ConfigDocument: Sendable {
     /// A run of the file: an entry, a section header, or trivia (comments, blank lines, directives).
-    public struct Segment: Hashable, Sendable {
-        public enum Kind: Hashable, Sendable {
+    package struct Segment: Hashable, Sendable {
+        package enum Kind: Hashable, Sendable {
             case trivia
             case sectionHeader(String)
             /// Index into `entries`.
             case entry(Int)
         }
 
-        public var kind: Kind
+        package var kind: Kind
         /// Byte range in `source`.
-        public var range: Range<Int>
-        public var line: Int
+        package var range: Range<Int>
+        package var line: Int
 
-        public init(kind: Kind, range: Range<Int>, line: Int) {
+        package init(kind: Kind, range: Range<Int>, line: Int) {
             self.kind = kind
             self.range = range
             self.line = line
@@ -29,31 +29,31 @@ public struct ConfigDocument: Sendable {
     }
 
     /// Absolute path of the file on its host.
-    public var path: String
-    public var format: ConfigFormat
-    public var source: SourceText
+    package var path: String
+    package var format: ConfigFormat
+    package var source: SourceText
     /// How the program splits this file into lines; line numbers count these breaks.
-    public var lineBreaks: LineBreaks
+    package var lineBreaks: LineBreaks
     /// Every assignment in reading order; for MySQL this is the effective option set across
     /// `!include`d files, each entry's span naming the file it came from.
-    public var entries: [Entry]
+    package var entries: [Entry]
     /// This file's own bytes, tiled in order.
-    public var segments: [Segment]
+    package var segments: [Segment]
     /// Problems the consuming program tolerates (it warns and goes on), such as a sysctl.conf
     /// line without '='.
-    public var warnings: [Diagnostic]
+    package var warnings: [Diagnostic]
     /// Problems the consuming program refuses to start on, found while the rest of the file could
     /// still be read (MySQL stops at a missing `!includedir` directory): the entries are what the
     /// file sets, so its values can still be checked, and the problem is reported once.
-    public var errors: [Diagnostic]
+    package var errors: [Diagnostic]
     /// Files read through include directives (MySQL `!include`/`!includedir`), each its own
     /// document, in reading order.
-    public var includes: [ConfigDocument]
+    package var includes: [ConfigDocument]
     /// Include directives not followed because they lead outside the directories includes may
     /// be read from (`IncludeConfinement`), each at its directive's line: findings, never reads.
-    public var refusedIncludes: [Diagnostic] = []
+    package var refusedIncludes: [Diagnostic] = []
 
-    public init(path: String, format: ConfigFormat, source: SourceText, lineBreaks: LineBreaks = .lineFeed,
+    package init(path: String, format: ConfigFormat, source: SourceText, lineBreaks: LineBreaks = .lineFeed,
                 entries: [Entry], segments: [Segment], warnings: [Diagnostic] = [], errors: [Diagnostic] = [],
                 includes: [ConfigDocument] = []) {
         self.path = path
@@ -68,7 +68,7 @@ public struct ConfigDocument: Sendable {
     }
 
     /// The file's bytes rebuilt from its segments; equal to the bytes parsed.
-    public func render() -> [UInt8] {
+    package func render() -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(source.bytes.count)
         for segment in segments { bytes += source.bytes[segment.range] }
@@ -76,24 +76,24 @@ public struct ConfigDocument: Sendable {
     }
 
     /// The file's text rebuilt from its segments.
-    public func renderText() -> String {
+    package func renderText() -> String {
         SourceText(bytes: render(), encoding: source.encoding).text
     }
 
     /// The document holding `file`'s bytes: this one or one of its includes.
-    public func document(for file: String) -> ConfigDocument? {
+    package func document(for file: String) -> ConfigDocument? {
         if file == path { return self }
         return includes.first { $0.path == file }
     }
 
     /// The exact text of an entry, from whichever file it came from.
-    public func raw(of entry: Entry) -> String {
+    package func raw(of entry: Entry) -> String {
         guard let owner = document(for: entry.span.file) else { return "" }
         return owner.source.string(entry.byteRange)
     }
 
     /// The text of one line (1-based) of this file, without its terminator; `nil` past the end.
-    public func lineText(_ number: Int) -> String? {
+    package func lineText(_ number: Int) -> String? {
         let lines = lineBreaks.lines(source.bytes)
         guard number >= 1, number <= lines.count else { return nil }
         return source.string(lines[number - 1].content)

@@ -3,7 +3,7 @@
 /// Only the name lives here: what the format means (how its program splits lines, compares
 /// names, picks among repeated options, includes files, and how it is parsed and written) is
 /// its `FormatDescription` in DriftParsing.
-public enum ConfigFormat: String, Sendable, Codable, CaseIterable, Hashable {
+package enum ConfigFormat: String, Sendable, Codable, CaseIterable, Hashable {
     /// oslo.config INI: nova.conf, neutron.conf, ml2_conf.ini, agent .ini files, cinder/glance/keystone/ceilometer.
     case osloINI = "oslo-ini"
     /// MySQL/MariaDB option files: my.cnf and its `!include`s.
@@ -31,5 +31,5 @@ public enum ConfigFormat: String, Sendable, Codable, CaseIterable, Hashable {
     /// A user crontab: `schedule command` lines keyed by schedule, and `NAME=value` settings.
     case crontab
 
-    public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    package static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

@@ -1,6 +1,6 @@
 /// A value as the consuming program types it: INI values are text, LVM values
 /// are integers, floats, strings or lists, MySQL allows keys without a value.
-public indirect enum ConfigValue: Hashable, Sendable {
+package indirect enum ConfigValue: Hashable, Sendable {
     /// A key written without a value (`innodb_file_per_table` in my.cnf).
     case none
     case string(String)
@@ -9,7 +9,7 @@ public indirect enum ConfigValue: Hashable, Sendable {
     case list([ConfigValue])
 
     /// The value as text, for comparison with textual expectations and for display.
-    public var text: String {
+    package var text: String {
         switch self {
         case .none: return ""
         case .string(let string): return string
@@ -25,7 +25,7 @@ public indirect enum ConfigValue: Hashable, Sendable {
     }
 
     /// The elements when the value is a list; a scalar is a one-element list, as lvmconfig compares them.
-    public var elements: [ConfigValue] {
+    package var elements: [ConfigValue] {
         switch self {
         case .list(let items): return items
         case .none: return []

@@ -1,35 +1,35 @@
 /// Everything a transport needs to reach one host, after `defaults` were merged in.
-public struct ConnectionSettings: Sendable, Hashable {
-    public var transport: TransportKind
+package struct ConnectionSettings: Sendable, Hashable {
+    package var transport: TransportKind
     /// Network address or SSH alias; `nil` means the host's name.
-    public var address: String?
-    public var port: Int?
-    public var user: String?
+    package var address: String?
+    package var port: Int?
+    package var user: String?
     /// Read files with `sudo -n CAT -- PATH` instead of SFTP, for root-only files.
-    public var sudo: Bool
+    package var sudo: Bool
     /// The node's `cat`, run through sudo by its absolute path so that the sudoers line
     /// allowing it can name exactly that program; `nil` means `defaultCatPath`.
-    public var catPath: String?
+    package var catPath: String?
     /// Local transport: absolute path of the directory standing in for `/`.
-    public var root: String?
+    package var root: String?
     /// Private key file (`~` already expanded).
-    public var identity: String?
+    package var identity: String?
     /// known_hosts file (`~` already expanded).
-    public var knownHosts: String?
+    package var knownHosts: String?
     /// Seconds allowed for connecting and for each operation.
-    public var timeout: Double?
+    package var timeout: Double?
     /// File holding the passphrase of `identity` (`~` already expanded); else `STACKDRIFT_SSH_PASSPHRASE`.
-    public var passphraseFile: String?
+    package var passphraseFile: String?
     /// Name of the environment variable holding the SSH password; password authentication
     /// is attempted only when this is set.
-    public var passwordEnv: String?
+    package var passwordEnv: String?
     /// SHA-1-era algorithms the host may use (`legacy:` in the inventory); none by default.
-    public var legacyAlgorithms = LegacySSHAlgorithms()
+    package var legacyAlgorithms = LegacySSHAlgorithms()
     /// Directories (besides the including file's own) that MySQL includes may be read from
     /// (`include_dirs:`); anything else a node's my.cnf names is a finding, never a read.
-    public var includeConfinement = IncludeConfinement()
+    package var includeConfinement = IncludeConfinement()
 
-    public init(
+    package init(
         transport: TransportKind = .ssh, address: String? = nil, port: Int? = nil, user: String? = nil,
         sudo: Bool = false, root: String? = nil, identity: String? = nil, knownHosts: String? = nil,
         timeout: Double? = nil, passphraseFile: String? = nil, passwordEnv: String? = nil, catPath: String? = nil
@@ -49,8 +49,8 @@ public struct ConnectionSettings: Sendable, Hashable {
     }
 
     /// Where Debian 12 (merged /usr) has `cat`; Debian 7 has it only at `/bin/cat`.
-    public static let defaultCatPath = "/usr/bin/cat"
+    package static let defaultCatPath = "/usr/bin/cat"
 
     /// The `cat` that `sudo: true` runs on this host.
-    public var effectiveCatPath: String { catPath ?? Self.defaultCatPath }
+    package var effectiveCatPath: String { catPath ?? Self.defaultCatPath }
 }

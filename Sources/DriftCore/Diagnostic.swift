@@ -4,9 +4,9 @@
 /// Code compares `kind`, never the message. The quoted line must already be
 /// masked by whoever builds the diagnostic: a diagnostic's text reaches terminals,
 /// reports and logs, where no secret may appear.
-public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
+package struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     /// A stable category for programs to branch on.
-    public enum Kind: String, Sendable, Codable, Hashable {
+    package enum Kind: String, Sendable, Codable, Hashable {
         /// The file's syntax is not what the consuming program accepts.
         case syntax
         /// The bytes are not text the program can read (invalid UTF-8, NUL bytes).
@@ -21,20 +21,20 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         case io
     }
 
-    public var kind: Kind
-    public var location: SourceLocation
-    public var message: String
+    package var kind: Kind
+    package var location: SourceLocation
+    package var message: String
     /// The offending line, already masked, quoted under the message.
-    public var quotedLine: String?
+    package var quotedLine: String?
 
-    public init(_ kind: Kind, at location: SourceLocation, _ message: String, quotedLine: String? = nil) {
+    package init(_ kind: Kind, at location: SourceLocation, _ message: String, quotedLine: String? = nil) {
         self.kind = kind
         self.location = location
         self.message = message
         self.quotedLine = quotedLine
     }
 
-    public var description: String {
+    package var description: String {
         var text = "\(location): error: \(message)"
         if let quotedLine {
             text += "\n    " + quotedLine

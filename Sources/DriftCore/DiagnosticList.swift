@@ -3,14 +3,14 @@
 ///
 /// Thrown by loaders that keep going after an error (the inventory); each element prints as
 /// a compiler-style diagnostic of its own, one per line.
-public struct DiagnosticList: Error, Hashable, Sendable, CustomStringConvertible {
-    public var diagnostics: [Diagnostic]
+package struct DiagnosticList: Error, Hashable, Sendable, CustomStringConvertible {
+    package var diagnostics: [Diagnostic]
 
-    public init(_ diagnostics: [Diagnostic]) {
+    package init(_ diagnostics: [Diagnostic]) {
         self.diagnostics = diagnostics
     }
 
-    public var description: String {
+    package var description: String {
         var text = diagnostics.map(\.description).joined(separator: "\n")
         if diagnostics.count > 1 { text += "\n\(diagnostics.count) errors" }
         return text
@@ -19,17 +19,17 @@ public struct DiagnosticList: Error, Hashable, Sendable, CustomStringConvertible
 
 /// Collects diagnostics while a loader reads on, so that an error in one field does not
 /// hide the errors in the next.
-public struct DiagnosticCollector {
-    public private(set) var diagnostics: [Diagnostic] = []
+package struct DiagnosticCollector {
+    package private(set) var diagnostics: [Diagnostic] = []
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { diagnostics.isEmpty }
+    package var isEmpty: Bool { diagnostics.isEmpty }
 
     /// Runs `body`, keeping its diagnostic (or the diagnostics of a list) and returning `nil`
     /// when it throws. The loaders' readers throw only diagnostics; anything else would be a
     /// bug, kept rather than lost, at the place `body` was asked about.
-    public mutating func attempt<T>(at place: SourceLocation = SourceLocation(file: "?", line: 1),
+    package mutating func attempt<T>(at place: SourceLocation = SourceLocation(file: "?", line: 1),
                                     _ body: () throws -> T) -> T? {
         do {
             return try body()
@@ -43,10 +43,10 @@ public struct DiagnosticCollector {
         return nil
     }
 
-    public mutating func record(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+    package mutating func record(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
 
     /// Throws every diagnostic collected so far, if any.
-    public func throwIfAny() throws {
+    package func throwIfAny() throws {
         if !diagnostics.isEmpty { throw DiagnosticList(diagnostics) }
     }
 }

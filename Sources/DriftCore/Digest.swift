@@ -4,8 +4,8 @@ internal import CLibCrypto
 ///
 /// The store addresses file contents by hash and replaces secrets with keyed
 /// tags, so equal secrets still compare equal without being stored.
-public enum Digest {
-    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+package enum Digest {
+    package static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let ok = bytes.withUnsafeBytes { input in
@@ -15,7 +15,7 @@ public enum Digest {
         return Array(output.prefix(Int(length)))
     }
 
-    public static func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+    package static func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         hmac(EVP_sha256(), "SHA-256", key: key, message)
     }
 
@@ -40,13 +40,13 @@ public enum Digest {
     }
 
     /// Cryptographically strong random bytes, for per-database redaction keys.
-    public static func randomBytes(_ count: Int) -> [UInt8] {
+    package static func randomBytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         precondition(RAND_bytes(&bytes, Int32(count)) == 1, "RAND_bytes failed")
         return bytes
     }
 
-    public static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var result = [UInt8]()
         result.reserveCapacity(bytes.count * 2)

@@ -3,23 +3,23 @@
 /// A repeated key produces one entry per occurrence, in the order the consuming
 /// program reads them, so multi-valued options (oslo's MultiStrOpt such as
 /// nova's two `notification_driver` lines) keep every value.
-public struct Entry: Hashable, Sendable {
+package struct Entry: Hashable, Sendable {
     /// Section path as written (`DEFAULT`, `filter:authtoken`, `activation/thin`); `nil` where the format has none.
-    public var section: String?
+    package var section: String?
     /// Option name as written.
-    public var key: String
-    public var value: ConfigValue
+    package var key: String
+    package var value: ConfigValue
     /// File and lines; for MySQL the file may be an `!include`d one.
-    public var span: SourceSpan
+    package var span: SourceSpan
     /// The entry's bytes in its file (all its lines, terminators included).
-    public var byteRange: Range<Int>
+    package var byteRange: Range<Int>
     /// The value's bytes in its file, from its first character on the first line to its last
     /// on the last line; `nil` for a key written without a value.
-    public var valueRange: Range<Int>?
+    package var valueRange: Range<Int>?
     /// 1-based byte column of the value on the first line.
-    public var valueColumn: Int?
+    package var valueColumn: Int?
 
-    public init(section: String?, key: String, value: ConfigValue, span: SourceSpan, byteRange: Range<Int>,
+    package init(section: String?, key: String, value: ConfigValue, span: SourceSpan, byteRange: Range<Int>,
                 valueRange: Range<Int>? = nil, valueColumn: Int? = nil) {
         self.section = section
         self.key = key
@@ -30,5 +30,5 @@ public struct Entry: Hashable, Sendable {
         self.valueColumn = valueColumn
     }
 
-    public var line: Int { span.startLine }
+    package var line: Int { span.startLine }
 }

@@ -3,46 +3,46 @@
 ///
 /// `expected` and `actual` are display text and are already masked when the
 /// option is secret: raw secret values never leave the rule engine.
-public struct Finding: Hashable, Sendable, Codable {
-    public var rule: String
-    public var title: String
-    public var host: String
+package struct Finding: Hashable, Sendable, Codable {
+    package var rule: String
+    package var title: String
+    package var host: String
     /// Absolute path on the host.
-    public var file: String
-    public var section: String?
-    public var key: String?
-    public var status: FindingStatus
-    public var severity: Severity
-    public var expected: String?
-    public var actual: String?
+    package var file: String
+    package var section: String?
+    package var key: String?
+    package var status: FindingStatus
+    package var severity: Severity
+    package var expected: String?
+    package var actual: String?
     /// 1-based line of the value the check looked at; `nil` when the key is absent.
-    public var line: Int?
-    public var message: String
-    public var guide: GuideReference?
-    public var fix: String?
+    package var line: Int?
+    package var message: String
+    package var guide: GuideReference?
+    package var fix: String?
     /// Whether `actual` was masked because the option is secret.
-    public var secret: Bool
+    package var secret: Bool
     /// The accepted deviation that waives this finding, or that did until it expired.
-    public var waiver: WaiverNote?
+    package var waiver: WaiverNote?
     /// Guide drift, or an upgrade check (`--upgrade-to`); reports keep the two apart.
-    public var category: FindingCategory
+    package var category: FindingCategory
     /// Every value a finding about many is about, when its message can name only the first few
     /// (the fleet names a host's /etc/hosts lacks); `nil` for findings about one value.
-    public var items: [String]?
+    package var items: [String]?
     /// Where the judged value came from when the file does not write it under the option's own
     /// name: a deprecated name, the program's default, or nothing at all. `nil`: read from the
     /// file as named, or the check judges no single value.
-    public var origin: ValueOrigin?
+    package var origin: ValueOrigin?
     /// What makes the check pass, for a failing value check: line edits of the file, or a manual
     /// step. `nil` for checks that passed, and for findings made before remedies existed.
-    public var remedy: Remedy?
+    package var remedy: Remedy?
     /// For a consistency check whose rule names a reference source (`reference:`): the place of
     /// the value this finding was compared with. When that value itself fails a check, this
     /// finding is its consequence, and problem grouping puts it under the reference's problem
     /// instead of advising to change a value that is right. `nil` for every other finding.
-    public var reference: ValuePlace?
+    package var reference: ValuePlace?
 
-    public init(
+    package init(
         rule: String, title: String, host: String, file: String, section: String?, key: String?,
         status: FindingStatus, severity: Severity, expected: String?, actual: String?, line: Int?,
         message: String, guide: GuideReference?, fix: String? = nil, secret: Bool = false,
@@ -71,7 +71,7 @@ public struct Finding: Hashable, Sendable, Codable {
     }
 
     /// Report order: host, file, line (absent keys last), rule.
-    public static func reportOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
+    package static func reportOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
         if lhs.host != rhs.host { return lhs.host < rhs.host }
         if lhs.file != rhs.file { return lhs.file < rhs.file }
         let leftLine = lhs.line ?? Int.max, rightLine = rhs.line ?? Int.max
@@ -86,7 +86,7 @@ public struct Finding: Hashable, Sendable, Codable {
 }
 
 /// Which question a finding answers.
-public enum FindingCategory: String, Sendable, Hashable, CaseIterable, Codable {
+package enum FindingCategory: String, Sendable, Hashable, CaseIterable, Codable {
     /// Does the host match the installation guide?
     case guide
     /// What must change before upgrading to the next release?
@@ -94,16 +94,16 @@ public enum FindingCategory: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// A waiver as a report shows it.
-public struct WaiverNote: Hashable, Sendable, Codable {
-    public var reason: String
+package struct WaiverNote: Hashable, Sendable, Codable {
+    package var reason: String
     /// Last day the waiver applies, `YYYY-MM-DD`.
-    public var expires: String
+    package var expires: String
     /// Set when the waiver no longer applies: the finding keeps failing.
-    public var expired: Bool
+    package var expired: Bool
     /// Where the waiver is written.
-    public var definedAt: SourceLocation
+    package var definedAt: SourceLocation
 
-    public init(reason: String, expires: String, expired: Bool, definedAt: SourceLocation) {
+    package init(reason: String, expires: String, expired: Bool, definedAt: SourceLocation) {
         self.reason = reason
         self.expires = expires
         self.expired = expired
@@ -115,32 +115,32 @@ extension Finding {
     /// What a finding is about (category, rule, host, file, section, key), without its outcome:
     /// the same check in two runs has the same identity, so history and reports can tell
     /// a newly failing check from one still failing.
-    public struct Identity: Sendable, Hashable {
-        public var category: FindingCategory
-        public var rule: String
-        public var host: String
-        public var file: String
-        public var section: String?
-        public var key: String?
+    package struct Identity: Sendable, Hashable {
+        package var category: FindingCategory
+        package var rule: String
+        package var host: String
+        package var file: String
+        package var section: String?
+        package var key: String?
     }
 
-    public var identity: Identity {
+    package var identity: Identity {
         Identity(category: category, rule: rule, host: host, file: file, section: section, key: key)
     }
 }
 
 extension Finding {
     /// `/etc/nova/nova.conf:12`, or the file alone when the check found no line.
-    public var location: String { line.map { "\(file):\($0)" } ?? file }
+    package var location: String { line.map { "\(file):\($0)" } ?? file }
 
     /// `[DEFAULT] my_ip`: the section and key checked, as far as the finding has them.
-    public var subject: String { [section.map { "[\($0)]" }, key].compactMap { $0 }.joined(separator: " ") }
+    package var subject: String { [section.map { "[\($0)]" }, key].compactMap { $0 }.joined(separator: " ") }
 
     /// Failing or erroring: what a reader must act on.
-    public var needsAttention: Bool { status == .fail || status == .error }
+    package var needsAttention: Bool { status == .fail || status == .error }
 
     /// Failing before erroring, most severe first, then report order.
-    public static func attentionOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
+    package static func attentionOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
         if lhs.status != rhs.status { return lhs.status == .fail }
         if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
         return reportOrder(lhs, rhs)
@@ -149,14 +149,14 @@ extension Finding {
 
 /// Where one value is: the host, file, section, key and line a check looked at. No value,
 /// so a place can be stored and shown whatever the option holds.
-public struct ValuePlace: Sendable, Hashable, Codable {
-    public var host: String
-    public var file: String
-    public var section: String?
-    public var key: String?
-    public var line: Int?
+package struct ValuePlace: Sendable, Hashable, Codable {
+    package var host: String
+    package var file: String
+    package var section: String?
+    package var key: String?
+    package var line: Int?
 
-    public init(host: String, file: String, section: String?, key: String?, line: Int?) {
+    package init(host: String, file: String, section: String?, key: String?, line: Int?) {
         self.host = host
         self.file = file
         self.section = section
@@ -170,7 +170,7 @@ extension Finding {
     /// the same check on the same host has the same id from run to run, whatever its outcome
     /// or the line its value moved to. Findings that judge no key (a program's refusals, one
     /// per line) are told apart by their line.
-    public var id: String {
+    package var id: String {
         var text = [category.rawValue, rule, host, file, section ?? "\u{1}", key ?? "\u{1}"]
         if key == nil { text.append(line.map(String.init) ?? "-") }
         return "f-" + Digest.hex(Array(Digest.sha256(Array(text.joined(separator: "\u{0}").utf8)).prefix(6)))

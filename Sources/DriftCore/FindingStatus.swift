@@ -1,5 +1,5 @@
 /// The outcome of one check on one host.
-public enum FindingStatus: String, Sendable, Codable, CaseIterable, Hashable {
+package enum FindingStatus: String, Sendable, Codable, CaseIterable, Hashable {
     /// The value is as the guide says.
     case pass
     /// The value drifted from the guide (or from its peers).

@@ -3,45 +3,45 @@
 ///
 /// Tallies add up (`merge`), so the audit counts each host's findings as the host is
 /// evaluated and never needs the fleet's findings at once.
-public struct FindingTally: Sendable, Hashable, Codable {
-    public private(set) var total = 0
+package struct FindingTally: Sendable, Hashable, Codable {
+    package private(set) var total = 0
     private var statuses: [FindingStatus: Int] = [:]
     private var failing: [Severity: Int] = [:]
 
-    public init() {}
+    package init() {}
 
-    public init<Findings: Sequence>(_ findings: Findings) where Findings.Element == Finding {
+    package init<Findings: Sequence>(_ findings: Findings) where Findings.Element == Finding {
         for finding in findings { add(finding) }
     }
 
-    public mutating func add(_ finding: Finding) {
+    package mutating func add(_ finding: Finding) {
         total += 1
         statuses[finding.status, default: 0] += 1
         if finding.status == .fail { failing[finding.severity, default: 0] += 1 }
     }
 
-    public mutating func merge(_ other: FindingTally) {
+    package mutating func merge(_ other: FindingTally) {
         total += other.total
         for (status, count) in other.statuses { statuses[status, default: 0] += count }
         for (severity, count) in other.failing { failing[severity, default: 0] += count }
     }
 
-    public subscript(status: FindingStatus) -> Int { statuses[status] ?? 0 }
+    package subscript(status: FindingStatus) -> Int { statuses[status] ?? 0 }
 
     /// Failing findings of one severity.
-    public func failing(_ severity: Severity) -> Int { failing[severity] ?? 0 }
+    package func failing(_ severity: Severity) -> Int { failing[severity] ?? 0 }
 
     /// The most severe failing finding's severity, `nil` when nothing fails.
-    public var worstFailing: Severity? { Severity.allCases.last { failing($0) > 0 } }
+    package var worstFailing: Severity? { Severity.allCases.last { failing($0) > 0 } }
 
     /// Failing or erroring: what a reader must act on.
-    public var needingAttention: Int { self[.fail] + self[.error] }
+    package var needingAttention: Int { self[.fail] + self[.error] }
 
     // Coded as plain objects keyed by status and severity names, so stored tallies read the
     // same whatever order a dictionary iterates in.
     private enum CodingKeys: String, CodingKey { case total, statuses, failing }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         total = try container.decode(Int.self, forKey: .total)
         let statuses = try container.decode([String: Int].self, forKey: .statuses)
@@ -50,7 +50,7 @@ public struct FindingTally: Sendable, Hashable, Codable {
         for (name, count) in failing { if let severity = Severity(rawValue: name) { self.failing[severity] = count } }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(total, forKey: .total)
         try container.encode(Dictionary(uniqueKeysWithValues: statuses.map { ($0.key.rawValue, $0.value) }), forKey: .statuses)

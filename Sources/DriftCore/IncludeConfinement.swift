@@ -7,27 +7,27 @@
 /// the option-file layout allows: the directory of the file the rules asked for and
 /// `/etc/mysql` by default, or what the inventory's `include_dirs:` lists. Anything else
 /// becomes a finding, never a read.
-public struct IncludeConfinement: Sendable, Hashable {
+package struct IncludeConfinement: Sendable, Hashable {
     /// Where Debian's MySQL and MariaDB packages keep every option file they include.
-    public static let defaultDirectories = ["/etc/mysql"]
+    package static let defaultDirectories = ["/etc/mysql"]
 
     /// Absolute directories without a trailing slash.
-    public private(set) var directories: [String]
+    package private(set) var directories: [String]
 
-    public init(directories: [String] = IncludeConfinement.defaultDirectories) {
+    package init(directories: [String] = IncludeConfinement.defaultDirectories) {
         self.directories = directories.map(Self.normalized)
     }
 
     /// The directories a file included (directly or not) by `root` may lie in: `root`'s own
     /// directory, then the configured ones.
-    public func directories(includedFrom root: String) -> [String] {
+    package func directories(includedFrom root: String) -> [String] {
         let own = Self.parent(of: Self.normalized(root))
         return directories.contains(own) ? directories : [own] + directories
     }
 
     /// `nil` when `path` may be read as an include of `root`; otherwise why not, as a finding
     /// says it ("outside /etc/mysql").
-    public func refusal(of path: String, includedFrom root: String) -> String? {
+    package func refusal(of path: String, includedFrom root: String) -> String? {
         let allowed = directories(includedFrom: root)
         let normalized = Self.normalized(path)
         if allowed.contains(where: { Self.isInside(normalized, $0) }) { return nil }
@@ -41,7 +41,7 @@ public struct IncludeConfinement: Sendable, Hashable {
 
     /// `path` made absolute from `/`, with `.`, `..` and repeated or trailing slashes resolved
     /// lexically (`..` never climbs above `/`).
-    public static func normalized(_ path: String) -> String {
+    package static func normalized(_ path: String) -> String {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
             switch part {

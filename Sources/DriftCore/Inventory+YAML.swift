@@ -13,7 +13,7 @@ extension Inventory {
     /// `known_hosts:` paths are resolved against the file's directory.
     ///
     /// Every mistake in the file is reported at once, as a `DiagnosticList`.
-    public static func load(path: String) throws -> Inventory {
+    package static func load(path: String) throws -> Inventory {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticList([Diagnostic(.io, at: SourceLocation(file: path, line: 1), "cannot read inventory file '\(path)'")])
         }
@@ -29,7 +29,7 @@ extension Inventory {
     /// Parses inventory YAML. Every problem is a diagnostic naming file:line and the field, and
     /// all of them are thrown together as a `DiagnosticList` (a YAML syntax error stops at once,
     /// since nothing after it can be read).
-    public static func parse(_ text: String, file: String, baseDirectory: String) throws -> Inventory {
+    package static func parse(_ text: String, file: String, baseDirectory: String) throws -> Inventory {
         let root: YAMLField?
         do {
             root = try YAMLField.parse(text, file: file, kind: .inventory)

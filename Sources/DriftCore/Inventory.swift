@@ -2,17 +2,17 @@
 ///
 /// Built by `Inventory.load(path:)` from YAML; every field is validated before
 /// anything is collected so a typo fails fast with file:line instead of at 3 a.m.
-public struct Inventory: Sendable {
-    public var architecture: NetworkingVariant
+package struct Inventory: Sendable {
+    package var architecture: NetworkingVariant
     /// How nodes resolve each other's names (`name_resolution:`; the guide's /etc/hosts by default).
-    public var nameResolution: NameResolution
+    package var nameResolution: NameResolution
     /// Cloud-wide variables (`controller`, `controller_ip`, …), already merged into each host's `vars`.
-    public var vars: [String: String]
-    public var hosts: [InventoryHost]
+    package var vars: [String: String]
+    package var hosts: [InventoryHost]
     /// The file the inventory was read from, if any.
-    public var sourceFile: String?
+    package var sourceFile: String?
 
-    public init(architecture: NetworkingVariant, nameResolution: NameResolution = .hosts, vars: [String: String] = [:],
+    package init(architecture: NetworkingVariant, nameResolution: NameResolution = .hosts, vars: [String: String] = [:],
                 hosts: [InventoryHost], sourceFile: String? = nil) {
         self.architecture = architecture
         self.nameResolution = nameResolution
@@ -22,5 +22,5 @@ public struct Inventory: Sendable {
     }
 
     /// The host of that name; a scan, for lookups of one host (the pipeline keeps a `FleetDirectory`).
-    public func host(named name: String) -> InventoryHost? { hosts.first { $0.name == name } }
+    package func host(named name: String) -> InventoryHost? { hosts.first { $0.name == name } }
 }

@@ -1,18 +1,18 @@
 /// One node of the audited cloud, as the inventory describes it.
-public struct InventoryHost: Sendable, Hashable, Identifiable {
-    public var name: String
-    public var roles: [Role]
+package struct InventoryHost: Sendable, Hashable, Identifiable {
+    package var name: String
+    package var roles: [Role]
     /// Optional services the host runs; `nil` means "detect from the files present".
-    public var services: Set<GuideService>?
+    package var services: Set<GuideService>?
     /// Cloud-wide variables overlaid with this host's own (`management_ip`, `tunnel_ip`, …).
-    public var vars: [String: String]
-    public var connection: ConnectionSettings
+    package var vars: [String: String]
+    package var connection: ConnectionSettings
     /// Where the host is defined, for errors about it.
-    public var definedAt: SourceLocation?
+    package var definedAt: SourceLocation?
 
-    public var id: String { name }
+    package var id: String { name }
 
-    public init(
+    package init(
         name: String, roles: [Role], services: Set<GuideService>? = nil, vars: [String: String] = [:],
         connection: ConnectionSettings = ConnectionSettings(), definedAt: SourceLocation? = nil
     ) {
@@ -24,5 +24,5 @@ public struct InventoryHost: Sendable, Hashable, Identifiable {
         self.definedAt = definedAt
     }
 
-    public func hasRole(_ role: Role) -> Bool { roles.contains(role) }
+    package func hasRole(_ role: Role) -> Bool { roles.contains(role) }
 }

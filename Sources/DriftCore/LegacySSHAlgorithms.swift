@@ -4,34 +4,34 @@
 ///
 /// Empty by default; the inventory allows them per host (`legacy: true`, or lists), and the
 /// report names what was allowed, so weakened cryptography is always a visible decision.
-public struct LegacySSHAlgorithms: Sendable, Hashable {
+package struct LegacySSHAlgorithms: Sendable, Hashable {
     /// Key exchange methods (`KexAlgorithms`).
-    public var keyExchange: [String]
+    package var keyExchange: [String]
     /// Host key signature algorithms (`HostKeyAlgorithms`).
-    public var hostKey: [String]
+    package var hostKey: [String]
     /// User key signature algorithms (`PubkeyAcceptedAlgorithms`).
-    public var publicKey: [String]
+    package var publicKey: [String]
 
-    public init(keyExchange: [String] = [], hostKey: [String] = [], publicKey: [String] = []) {
+    package init(keyExchange: [String] = [], hostKey: [String] = [], publicKey: [String] = []) {
         self.keyExchange = keyExchange
         self.hostKey = hostKey
         self.publicKey = publicKey
     }
 
     /// `legacy: true`: what a Debian 7 node needs and nothing more.
-    public static let debian7 = LegacySSHAlgorithms(keyExchange: ["diffie-hellman-group14-sha1"], hostKey: ["ssh-rsa"],
+    package static let debian7 = LegacySSHAlgorithms(keyExchange: ["diffie-hellman-group14-sha1"], hostKey: ["ssh-rsa"],
                                                     publicKey: ["ssh-rsa"])
 
     /// The names each list may hold: SHA-1-based algorithms that modern OpenSSH disables.
-    public static let knownKeyExchange = ["diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1",
+    package static let knownKeyExchange = ["diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1",
                                           "diffie-hellman-group1-sha1"]
-    public static let knownHostKey = ["ssh-rsa", "ssh-dss"]
-    public static let knownPublicKey = ["ssh-rsa", "ssh-dss"]
+    package static let knownHostKey = ["ssh-rsa", "ssh-dss"]
+    package static let knownPublicKey = ["ssh-rsa", "ssh-dss"]
 
-    public var isEmpty: Bool { keyExchange.isEmpty && hostKey.isEmpty && publicKey.isEmpty }
+    package var isEmpty: Bool { keyExchange.isEmpty && hostKey.isEmpty && publicKey.isEmpty }
 
     /// For the report: `kex diffie-hellman-group14-sha1, host key ssh-rsa, user key ssh-rsa`.
-    public var summary: [String] {
+    package var summary: [String] {
         keyExchange.map { "kex \($0)" } + hostKey.map { "host key \($0)" } + publicKey.map { "user key \($0)" }
     }
 }

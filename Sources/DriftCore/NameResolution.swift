@@ -1,10 +1,10 @@
 /// How the cloud's nodes find each other by name, as the inventory states it.
-public enum NameResolution: String, Sendable, Hashable, CaseIterable {
+package enum NameResolution: String, Sendable, Hashable, CaseIterable {
     /// Every node's /etc/hosts names every node, as the guide sets it up (chapter 2).
     case hosts
     /// Names resolve through DNS (large clouds): /etc/hosts need not list the fleet, but no line
     /// of it may contradict the inventory.
     case dns
 
-    public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    package static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

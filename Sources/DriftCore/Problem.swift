@@ -6,8 +6,8 @@
 /// a host that could not be collected is a problem without findings. A problem carries what a
 /// remedy needs: its root (host, file, line, section, key), the findings it explains, and
 /// whether a person must act (`needsHuman`) or a secret must be written (`secret`).
-public struct Problem: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+package struct Problem: Sendable, Hashable, Codable {
+    package enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// A value to change: the checks judging one option on one host, and the checks
         /// elsewhere that compared with it (its consequences).
         case value
@@ -18,37 +18,37 @@ public struct Problem: Sendable, Hashable, Codable {
     }
 
     /// Stable from run to run for the same root (`p-` and 12 hex digits), whatever its line.
-    public var id: String
-    public var kind: Kind
-    public var category: FindingCategory
+    package var id: String
+    package var kind: Kind
+    package var category: FindingCategory
     /// What is wrong, in the words of the check at the root ("MySQL listens on the management address").
-    public var title: String
+    package var title: String
     /// The highest of its findings' severities: a cause is never rated below its consequences.
-    public var severity: Severity
+    package var severity: Severity
     /// `fail` when any of its findings fails; `error` when none could be judged (and for a host).
-    public var status: FindingStatus
-    public var host: String
-    public var file: String?
-    public var line: Int?
-    public var section: String?
-    public var key: String?
+    package var status: FindingStatus
+    package var host: String
+    package var file: String?
+    package var line: Int?
+    package var section: String?
+    package var key: String?
     /// What to do, said once: the root's fix, and that the consequences need nothing of their own.
-    public var advice: String
+    package var advice: String
     /// Every host with a finding in the problem (the root's first), so "affects 21 hosts" is counted, not guessed.
-    public var hosts: [String]
+    package var hosts: [String]
     /// Ids (`Finding.id`) of the findings it explains: those at the root first, then its consequences.
-    public var findings: [String]
+    package var findings: [String]
     /// How many of `findings` are at other places than the root (checks that compared with it).
-    public var consequences: Int
+    package var consequences: Int
     /// The file's status, for a file problem (`missing`, `unreadable`, `unparseable`).
-    public var fileStatus: FileResult.Status?
+    package var fileStatus: FileResult.Status?
     /// No edit can be written from what the run knows: a host or file that was not read, a check
     /// that could not be judged, or a root without a fix.
-    public var needsHuman: Bool
+    package var needsHuman: Bool
     /// The value to write is secret: the run never holds it, so a person or a vault must supply it.
-    public var secret: Bool
+    package var secret: Bool
 
-    public init(id: String, kind: Kind, category: FindingCategory, title: String, severity: Severity, status: FindingStatus,
+    package init(id: String, kind: Kind, category: FindingCategory, title: String, severity: Severity, status: FindingStatus,
                 host: String, file: String?, line: Int?, section: String?, key: String?, advice: String, hosts: [String],
                 findings: [String], consequences: Int, fileStatus: FileResult.Status? = nil, needsHuman: Bool, secret: Bool) {
         self.id = id
@@ -72,13 +72,13 @@ public struct Problem: Sendable, Hashable, Codable {
     }
 
     /// `/etc/mysql/my.cnf:24`, the file alone without a line, or nothing for a host problem.
-    public var location: String? { file.map { path in line.map { "\(path):\($0)" } ?? path } }
+    package var location: String? { file.map { path in line.map { "\(path):\($0)" } ?? path } }
 
     /// `[mysqld] bind-address`, as far as the root has them.
-    public var subject: String { [section.map { "[\($0)]" }, key].compactMap { $0 }.joined(separator: " ") }
+    package var subject: String { [section.map { "[\($0)]" }, key].compactMap { $0 }.joined(separator: " ") }
 
     /// "fix /etc/mysql/my.cnf:24 on controller": where to act, in one phrase.
-    public var place: String {
+    package var place: String {
         switch kind {
         case .host: return "host \(host)"
         case .file, .value: return "\(location ?? "") on \(host)"
@@ -86,7 +86,7 @@ public struct Problem: Sendable, Hashable, Codable {
     }
 
     /// Most severe first; among equals the one explaining most (hosts, then findings), then by place.
-    public static func order(_ lhs: Problem, _ rhs: Problem) -> Bool {
+    package static func order(_ lhs: Problem, _ rhs: Problem) -> Bool {
         if lhs.category != rhs.category { return lhs.category == .guide }
         if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
         if lhs.status != rhs.status { return lhs.status == .fail }
@@ -105,13 +105,13 @@ public struct Problem: Sendable, Hashable, Codable {
 }
 
 /// A problem's findings looked up by id, for reports that show them under it.
-public struct ProblemIndex: Sendable {
+package struct ProblemIndex: Sendable {
     /// The problem each attention finding belongs to, by finding id.
-    public let problemOf: [String: String]
+    package let problemOf: [String: String]
     /// Attention findings by id.
-    public let findings: [String: Finding]
+    package let findings: [String: Finding]
 
-    public init(_ overview: RunOverview) {
+    package init(_ overview: RunOverview) {
         var problemOf: [String: String] = [:]
         for problem in overview.problems {
             for finding in problem.findings { problemOf[finding] = problem.id }
@@ -121,10 +121,10 @@ public struct ProblemIndex: Sendable {
     }
 
     /// The problem's findings, root first, as they were listed.
-    public func findings(of problem: Problem) -> [Finding] { problem.findings.compactMap { findings[$0] } }
+    package func findings(of problem: Problem) -> [Finding] { problem.findings.compactMap { findings[$0] } }
 
     /// "10 checks on 6 hosts (Services connect to the address MySQL listens on)": what else the root breaks; `nil` without consequences.
-    public func consequenceSummary(of problem: Problem) -> String? {
+    package func consequenceSummary(of problem: Problem) -> String? {
         guard problem.consequences > 0 else { return nil }
         let consequences = findings(of: problem).suffix(problem.consequences)
         let hosts = Set(consequences.map(\.host)).count

@@ -3,8 +3,8 @@
 /// "Fixed" means the checks ran and passed. A problem whose checks are now waived is
 /// `waived`; one whose checks did not run (its host was not audited or not collected, its rule
 /// was not loaded, the check no longer applies) is `unchecked`, and `reason` says which.
-public struct ProblemChange: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+package struct ProblemChange: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
         /// A problem now that none of its checks failed in the previous run.
         case new
         /// Every check of a previous problem ran and passed.
@@ -17,13 +17,13 @@ public struct ProblemChange: Sendable, Hashable {
         case unchecked
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The problem as it is now; for `fixed`, `waived` and `unchecked`, as it was.
-    public var problem: Problem
+    package var problem: Problem
     /// For `waived` and `unchecked`: why it is not counted as fixed.
-    public var reason: String?
+    package var reason: String?
 
-    public init(kind: Kind, problem: Problem, reason: String? = nil) {
+    package init(kind: Kind, problem: Problem, reason: String? = nil) {
         self.kind = kind
         self.problem = problem
         self.reason = reason
@@ -32,7 +32,7 @@ public struct ProblemChange: Sendable, Hashable {
     /// Compares the problems of two runs. `statuses` holds, for the findings of `previous`'s
     /// problems, their status in the current run where the current run has them (a finding
     /// absent there was not checked); the overviews give the rest.
-    public static func compare(previous: RunOverview, current: RunOverview, statuses: [String: FindingStatus]) -> [ProblemChange] {
+    package static func compare(previous: RunOverview, current: RunOverview, statuses: [String: FindingStatus]) -> [ProblemChange] {
         let previousIDs = Set(previous.problems.map(\.id)), currentIDs = Set(current.problems.map(\.id))
         let failedBefore = Set(previous.attention.map(\.id)), failingNow = Set(current.attention.map(\.id))
         var changes: [ProblemChange] = []

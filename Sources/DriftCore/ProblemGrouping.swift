@@ -17,8 +17,8 @@
 /// 4. A consistency finding whose reference value (`Finding.reference`) is itself the root of a
 ///    problem of rule 3 (something there fails on its own) is a consequence: it moves into that
 ///    problem, whose advice is to fix the reference, never the consequences.
-public enum ProblemGrouping {
-    public static func problems(attention: [Finding], hosts: [RunOverview.Host]) -> [Problem] {
+package enum ProblemGrouping {
+    package static func problems(attention: [Finding], hosts: [RunOverview.Host]) -> [Problem] {
         var problems: [Problem] = []
         for host in hosts where !host.collected { problems.append(hostProblem(host)) }
 

@@ -7,20 +7,20 @@ import Foundation
 /// "nova and neutron use the same RabbitMQ password" stays answerable), and
 /// without the key a tag cannot be checked against guessed passwords. Line
 /// structure is kept, so line diffs between stored runs stay meaningful.
-public struct Redactor: Sendable {
-    public let policy: SecretPolicy
-    public let key: [UInt8]
+package struct Redactor: Sendable {
+    package let policy: SecretPolicy
+    package let key: [UInt8]
 
-    public init(policy: SecretPolicy, key: [UInt8]) {
+    package init(policy: SecretPolicy, key: [UInt8]) {
         self.policy = policy
         self.key = key
     }
 
     /// Whether text holds a redaction tag: a stored line that differs from the file on the host,
     /// so never context or a removed line of a patch.
-    public static func holdsTag(_ text: String) -> Bool { text.contains("<redacted:") }
+    package static func holdsTag(_ text: String) -> Bool { text.contains("<redacted:") }
 
-    public func tag(_ secret: String) -> String {
+    package func tag(_ secret: String) -> String {
         "<redacted:" + Digest.hex(Digest.hmacSHA256(key: key, Array(secret.utf8))).prefix(12) + ">"
     }
 
@@ -29,7 +29,7 @@ public struct Redactor: Sendable {
     /// aside, assignments nested in other values) and URL credentials anywhere. `secretEntries:
     /// false` is for a format whose entries cannot hold a secret (`/etc/hosts`, sysctl: their keys
     /// are addresses and kernel names), whose thousands of lines then cost no key lookups.
-    public func redact(_ document: ConfigDocument, secretEntries: Bool = true) -> [UInt8] {
+    package func redact(_ document: ConfigDocument, secretEntries: Bool = true) -> [UInt8] {
         var replacements: [(Range<Int>, String)] = []
         let bytes = document.source.bytes
         for entry in document.entries where secretEntries && entry.span.file == document.path
@@ -50,7 +50,7 @@ public struct Redactor: Sendable {
     /// Redacts a file that could not be parsed: every secret `SecretScanner` finds, which reads
     /// the widest way (lines end at a lone carriage return too, assignments anywhere on a line,
     /// comments, continuation lines and triple-quoted strings), then URL credentials anywhere.
-    public func redact(unparsed source: SourceText) -> [UInt8] {
+    package func redact(unparsed source: SourceText) -> [UInt8] {
         let ranges = SecretScanner(policy: policy).secretRanges(in: source.bytes)
         let replacements = ranges.map { ($0, tag(source.string($0))) }
         return apply(replacements, to: source.bytes)

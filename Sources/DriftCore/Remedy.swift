@@ -4,20 +4,20 @@
 /// A remedy is computed where the rule is judged, on the file as collected, and travels with
 /// the finding into the store, the reports and `stackdrift fix`. Its lines never hold a secret:
 /// a change that would have to show or remove a secret line is manual by construction.
-public enum Remedy: Hashable, Sendable {
+package enum Remedy: Hashable, Sendable {
     /// These edits, applied together, make the check pass and change nothing else.
     case edits([LineEdit])
     /// Not patched; the exact instruction, without any secret value.
     case manual(String)
 
     /// The edits, empty for a manual remedy.
-    public var edits: [LineEdit] {
+    package var edits: [LineEdit] {
         if case .edits(let edits) = self { return edits }
         return []
     }
 
     /// The instruction of a manual remedy.
-    public var instruction: String? {
+    package var instruction: String? {
         if case .manual(let instruction) = self { return instruction }
         return nil
     }
@@ -26,7 +26,7 @@ public enum Remedy: Hashable, Sendable {
 extension Remedy: Codable {
     private enum CodingKeys: String, CodingKey { case edits, manual }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let instruction = try container.decodeIfPresent(String.self, forKey: .manual) {
             self = .manual(instruction)
@@ -35,7 +35,7 @@ extension Remedy: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
         case .edits(let edits): try container.encode(edits, forKey: .edits)
@@ -49,9 +49,9 @@ extension Remedy: Codable {
 /// Lines are written without their line breaks; whoever applies the edit writes them with the
 /// file's own (a file with CRLF lines gets CRLF lines). `old` is the file's text as collected,
 /// so an edit applies only to the file it was computed on.
-public struct LineEdit: Hashable, Sendable, Codable {
+package struct LineEdit: Hashable, Sendable, Codable {
     /// What the edit does, in the words a patch header and a playbook task use.
-    public enum Action: String, Hashable, Sendable, Codable, CaseIterable {
+    package enum Action: String, Hashable, Sendable, Codable, CaseIterable {
         case setValue = "set-value"
         case addKey = "add-key"
         case addSection = "add-section"
@@ -61,24 +61,24 @@ public struct LineEdit: Hashable, Sendable, Codable {
         case appendElement = "append-element"
 
         /// `set value`, `add key`…, for sentences.
-        public var words: String { rawValue.replacingOccurrences(of: "-", with: " ") }
+        package var words: String { rawValue.replacingOccurrences(of: "-", with: " ") }
     }
 
-    public var action: Action
+    package var action: Action
     /// Absolute path of the file on its host (an included file, when the value is read from one).
-    public var file: String
+    package var file: String
     /// 1-based: the first line `old` replaces, or, when `old` is empty, the line `new` follows
     /// (0: before the first line).
-    public var line: Int
+    package var line: Int
     /// The lines replaced, as the file has them; empty for an insertion.
-    public var old: [String]
+    package var old: [String]
     /// The lines written instead (or inserted).
-    public var new: [String]
+    package var new: [String]
     /// The header of a section the file lacks, written (after a blank line) before `new`; edits
     /// adding keys to the same new section at the same place share one header.
-    public var header: String?
+    package var header: String?
 
-    public init(action: Action, file: String, line: Int, old: [String], new: [String], header: String? = nil) {
+    package init(action: Action, file: String, line: Int, old: [String], new: [String], header: String? = nil) {
         self.action = action
         self.file = file
         self.line = line
@@ -88,8 +88,8 @@ public struct LineEdit: Hashable, Sendable, Codable {
     }
 
     /// Whether the edit only adds lines.
-    public var isInsertion: Bool { old.isEmpty }
+    package var isInsertion: Bool { old.isEmpty }
 
     /// The lines the edit adds, the new section's header (and the blank line before it) first.
-    public var addedLines: [String] { (header.map { ["", $0] } ?? []) + new }
+    package var addedLines: [String] { (header.map { ["", $0] } ?? []) + new }
 }

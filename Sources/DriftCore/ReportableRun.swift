@@ -1,18 +1,18 @@
 import Foundation
 
 /// A run's facts that are not about any one host: which run, when, of what, and its verdict.
-public struct RunHeader: Sendable, Hashable {
-    public var id: Int64?
-    public var startedAt: Date
-    public var finishedAt: Date
-    public var toolVersion: String
-    public var inventory: String?
-    public var architecture: NetworkingVariant
-    public var exitCode: Int
+package struct RunHeader: Sendable, Hashable {
+    package var id: Int64?
+    package var startedAt: Date
+    package var finishedAt: Date
+    package var toolVersion: String
+    package var inventory: String?
+    package var architecture: NetworkingVariant
+    package var exitCode: Int
     /// The upgrade checked for (`--upgrade-to`); `nil` when the run checked the guide only.
-    public var upgrade: UpgradeTarget?
+    package var upgrade: UpgradeTarget?
 
-    public init(id: Int64?, startedAt: Date, finishedAt: Date, toolVersion: String, inventory: String?,
+    package init(id: Int64?, startedAt: Date, finishedAt: Date, toolVersion: String, inventory: String?,
                 architecture: NetworkingVariant, exitCode: Int, upgrade: UpgradeTarget?) {
         self.id = id
         self.startedAt = startedAt
@@ -26,17 +26,17 @@ public struct RunHeader: Sendable, Hashable {
 }
 
 /// What a host's details a reporter asks for: reading a stored run costs per part.
-public struct HostParts: OptionSet, Sendable, Hashable {
-    public let rawValue: Int
-    public init(rawValue: Int) { self.rawValue = rawValue }
+package struct HostParts: OptionSet, Sendable, Hashable {
+    package let rawValue: Int
+    package init(rawValue: Int) { self.rawValue = rawValue }
 
     /// The host's files with their statuses (its manifest).
-    public static let files = HostParts(rawValue: 1)
+    package static let files = HostParts(rawValue: 1)
     /// The redacted text of each present file, for excerpts.
-    public static let contents = HostParts(rawValue: 2)
+    package static let contents = HostParts(rawValue: 2)
     /// The host's findings.
-    public static let findings = HostParts(rawValue: 4)
-    public static let all: HostParts = [.files, .contents, .findings]
+    package static let findings = HostParts(rawValue: 4)
+    package static let all: HostParts = [.files, .contents, .findings]
 }
 
 /// A run as reporters read it: the header, overview and changes at once, then hosts one at a
@@ -44,7 +44,7 @@ public struct HostParts: OptionSet, Sendable, Hashable {
 ///
 /// `AuditRun` (a run in memory: tests, golden files) and the store's reader of a stored run
 /// both provide it; reporters are functions of it.
-public protocol ReportableRun {
+package protocol ReportableRun {
     var header: RunHeader { get }
     var overview: RunOverview { get }
     /// What changed since the previous run; `nil` without history.
@@ -55,19 +55,19 @@ public protocol ReportableRun {
 }
 
 extension AuditRun: ReportableRun {
-    public var header: RunHeader {
+    package var header: RunHeader {
         RunHeader(id: id, startedAt: startedAt, finishedAt: finishedAt, toolVersion: toolVersion, inventory: inventory,
                   architecture: architecture, exitCode: exitCode, upgrade: upgrade)
     }
 
-    public var overview: RunOverview {
+    package var overview: RunOverview {
         var builder = RunOverview.Builder()
         for host in hosts { builder.add(host: host) }
         builder.add(findings)
         return builder.build()
     }
 
-    public func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {
+    package func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {
         let byHost = Dictionary(grouping: findings, by: \.host)
         // A finding of a host the run does not list still belongs somewhere: a host with no files.
         var results = Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

@@ -1,5 +1,5 @@
 /// A node role from the guide's example architectures; rules select hosts by role.
-public enum Role: String, Sendable, Codable, CaseIterable, Hashable, Comparable {
+package enum Role: String, Sendable, Codable, CaseIterable, Hashable, Comparable {
     case controller
     case network
     case compute
@@ -7,10 +7,10 @@ public enum Role: String, Sendable, Codable, CaseIterable, Hashable, Comparable 
     case objectProxy = "object-proxy"
     case objectStorage = "object-storage"
 
-    public static func < (lhs: Role, rhs: Role) -> Bool {
+    package static func < (lhs: Role, rhs: Role) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
     /// The spellings a user may write, for "valid choices" in error messages.
-    public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    package static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

@@ -5,25 +5,25 @@
 /// failing or erroring check, never with the number of passing checks, so the audit builds
 /// it host by host (`Builder`) and the store keeps it with the run: reporters read it first
 /// and then only the hosts they detail.
-public struct RunOverview: Sendable, Hashable, Codable {
+package struct RunOverview: Sendable, Hashable, Codable {
     /// One host's standing: whether it was collected, how its files fared, its checks' counts.
-    public struct Host: Sendable, Hashable, Codable {
-        public var name: String
-        public var roles: [Role]
-        public var services: [GuideService]
-        public var error: String?
-        public var errorKind: String?
+    package struct Host: Sendable, Hashable, Codable {
+        package var name: String
+        package var roles: [Role]
+        package var services: [GuideService]
+        package var error: String?
+        package var errorKind: String?
         /// Files by status (`parsed`, `missing`, …).
-        public var files: [String: Int]
-        public var guide: FindingTally
-        public var upgrade: FindingTally
+        package var files: [String: Int]
+        package var guide: FindingTally
+        package var upgrade: FindingTally
         /// The SHA-1-era SSH algorithms the inventory let the audit use for this host.
-        public var legacyAlgorithms: [String]
+        package var legacyAlgorithms: [String]
         /// Files collected as missing, unreadable or unparseable, in path order; `nil` when none
         /// (so a host with none encodes as it did before problems were grouped).
-        public var fileFailures: [FileFailure]?
+        package var fileFailures: [FileFailure]?
 
-        public init(name: String, roles: [Role], services: [GuideService], error: String? = nil,
+        package init(name: String, roles: [Role], services: [GuideService], error: String? = nil,
                     errorKind: String? = nil, files: [String: Int] = [:], guide: FindingTally = FindingTally(),
                     upgrade: FindingTally = FindingTally(), legacyAlgorithms: [String] = []) {
             self.legacyAlgorithms = legacyAlgorithms
@@ -37,13 +37,13 @@ public struct RunOverview: Sendable, Hashable, Codable {
             self.upgrade = upgrade
         }
 
-        public var collected: Bool { error == nil }
+        package var collected: Bool { error == nil }
 
-        public func files(_ status: FileResult.Status) -> Int { files[status.rawValue] ?? 0 }
+        package func files(_ status: FileResult.Status) -> Int { files[status.rawValue] ?? 0 }
 
         /// Whether a report must show this host in detail: a failing, erroring or waived check,
         /// or a host or file that could not be collected or parsed.
-        public var needsDetail: Bool {
+        package var needsDetail: Bool {
             !collected || guide.needingAttention + upgrade.needingAttention + guide[.waived] + upgrade[.waived] > 0
                 || files(.unreadable) + files(.unparseable) > 0
         }
@@ -51,15 +51,15 @@ public struct RunOverview: Sendable, Hashable, Codable {
 
     /// A file of a host that was asked for and is missing, unreadable or unparseable: what
     /// problem grouping needs to make one problem of the file instead of one per check.
-    public struct FileFailure: Sendable, Hashable, Codable {
-        public var path: String
-        public var status: FileResult.Status
+    package struct FileFailure: Sendable, Hashable, Codable {
+        package var path: String
+        package var status: FileResult.Status
         /// Why it could not be read or parsed, already masked.
-        public var reason: String?
+        package var reason: String?
         /// The offending line, for unparseable files.
-        public var line: Int?
+        package var line: Int?
 
-        public init(path: String, status: FileResult.Status, reason: String? = nil, line: Int? = nil) {
+        package init(path: String, status: FileResult.Status, reason: String? = nil, line: Int? = nil) {
             self.path = path
             self.status = status
             self.reason = reason
@@ -68,35 +68,35 @@ public struct RunOverview: Sendable, Hashable, Codable {
     }
 
     /// Guide checks of one file path, across the hosts that have it.
-    public struct File: Sendable, Hashable, Codable {
-        public var path: String
-        public var hosts: Int
-        public var tally: FindingTally
+    package struct File: Sendable, Hashable, Codable {
+        package var path: String
+        package var hosts: Int
+        package var tally: FindingTally
     }
 
     /// One rule's checks across the fleet.
-    public struct Rule: Sendable, Hashable, Codable {
-        public var id: String
-        public var title: String
-        public var category: FindingCategory
-        public var tally: FindingTally
+    package struct Rule: Sendable, Hashable, Codable {
+        package var id: String
+        package var title: String
+        package var category: FindingCategory
+        package var tally: FindingTally
     }
 
     /// Every host, in name order.
-    public var hosts: [Host]
+    package var hosts: [Host]
     /// Failing and erroring findings of both categories, in report order.
-    public var attention: [Finding]
+    package var attention: [Finding]
     /// Waived findings (accepted deviations, shown with their reason and expiry), in report order.
-    public var waived: [Finding]
+    package var waived: [Finding]
     /// Guide checks per file path, in path order.
-    public var files: [File]
+    package var files: [File]
     /// Checks per rule, in category then rule order.
-    public var rules: [Rule]
+    package var rules: [Rule]
     /// The attention findings grouped by root cause (`ProblemGrouping`), most severe first.
-    public var problems: [Problem]
+    package var problems: [Problem]
 
     /// `problems` defaults to grouping `attention` with the hosts' standing.
-    public init(hosts: [Host], attention: [Finding], waived: [Finding] = [], files: [File], rules: [Rule],
+    package init(hosts: [Host], attention: [Finding], waived: [Finding] = [], files: [File], rules: [Rule],
                 problems: [Problem]? = nil) {
         self.hosts = hosts
         self.attention = attention
@@ -111,7 +111,7 @@ public struct RunOverview: Sendable, Hashable, Codable {
     }
 
     /// Overviews stored before problems were grouped have none: grouped on reading, from what they hold.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(hosts: try container.decode([Host].self, forKey: .hosts),
                   attention: try container.decode([Finding].self, forKey: .attention),
@@ -122,25 +122,25 @@ public struct RunOverview: Sendable, Hashable, Codable {
     }
 
     /// Problems of one category, most severe first.
-    public func problems(_ category: FindingCategory) -> [Problem] { problems.filter { $0.category == category } }
+    package func problems(_ category: FindingCategory) -> [Problem] { problems.filter { $0.category == category } }
 
     /// Checks of one category over the whole run.
-    public func tally(_ category: FindingCategory) -> FindingTally {
+    package func tally(_ category: FindingCategory) -> FindingTally {
         var tally = FindingTally()
         for host in hosts { tally.merge(category == .guide ? host.guide : host.upgrade) }
         return tally
     }
 
     /// Files of every host with this status.
-    public func files(_ status: FileResult.Status) -> Int { hosts.reduce(0) { $0 + $1.files(status) } }
+    package func files(_ status: FileResult.Status) -> Int { hosts.reduce(0) { $0 + $1.files(status) } }
 
     /// Files of every host.
-    public var fileCount: Int { hosts.reduce(0) { $0 + $1.files.values.reduce(0, +) } }
+    package var fileCount: Int { hosts.reduce(0) { $0 + $1.files.values.reduce(0, +) } }
 
-    public var failedHosts: Int { hosts.count { !$0.collected } }
+    package var failedHosts: Int { hosts.count { !$0.collected } }
 
     /// Accumulates an overview one host (and one batch of findings) at a time.
-    public struct Builder: Sendable {
+    package struct Builder: Sendable {
         private var hosts: [String: Host] = [:]
         private var attention: [Finding] = []
         private var waived: [Finding] = []
@@ -152,10 +152,10 @@ public struct RunOverview: Sendable, Hashable, Codable {
             var id: String
         }
 
-        public init() {}
+        package init() {}
 
         /// A host as collected, with its files; its findings come through `add(_:)`.
-        public mutating func add(host result: HostResult) {
+        package mutating func add(host result: HostResult) {
             var counts: [String: Int] = [:]
             var failures: [FileFailure] = []
             for file in result.files.sorted(by: { $0.path < $1.path }) {
@@ -171,7 +171,7 @@ public struct RunOverview: Sendable, Hashable, Codable {
         }
 
         /// Findings of hosts already added (a host's own checks, later its fleet checks).
-        public mutating func add<Findings: Sequence>(_ findings: Findings) where Findings.Element == Finding {
+        package mutating func add<Findings: Sequence>(_ findings: Findings) where Findings.Element == Finding {
             for finding in findings {
                 if hosts[finding.host] == nil { hosts[finding.host] = Host(name: finding.host, roles: [], services: []) }
                 if finding.category == .guide { hosts[finding.host]?.guide.add(finding) } else { hosts[finding.host]?.upgrade.add(finding) }
@@ -186,7 +186,7 @@ public struct RunOverview: Sendable, Hashable, Codable {
             }
         }
 
-        public func build() -> RunOverview {
+        package func build() -> RunOverview {
             RunOverview(
                 hosts: hosts.values.sorted { $0.name < $1.name },
                 attention: attention.sorted(by: Finding.reportOrder),

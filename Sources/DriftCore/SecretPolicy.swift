@@ -15,47 +15,47 @@ import Synchronization
 /// Credentials inside URLs (`mysql://nova:PASSWORD@controller/nova`) and secret assignments
 /// nested in a value are masked in every value whatever its key (`SecretScanner`), because
 /// connection strings hide passwords under keys such as `connection` that are not secret by name.
-public struct SecretPolicy: Sendable, Hashable {
+package struct SecretPolicy: Sendable, Hashable {
     /// Shown instead of a secret value.
-    public static let maskText = "<secret>"
+    package static let maskText = "<secret>"
 
     /// Whole names or glob patterns (`*` and `?`), compared case-insensitively with `-` read as `_`.
-    public private(set) var keyPatterns: [String]
+    package private(set) var keyPatterns: [String]
     /// Each key's verdict, decided once per policy: an audit asks about the same few hundred
     /// keys for every host, and folding and glob-matching each time was most of redaction's cost.
     private var decisions = SecretDecisions()
     /// Words that make an option secret when its name has one of them as a whole word.
-    public private(set) var words: Set<String>
+    package private(set) var words: Set<String>
     /// Names (folded) that are never secret by name.
-    public private(set) var notSecret: Set<String>
+    package private(set) var notSecret: Set<String>
 
-    public init(keyPatterns: [String], words: [String] = [], notSecret: [String] = []) {
+    package init(keyPatterns: [String], words: [String] = [], notSecret: [String] = []) {
         self.keyPatterns = keyPatterns.map(Self.fold)
         self.words = Set(words.map(Self.fold))
         self.notSecret = Set(notSecret.map(Self.fold))
     }
 
-    public mutating func add(_ patterns: [String]) {
+    package mutating func add(_ patterns: [String]) {
         keyPatterns += patterns.map(Self.fold)
         decisions = SecretDecisions()
     }
 
-    public static func == (left: SecretPolicy, right: SecretPolicy) -> Bool {
+    package static func == (left: SecretPolicy, right: SecretPolicy) -> Bool {
         (left.keyPatterns, left.words, left.notSecret) == (right.keyPatterns, right.words, right.notSecret)
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(keyPatterns)
         hasher.combine(words)
         hasher.combine(notSecret)
     }
 
-    public mutating func add(words more: [String]) {
+    package mutating func add(words more: [String]) {
         words.formUnion(more.map(Self.fold))
         decisions = SecretDecisions()
     }
 
-    public mutating func add(notSecret more: [String]) {
+    package mutating func add(notSecret more: [String]) {
         notSecret.formUnion(more.map(Self.fold))
         decisions = SecretDecisions()
     }
@@ -63,11 +63,11 @@ public struct SecretPolicy: Sendable, Hashable {
     /// Whether the value of `key` in `section` of a file of `format` is secret. The entry point
     /// every caller should use: its answer depends only on these three, so it may be decided
     /// once per (format, section, key) and remembered. Today only the key decides.
-    public func isSecret(format: ConfigFormat?, section: String?, key: String) -> Bool {
+    package func isSecret(format: ConfigFormat?, section: String?, key: String) -> Bool {
         isSecret(key: key)
     }
 
-    public func isSecret(key: String) -> Bool {
+    package func isSecret(key: String) -> Bool {
         decisions.verdict(for: key) { decide(key: key) }
     }
 
@@ -84,7 +84,7 @@ public struct SecretPolicy: Sendable, Hashable {
     /// where a lowercase letter meets an uppercase one (`adminPassword`). A Python subscript
     /// (`DATABASES['default']['PASSWORD']`) counts only by its last key: its other parts name
     /// the dicts holding it, whose values are checked leaf by leaf.
-    public static func words(of key: String) -> [String] {
+    package static func words(of key: String) -> [String] {
         var name = Substring(key)
         if name.hasSuffix("]"), let open = name.lastIndex(of: "[") { name = name[name.index(after: open)...].dropLast() }
         var words: [String] = []
@@ -110,20 +110,20 @@ public struct SecretPolicy: Sendable, Hashable {
 
     /// The value as it may be shown: masked entirely for a secret key; otherwise with URL
     /// credentials and nested secret assignments (a Django dict's `'PASSWORD': …`) masked.
-    public func display(key: String?, value: String) -> (text: String, masked: Bool) {
+    package func display(key: String?, value: String) -> (text: String, masked: Bool) {
         if let key, isSecret(key: key), !value.isEmpty { return (Self.maskText, true) }
         let masked = maskingEmbedded(in: value)
         return (masked, masked != value)
     }
 
     /// Whether a value carries a secret that `display` would hide.
-    public func hidesSomething(key: String?, value: String) -> Bool {
+    package func hidesSomething(key: String?, value: String) -> Bool {
         display(key: key, value: value).masked
     }
 
     /// Best-effort masking of raw text of any format (a line quoted in a diagnostic, a value
     /// holding assignments): every secret `SecretScanner` finds is replaced by `maskText`.
-    public func maskLine(_ line: String) -> String {
+    package func maskLine(_ line: String) -> String {
         maskingEmbedded(in: line)
     }
 
@@ -136,7 +136,7 @@ public struct SecretPolicy: Sendable, Hashable {
     /// `scheme://user:password@host` becomes `scheme://user:<secret>@host`. Like SQLAlchemy's
     /// URL parser, the password runs to the last `@` of the URL's line, so a password containing
     /// `@`, a quote or a blank is hidden whole.
-    public static func maskingURLCredentials(in text: String) -> String {
+    package static func maskingURLCredentials(in text: String) -> String {
         guard Self.mayHoldURLCredentials(text) else { return text }
         return SecretScanner(policy: SecretPolicy(keyPatterns: [])).masking(text)
     }
@@ -159,8 +159,8 @@ public struct SecretPolicy: Sendable, Hashable {
 }
 
 /// Shell-style wildcard matching with `*` and `?`, enough for key patterns.
-public enum Glob {
-    public static func matches(pattern: String, _ text: String) -> Bool {
+package enum Glob {
+    package static func matches(pattern: String, _ text: String) -> Bool {
         let p = Array(pattern.unicodeScalars), t = Array(text.unicodeScalars)
         var pi = 0, ti = 0, starP = -1, starT = 0
         while ti < t.count {

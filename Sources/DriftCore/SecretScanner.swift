@@ -15,16 +15,16 @@
 ///
 /// It errs on the side of masking: over-masking a comment costs a readable excerpt, a missed
 /// secret costs the secret.
-public struct SecretScanner: Sendable {
-    public let policy: SecretPolicy
+package struct SecretScanner: Sendable {
+    package let policy: SecretPolicy
 
-    public init(policy: SecretPolicy) {
+    package init(policy: SecretPolicy) {
         self.policy = policy
     }
 
     /// The byte ranges of secret values in `bytes`, ascending and disjoint. Lines end at a line
     /// feed and at a lone carriage return too: the widest way of reading an unknown file.
-    public func secretRanges(in bytes: [UInt8]) -> [Range<Int>] {
+    package func secretRanges(in bytes: [UInt8]) -> [Range<Int>] {
         var found: [Range<Int>] = []
         var state = State()
         for line in LineBreaks.universal.lines(bytes) {
@@ -35,7 +35,7 @@ public struct SecretScanner: Sendable {
     }
 
     /// `text` with every secret value found replaced by `replacement`.
-    public func masking(_ text: String, with replacement: String = SecretPolicy.maskText) -> String {
+    package func masking(_ text: String, with replacement: String = SecretPolicy.maskText) -> String {
         let bytes = Array(text.utf8)
         let ranges = secretRanges(in: bytes)
         guard !ranges.isEmpty else { return text }

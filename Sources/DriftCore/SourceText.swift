@@ -4,33 +4,33 @@ import Foundation
 ///
 /// Parsers work on bytes and keep byte ranges, so a document can print its
 /// file back byte for byte and a parse costs no string per comment line.
-public struct SourceText: Hashable, Sendable {
+package struct SourceText: Hashable, Sendable {
     /// How bytes become characters.
-    public enum Encoding: String, Hashable, Sendable {
+    package enum Encoding: String, Hashable, Sendable {
         case utf8
         /// Used for byte-oriented programs (MySQL, LVM, C daemons) reading a file that is not
         /// valid UTF-8: every byte maps to one character, so nothing is lost.
         case latin1
     }
 
-    public let bytes: [UInt8]
-    public let encoding: Encoding
+    package let bytes: [UInt8]
+    package let encoding: Encoding
 
-    public init(bytes: [UInt8], encoding: Encoding = .utf8) {
+    package init(bytes: [UInt8], encoding: Encoding = .utf8) {
         self.bytes = bytes
         self.encoding = encoding
     }
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         self.bytes = Array(text.utf8)
         self.encoding = .utf8
     }
 
-    public subscript(range: Range<Int>) -> String {
+    package subscript(range: Range<Int>) -> String {
         string(range)
     }
 
-    public func string(_ range: Range<Int>) -> String {
+    package func string(_ range: Range<Int>) -> String {
         let slice = bytes[range.clamped(to: 0..<bytes.count)]
         switch encoding {
         case .utf8: return String(decoding: slice, as: UTF8.self)
@@ -38,36 +38,36 @@ public struct SourceText: Hashable, Sendable {
         }
     }
 
-    public var text: String { string(0..<bytes.count) }
+    package var text: String { string(0..<bytes.count) }
 }
 
 /// One line of a file as byte offsets: `start..<contentEnd` is the text, `contentEnd..<end`
 /// its terminator.
-public struct LineRange: Hashable, Sendable {
-    public var number: Int
-    public var start: Int
-    public var contentEnd: Int
-    public var end: Int
+package struct LineRange: Hashable, Sendable {
+    package var number: Int
+    package var start: Int
+    package var contentEnd: Int
+    package var end: Int
 
-    public init(number: Int, start: Int, contentEnd: Int, end: Int) {
+    package init(number: Int, start: Int, contentEnd: Int, end: Int) {
         self.number = number
         self.start = start
         self.contentEnd = contentEnd
         self.end = end
     }
 
-    public var content: Range<Int> { start..<contentEnd }
-    public var whole: Range<Int> { start..<end }
+    package var content: Range<Int> { start..<contentEnd }
+    package var whole: Range<Int> { start..<end }
 }
 
 /// Splits bytes into lines the way the consuming program reads them.
-public enum LineBreaks: Hashable, Sendable {
+package enum LineBreaks: Hashable, Sendable {
     /// `\n`, `\r\n` and lone `\r`: Python's universal newlines (oslo.config, configparser).
     case universal
     /// `\n` only, as C's `fgets` and `getline` read; a `\r` stays part of the line.
     case lineFeed
 
-    public func lines(_ bytes: [UInt8], maxLength: Int? = nil) -> [LineRange] {
+    package func lines(_ bytes: [UInt8], maxLength: Int? = nil) -> [LineRange] {
         var lines: [LineRange] = []
         lines.reserveCapacity(bytes.count / 32 + 1)
         forEachLine(bytes, maxLength: maxLength) { lines.append($0) }
@@ -76,7 +76,7 @@ public enum LineBreaks: Hashable, Sendable {
 
     /// Calls `body` with each line in order, without building an array (parsers walk every
     /// line of every file, so this is their hot loop).
-    public func forEachLine(_ bytes: [UInt8], maxLength: Int? = nil, _ body: (LineRange) throws -> Void) rethrows {
+    package func forEachLine(_ bytes: [UInt8], maxLength: Int? = nil, _ body: (LineRange) throws -> Void) rethrows {
         if let maxLength {
             for line in piecewiseLines(bytes, maxLength: maxLength) { try body(line) }
             return

@@ -1,5 +1,5 @@
 /// How stackdrift reaches a host's files.
-public enum TransportKind: String, Sendable, Codable, CaseIterable, Hashable {
+package enum TransportKind: String, Sendable, Codable, CaseIterable, Hashable {
     /// SSH through libssh2, in process.
     case ssh
     /// The system `ssh` client, for what libssh2 cannot do (certificates, ProxyJump).
@@ -7,5 +7,5 @@ public enum TransportKind: String, Sendable, Codable, CaseIterable, Hashable {
     /// A directory holding a copy of the host's tree (`root:` in the inventory).
     case local
 
-    public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    package static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

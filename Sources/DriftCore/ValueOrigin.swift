@@ -4,8 +4,8 @@
 /// An operator who never wrote a key asks "why is this drift?": the answer is the value the
 /// program reads instead (its built-in default, or the option under an older name it still
 /// reads), and where the program defines it, so the claim can be checked.
-public struct ValueOrigin: Hashable, Sendable, Codable {
-    public enum Kind: String, Hashable, Sendable, CaseIterable, Codable {
+package struct ValueOrigin: Hashable, Sendable, Codable {
+    package enum Kind: String, Hashable, Sendable, CaseIterable, Codable {
         /// Read from the file under a deprecated name the release still reads (`[DEFAULT] sql_connection`).
         case deprecatedName = "deprecated-name"
         /// Not in the file: the program's built-in default applies.
@@ -14,14 +14,14 @@ public struct ValueOrigin: Hashable, Sendable, Codable {
         case notSet = "not-set"
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The option as the file spells it for a deprecated name, or the option itself: `[DEFAULT] sql_connection`.
-    public var option: String
+    package var option: String
     /// Where the default, the deprecated name or the absence of a default is defined: the option's
     /// definition in the program's code at the release (`openstack/nova@2014.1:nova/api/auth.py:36`).
-    public var definedAt: [String]
+    package var definedAt: [String]
 
-    public init(kind: Kind, option: String, definedAt: [String]) {
+    package init(kind: Kind, option: String, definedAt: [String]) {
         self.kind = kind
         self.option = option
         self.definedAt = definedAt

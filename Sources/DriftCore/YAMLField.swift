@@ -6,15 +6,15 @@ import Yams
 /// The inventory and rule loaders read YAML through this type so that every
 /// type error, missing field or unknown key is reported as
 /// `file:line:column: error: hosts[1].roles[0]: unknown role 'comptue' (valid: …)`.
-public struct YAMLField {
-    public let node: Node
-    public let file: String
+package struct YAMLField {
+    package let node: Node
+    package let file: String
     /// Dotted field path from the document root, e.g. `hosts[1].vars`.
-    public let path: String
+    package let path: String
     /// What kind of diagnostic errors in this document are.
-    public let kind: Diagnostic.Kind
+    package let kind: Diagnostic.Kind
 
-    public init(node: Node, file: String, path: String, kind: Diagnostic.Kind) {
+    package init(node: Node, file: String, path: String, kind: Diagnostic.Kind) {
         self.node = node
         self.file = file
         self.path = path
@@ -22,7 +22,7 @@ public struct YAMLField {
     }
 
     /// Parses YAML text into its root field; YAML syntax errors become diagnostics with the libyaml position.
-    public static func parse(_ text: String, file: String, kind: Diagnostic.Kind) throws -> YAMLField? {
+    package static func parse(_ text: String, file: String, kind: Diagnostic.Kind) throws -> YAMLField? {
         do {
             guard let root = try Yams.compose(yaml: text) else { return nil }
             return YAMLField(node: root, file: file, path: "", kind: kind)
@@ -31,28 +31,28 @@ public struct YAMLField {
         }
     }
 
-    public var location: SourceLocation {
+    package var location: SourceLocation {
         let mark = node.mark
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column)
     }
 
     /// An error located at this node, prefixed with its field path.
-    public func error(_ message: String) -> Diagnostic {
+    package func error(_ message: String) -> Diagnostic {
         Diagnostic(kind, at: location, path.isEmpty ? message : "\(path): \(message)")
     }
 
-    public var isNull: Bool { node.null != nil }
+    package var isNull: Bool { node.null != nil }
 
     // MARK: Scalars
 
-    public func string() throws -> String {
+    package func string() throws -> String {
         guard case .scalar(let scalar) = node, !isNull else {
             throw error("expected a text value, found \(describeShape())")
         }
         return scalar.string
     }
 
-    public func int(in range: ClosedRange<Int>? = nil) throws -> Int {
+    package func int(in range: ClosedRange<Int>? = nil) throws -> Int {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
             throw error("expected a whole number, found \(describeShape())")
         }
@@ -62,14 +62,14 @@ public struct YAMLField {
         return value
     }
 
-    public func double() throws -> Double {
+    package func double() throws -> Double {
         guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else {
             throw error("expected a number, found \(describeShape())")
         }
         return value
     }
 
-    public func bool() throws -> Bool {
+    package func bool() throws -> Bool {
         guard case .scalar(let scalar) = node else { throw error("expected true or false, found \(describeShape())") }
         switch scalar.string.lowercased() {
         case "true", "yes", "on": return true
@@ -79,7 +79,7 @@ public struct YAMLField {
     }
 
     /// Reads a scalar naming one case of `E`; the error lists the valid spellings.
-    public func choice<E: RawRepresentable & CaseIterable>(_ type: E.Type, noun: String) throws -> E
+    package func choice<E: RawRepresentable & CaseIterable>(_ type: E.Type, noun: String) throws -> E
     where E.RawValue == String {
         let text = try string()
         guard let value = E(rawValue: text) else {
@@ -91,7 +91,7 @@ public struct YAMLField {
 
     // MARK: Collections
 
-    public func list() throws -> [YAMLField] {
+    package func list() throws -> [YAMLField] {
         guard case .sequence(let sequence) = node else {
             throw error("expected a list, found \(describeShape())")
         }
@@ -100,11 +100,11 @@ public struct YAMLField {
         }
     }
 
-    public func stringList() throws -> [String] {
+    package func stringList() throws -> [String] {
         try list().map { try $0.string() }
     }
 
-    public func mapping() throws -> YAMLMapping {
+    package func mapping() throws -> YAMLMapping {
         guard case .mapping(let mapping) = node else {
             throw error("expected a mapping of keys to values, found \(describeShape())")
         }
@@ -120,7 +120,7 @@ public struct YAMLField {
     }
 
     /// A mapping whose values are all scalars, read as text (numbers keep their spelling).
-    public func stringMap() throws -> [String: String] {
+    package func stringMap() throws -> [String: String] {
         var result: [String: String] = [:]
         for pair in try mapping().pairs {
             let (key, value) = (pair.key, pair.value)
@@ -160,37 +160,37 @@ public struct YAMLField {
 }
 
 /// A YAML mapping read in document order, with its keys checked against what the schema allows.
-public struct YAMLMapping {
+package struct YAMLMapping {
     /// One `key: value` line, with where the key is written.
-    public struct Pair {
-        public let key: String
-        public let keyLocation: SourceLocation
-        public let value: YAMLField
+    package struct Pair {
+        package let key: String
+        package let keyLocation: SourceLocation
+        package let value: YAMLField
     }
 
-    public let field: YAMLField
-    public let pairs: [Pair]
+    package let field: YAMLField
+    package let pairs: [Pair]
 
-    public subscript(key: String) -> YAMLField? {
+    package subscript(key: String) -> YAMLField? {
         guard let value = pairs.first(where: { $0.key == key })?.value, !value.isNull else { return nil }
         return value
     }
 
     /// Whether the key is written at all, even with an empty value.
-    public func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
+    package func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 
-    public func require(_ key: String) throws -> YAMLField {
+    package func require(_ key: String) throws -> YAMLField {
         guard let value = self[key] else { throw field.error("missing required field '\(key)'") }
         return value
     }
 
     /// Rejects keys the schema does not know, so a misspelt field is an error rather than silently ignored.
-    public func rejectUnknownKeys(allowed: [String]) throws {
+    package func rejectUnknownKeys(allowed: [String]) throws {
         if let first = unknownKeys(allowed: allowed).first { throw first }
     }
 
     /// One diagnostic per key the schema does not know, for loaders that report every mistake at once.
-    public func unknownKeys(allowed: [String]) -> [Diagnostic] {
+    package func unknownKeys(allowed: [String]) -> [Diagnostic] {
         pairs.filter { !allowed.contains($0.key) }.map { pair in
             let keyPath = field.path.isEmpty ? pair.key : "\(field.path).\(pair.key)"
             return Diagnostic(field.kind, at: pair.keyLocation,

@@ -7,9 +7,9 @@ import DriftCore
 /// before the Myers diff runs, since they can only be removals or additions. Two mostly
 /// different 10,000-line files then cost a fraction of a second instead of seconds
 /// (`stackdrift-history-benchmark` measures it).
-public enum LineDiff {
+package enum LineDiff {
     /// The text's lines without their line breaks; a final line break does not start a line.
-    public static func lines(_ bytes: [UInt8]) -> [String] {
+    package static func lines(_ bytes: [UInt8]) -> [String] {
         guard !bytes.isEmpty else { return [] }
         var lines: [String] = []
         var start = 0
@@ -28,14 +28,14 @@ public enum LineDiff {
     }
 
     /// The hunks turning `old` into `new`, with `context` unchanged lines around each change.
-    public static func hunks(old: [String], new: [String], context: Int = 3) -> [DiffHunk] {
+    package static func hunks(old: [String], new: [String], context: Int = 3) -> [DiffHunk] {
         let edits = self.edits(old: old, new: new)
         guard !edits.isEmpty else { return [] }
         return group(edits, old: old, new: new, context: context)
     }
 
     /// The hunks between two texts.
-    public static func hunks(old: [UInt8], new: [UInt8], context: Int = 3) -> [DiffHunk] {
+    package static func hunks(old: [UInt8], new: [UInt8], context: Int = 3) -> [DiffHunk] {
         hunks(old: lines(old), new: lines(new), context: context)
     }
 
@@ -136,7 +136,7 @@ public enum LineDiff {
     }
 
     /// The hunks as unified-diff text (without the `---`/`+++` header).
-    public static func render(_ hunks: [DiffHunk]) -> String {
+    package static func render(_ hunks: [DiffHunk]) -> String {
         var text = ""
         for hunk in hunks {
             text += hunk.header + "\n"

@@ -6,33 +6,33 @@ import DriftCore
 ///
 /// Stored text equals the file on the host except where a secret was replaced by a redaction
 /// tag; no edit touches such a line (remedies refuse to), so the regions apply to the real file.
-public struct EditedFile: Sendable {
-    public var path: String
+package struct EditedFile: Sendable {
+    package var path: String
     /// The stored lines, without their line feeds (a CRLF file's lines keep their carriage return).
-    public let oldLines: [String]
+    package let oldLines: [String]
     /// Whether the stored text ends with a line feed.
-    public let finalNewline: Bool
-    public private(set) var newLines: [String] = []
+    package let finalNewline: Bool
+    package private(set) var newLines: [String] = []
     /// The changed places, in file order, adjacent edits merged.
-    public private(set) var regions: [Region] = []
+    package private(set) var regions: [Region] = []
 
     /// A run of old lines replaced by new ones (`oldCount` 0: an insertion before `oldStart`).
-    public struct Region: Sendable, Hashable {
+    package struct Region: Sendable, Hashable {
         /// 0-based index of the first old line replaced, or of the line the new ones go before.
-        public var oldStart: Int
-        public var oldCount: Int
-        public var new: [String]
-        public var oldEnd: Int { oldStart + oldCount }
+        package var oldStart: Int
+        package var oldCount: Int
+        package var new: [String]
+        package var oldEnd: Int { oldStart + oldCount }
     }
 
     /// Why a file's edits cannot be applied to its stored text.
-    public struct Mismatch: Error, CustomStringConvertible, Sendable {
-        public var path: String
-        public var line: Int
-        public var description: String
+    package struct Mismatch: Error, CustomStringConvertible, Sendable {
+        package var path: String
+        package var line: Int
+        package var description: String
     }
 
-    public init(path: String, content: [UInt8], edits: [LineEdit]) throws {
+    package init(path: String, content: [UInt8], edits: [LineEdit]) throws {
         self.path = path
         var lines: [String] = []
         var start = 0
@@ -124,17 +124,17 @@ public struct EditedFile: Sendable {
     }
 
     /// The text after the change.
-    public var newContent: [UInt8] {
+    package var newContent: [UInt8] {
         guard !newLines.isEmpty else { return [] }
         return Array((newLines.joined(separator: "\n") + (finalNewline ? "\n" : "")).utf8)
     }
 
     /// Whether a stored line shows a redaction tag (so differs from the host's line).
-    public func isSecret(_ index: Int) -> Bool { Redactor.holdsTag(oldLines[index]) }
+    package func isSecret(_ index: Int) -> Bool { Redactor.holdsTag(oldLines[index]) }
 
     /// The regions as patches and playbooks write them: regions whose unchanged gap is at most
     /// twice the context with no secret among them, as one.
-    public var hunkRegions: [Region] { grouped(gap: 2 * PatchWriter.context) }
+    package var hunkRegions: [Region] { grouped(gap: 2 * PatchWriter.context) }
 
     /// Regions whose unchanged gap is at most `gap` lines with no secret among them, as one.
     func grouped(gap: Int) -> [Region] {

@@ -2,11 +2,11 @@ import DriftCore
 
 /// The short, stable name of one thing to fix on a host: a problem's id once findings are grouped
 /// by root cause, by default one finding's own (`FixPlan.findingID`).
-public struct ProblemID: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var rawValue: String
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
-    public static func < (lhs: ProblemID, rhs: ProblemID) -> Bool { lhs.rawValue < rhs.rawValue }
+package struct ProblemID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    package var rawValue: String
+    package init(_ rawValue: String) { self.rawValue = rawValue }
+    package var description: String { rawValue }
+    package static func < (lhs: ProblemID, rhs: ProblemID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// What `stackdrift fix` does for one host: its failing findings grouped into items (one per
@@ -16,26 +16,26 @@ public struct ProblemID: Hashable, Sendable, Comparable, CustomStringConvertible
 /// the problem it belongs to; without it every finding is its own item. An item is fixed when
 /// any of its findings brings edits (fixing a root cause fixes its consequences); its findings
 /// without edits are then listed as "re-audit to confirm", not as manual steps.
-public struct FixPlan: Sendable {
-    public struct Item: Sendable {
-        public var id: ProblemID
+package struct FixPlan: Sendable {
+    package struct Item: Sendable {
+        package var id: ProblemID
         /// The failing findings of this item, in report order.
-        public var findings: [Finding]
+        package var findings: [Finding]
         /// The edits of the item, in the order its findings gave them (duplicates dropped).
-        public var edits: [LineEdit]
+        package var edits: [LineEdit]
         /// Per finding without edits: rule id and the instruction.
-        public var manual: [(rule: String, instruction: String)]
+        package var manual: [(rule: String, instruction: String)]
 
-        public var isFixed: Bool { !edits.isEmpty }
-        public var rules: [String] { findings.map(\.rule) }
+        package var isFixed: Bool { !edits.isEmpty }
+        package var rules: [String] { findings.map(\.rule) }
     }
 
-    public var host: String
-    public var items: [Item]
+    package var host: String
+    package var items: [Item]
 
     /// Failing findings only (waived, passing, skipped and erroring ones are not drift to fix);
     /// edits that would change lines another item already changes are left to a person.
-    public init(host: String, findings: [Finding], problem: ((Finding) -> ProblemID?)? = nil) {
+    package init(host: String, findings: [Finding], problem: ((Finding) -> ProblemID?)? = nil) {
         self.host = host
         var order: [ProblemID] = []
         var byID: [ProblemID: Item] = [:]
@@ -58,12 +58,12 @@ public struct FixPlan: Sendable {
     }
 
     /// Items fixed by edits.
-    public var fixed: [Item] { items.filter(\.isFixed) }
+    package var fixed: [Item] { items.filter(\.isFixed) }
     /// Items left to a person.
-    public var manual: [Item] { items.filter { !$0.isFixed } }
+    package var manual: [Item] { items.filter { !$0.isFixed } }
 
     /// Every edit of the plan, per file, in item order.
-    public var editsByFile: [String: [LineEdit]] {
+    package var editsByFile: [String: [LineEdit]] {
         var result: [String: [LineEdit]] = [:]
         for item in fixed { for edit in item.edits where !(result[edit.file]?.contains(edit) ?? false) { result[edit.file, default: []].append(edit) } }
         return result
@@ -71,7 +71,7 @@ public struct FixPlan: Sendable {
 
     /// A finding's own id: the first 8 hex digits of SHA-256 over its identity (category, rule,
     /// host, file, section, key), so one check keeps its id from run to run.
-    public static func findingID(_ finding: Finding) -> ProblemID {
+    package static func findingID(_ finding: Finding) -> ProblemID {
         let identity = finding.identity
         let text = [identity.category.rawValue, identity.rule, identity.host, identity.file, identity.section ?? "",
                     identity.key ?? ""].joined(separator: "\u{0}")

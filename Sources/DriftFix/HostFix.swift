@@ -3,13 +3,13 @@ import Foundation
 
 /// One host's fix plan applied to its stored files: the changes per file, ready to be written as
 /// a patch or a playbook, and the header that says what is fixed and what is left.
-public struct HostFix: Sendable {
-    public private(set) var plan: FixPlan
-    public private(set) var changes: [EditedFile] = []
+package struct HostFix: Sendable {
+    package private(set) var plan: FixPlan
+    package private(set) var changes: [EditedFile] = []
 
     /// `contents`: the host's stored (redacted) files by path. An item whose file was not stored,
     /// or no longer holds the lines its edit names, is left to a person with the reason.
-    public init(plan: FixPlan, contents: [String: [UInt8]]) {
+    package init(plan: FixPlan, contents: [String: [UInt8]]) {
         self.plan = plan
         for (file, edits) in plan.editsByFile.sorted(by: { $0.key < $1.key }) {
             do {
@@ -24,10 +24,10 @@ public struct HostFix: Sendable {
     }
 
     /// Whether the host has anything to patch.
-    public var hasEdits: Bool { changes.contains { !$0.regions.isEmpty } }
+    package var hasEdits: Bool { changes.contains { !$0.regions.isEmpty } }
 
     /// Items that stay with a person after the fix.
-    public var manual: [FixPlan.Item] { plan.manual }
+    package var manual: [FixPlan.Item] { plan.manual }
 
     private mutating func demote(file: String, reason: String) {
         for index in plan.items.indices where plan.items[index].edits.contains(where: { $0.file == file }) {
@@ -40,7 +40,7 @@ public struct HostFix: Sendable {
     }
 
     /// The header of a patch or playbook: what it fixes (ids, rules, places) and what is left, and why.
-    public func header(run: RunHeader?, apply: String) -> [String] {
+    package func header(run: RunHeader?, apply: String) -> [String] {
         var lines = ["stackdrift fix for host '\(plan.host)'" + (run.map { header in
             " from run \(header.id.map(String.init) ?? "?") (\(ISO8601DateFormatter().string(from: header.startedAt)))"
         } ?? "")]
@@ -66,7 +66,7 @@ public struct HostFix: Sendable {
     }
 
     /// The host's patch (see `PatchWriter`).
-    public func patch(run: RunHeader?) throws -> String {
+    package func patch(run: RunHeader?) throws -> String {
         try PatchWriter.patch(header: header(run: run, apply: "apply on the node: patch -p1 -d / < \(plan.host).patch"),
                               changes: changes)
     }
@@ -75,7 +75,7 @@ public struct HostFix: Sendable {
 extension HostFix {
     /// Each host's fix from a run (only the hosts in `only`, when given), its stored files read
     /// one host at a time. `problem` groups findings into problems (see `FixPlan`).
-    public static func fixes(of run: any ReportableRun, only: Set<String>? = nil,
+    package static func fixes(of run: any ReportableRun, only: Set<String>? = nil,
                              problem: ((Finding) -> ProblemID?)? = nil) throws -> [HostFix] {
         var fixes: [HostFix] = []
         try run.forEachHost(only: only, parts: [.contents, .findings]) { result, findings in

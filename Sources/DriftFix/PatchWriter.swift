@@ -7,12 +7,12 @@ import DriftCore
 /// a person. Hunks never show a secret: stored lines holding a redaction tag differ from the
 /// host's, so they are never context; a hunk beside one has less context (down to none), and
 /// `patch` still applies it at its line.
-public enum PatchWriter {
+package enum PatchWriter {
     /// Lines of context on each side, as `diff -u` gives.
     static let context = 3
 
     /// The patch text; `header` lines are written first, each prefixed with `# `.
-    public static func patch(header: [String], changes: [EditedFile]) throws -> String {
+    package static func patch(header: [String], changes: [EditedFile]) throws -> String {
         var text = header.map { $0.isEmpty ? "#" : "# " + $0 }.joined(separator: "\n") + "\n"
         for change in changes.sorted(by: { $0.path < $1.path }) where !change.regions.isEmpty {
             let relative = change.path.hasPrefix("/") ? String(change.path.dropFirst()) : change.path

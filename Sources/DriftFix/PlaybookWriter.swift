@@ -11,8 +11,8 @@ import Foundation
 /// the change, so a second run changes nothing. Lines around a secret are matched by `[^\n]*`,
 /// so the secret never appears in the playbook; every string is `!unsafe`, so nothing read from a
 /// node is ever templated by Ansible.
-public enum PlaybookWriter {
-    public static func playbook(_ fixes: [HostFix], run: RunHeader?) throws -> String {
+package enum PlaybookWriter {
+    package static func playbook(_ fixes: [HostFix], run: RunHeader?) throws -> String {
         var text = "# stackdrift fix playbook" + (run.map { " for run \($0.id.map(String.init) ?? "?")" } ?? "") + "\n"
         text += "# run: ansible-playbook -i INVENTORY --become --check --diff stackdrift-fix.yml (then without --check)\n"
         text += "# a host whose files live under a directory (a local tree) sets stackdrift_root to it\n"
@@ -70,7 +70,7 @@ public enum PlaybookWriter {
 
     /// Whether `--diff` may show this task's change: Ansible prints 3 lines of the node's file
     /// around it, which must not hold a secret.
-    public static func showsDiff(of region: EditedFile.Region, in change: EditedFile) -> Bool {
+    package static func showsDiff(of region: EditedFile.Region, in change: EditedFile) -> Bool {
         !(max(0, region.oldStart - 3)..<min(change.oldLines.count, region.oldEnd + 3)).contains(where: change.isSecret)
     }
 

@@ -11,7 +11,7 @@ extension ConfigDocument {
     /// unquotes inside and anything after the value stay as written. An entry spread over
     /// continuation lines becomes one line. `spelled`: `value` is already written in the format's
     /// syntax (a list from `EntryWriter.list`), not a plain value to spell.
-    public func edit(setting entry: Entry, to value: String, spelled: Bool = false, secrets: SecretPolicy,
+    package func edit(setting entry: Entry, to value: String, spelled: Bool = false, secrets: SecretPolicy,
                      action: LineEdit.Action = .setValue) -> LineEdit? {
         guard let owner = document(for: entry.span.file) else { return nil }
         let lines = owner.physicalLines
@@ -35,7 +35,7 @@ extension ConfigDocument {
     /// A new `key = value` entry where the program reads it: after the last entry of the section's
     /// last block in this file (after its header when it has none), at the end of a sectionless
     /// file, or in a new section at the end of the file.
-    public func edit(adding key: String, value: String, section: String?, secrets: SecretPolicy,
+    package func edit(adding key: String, value: String, section: String?, secrets: SecretPolicy,
                      action: LineEdit.Action = .addKey) -> LineEdit? {
         let writer = format.details.writer
         let lines = physicalLines
@@ -81,7 +81,7 @@ extension ConfigDocument {
     }
 
     /// One more occurrence of a multi-valued option, right after `entry` (its last one).
-    public func edit(addingOccurrence value: String, after entry: Entry, secrets: SecretPolicy) -> LineEdit? {
+    package func edit(addingOccurrence value: String, after entry: Entry, secrets: SecretPolicy) -> LineEdit? {
         guard let owner = document(for: entry.span.file) else { return nil }
         let writer = format.details.writer
         let first = String(raw(of: entry).prefix { $0 != "\n" && $0 != "\r" })
@@ -92,7 +92,7 @@ extension ConfigDocument {
     }
 
     /// Every line of these entries commented out (each line once, in file order).
-    public func edits(commentingOut entries: [Entry], secrets: SecretPolicy) -> [LineEdit]? {
+    package func edits(commentingOut entries: [Entry], secrets: SecretPolicy) -> [LineEdit]? {
         var seen = Set<String>()
         var result: [LineEdit] = []
         let writer = format.details.writer

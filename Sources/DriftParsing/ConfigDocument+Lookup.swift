@@ -4,7 +4,7 @@ import DriftCore
 /// compares them, the occurrence the program uses picked by the format's precedence.
 extension ConfigDocument {
     /// Section names in the order they first appear, as written.
-    public var sections: [String] {
+    package var sections: [String] {
         var seen = Set<String>()
         var result: [String] = []
         for segment in segments {
@@ -15,13 +15,13 @@ extension ConfigDocument {
         return result
     }
 
-    public func hasSection(_ section: String) -> Bool {
+    package func hasSection(_ section: String) -> Bool {
         sections.contains { format.sectionMatches($0, wanted: section) }
     }
 
     /// Every occurrence of `key` read when the program looks it up in `section`, in reading
     /// order (`section` is ignored for sectionless formats).
-    public func entries(section: String?, key: String) -> [Entry] {
+    package func entries(section: String?, key: String) -> [Entry] {
         let wantedKey = format.normalizedKey(key)
         return entries.filter { entry in
             guard format.normalizedKey(entry.key) == wantedKey else { return false }
@@ -35,7 +35,7 @@ extension ConfigDocument {
     /// Usually the last one read. `/etc/hosts` resolves a name to its first line. Paste
     /// Deploy gives a `[DEFAULT]` value precedence over a section's own unless the section
     /// says `set key = value`. rsync modules fall back to the global parameters.
-    public func effectiveEntry(section: String?, key: String) -> Entry? {
+    package func effectiveEntry(section: String?, key: String) -> Entry? {
         switch format.details.precedence {
         case .first:
             return entries(section: section, key: key).first

@@ -6,15 +6,15 @@ import DriftCore
 /// their formats must be valid UTF-8. C programs (MySQL, LVM, sysctl, glibc)
 /// read bytes; for them an invalid file is read as Latin-1, one character per
 /// byte, which loses nothing and prints back byte for byte.
-public enum ConfigText {
-    public static func sourceText(_ bytes: [UInt8], requiresUTF8: Bool) -> SourceText {
+package enum ConfigText {
+    package static func sourceText(_ bytes: [UInt8], requiresUTF8: Bool) -> SourceText {
         if requiresUTF8 || isValidUTF8(bytes) { return SourceText(bytes: bytes, encoding: .utf8) }
         return SourceText(bytes: bytes, encoding: .latin1)
     }
 
     /// Whether bytes are valid UTF-8, without building a string: config files are nearly always
     /// ASCII, checked eight bytes at a time; anything else is validated by the standard library.
-    public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+    package static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         let allASCII = bytes.withUnsafeBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress else { return true }
             var index = 0
@@ -33,7 +33,7 @@ public enum ConfigText {
     }
 
     /// Validates that a Python-read file is UTF-8, naming the first bad line if not.
-    public static func requireUTF8(_ bytes: [UInt8], file: String) throws {
+    package static func requireUTF8(_ bytes: [UInt8], file: String) throws {
         if isValidUTF8(bytes) { return }
         var line = 1
         var index = 0

@@ -1,11 +1,11 @@
 import DriftCore
 
 /// The one entry point from bytes to a `ConfigDocument`, through the format's description.
-public enum DocumentParser {
+package enum DocumentParser {
     /// Parses a file's bytes. Errors are diagnostics naming `path`:line with the line quoted
     /// and masked. `includes` resolves MySQL `!include`/`!includedir` (without it they are
     /// reported as not followed).
-    public static func parse(_ bytes: [UInt8], path: String, format: ConfigFormat, secrets: SecretPolicy,
+    package static func parse(_ bytes: [UInt8], path: String, format: ConfigFormat, secrets: SecretPolicy,
                              includes: IncludeResolver? = nil) throws -> ConfigDocument {
         let description = format.details
         if description.requiresUTF8 { try ConfigText.requireUTF8(bytes, file: path) }
@@ -19,7 +19,7 @@ public enum DocumentParser {
     }
 
     /// Parses text (as UTF-8 bytes).
-    public static func parse(text: String, path: String, format: ConfigFormat, secrets: SecretPolicy,
+    package static func parse(text: String, path: String, format: ConfigFormat, secrets: SecretPolicy,
                              includes: IncludeResolver? = nil) throws -> ConfigDocument {
         try parse(Array(text.utf8), path: path, format: format, secrets: secrets, includes: includes)
     }

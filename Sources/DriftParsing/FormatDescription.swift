@@ -7,32 +7,32 @@ import DriftCore
 ///
 /// `ConfigFormat` (DriftCore) only names a format; what a format *means* is here, so adding a
 /// format is one description (and its parser), not a `switch` in every module.
-public struct FormatDescription: Sendable {
-    public let format: ConfigFormat
+package struct FormatDescription: Sendable {
+    package let format: ConfigFormat
     /// The program whose reading is imitated, as the README's format table names it.
-    public let reader: String
+    package let reader: String
     /// Python programs fail on files that are not UTF-8; C programs read bytes.
-    public let requiresUTF8: Bool
+    package let requiresUTF8: Bool
     /// How the program splits the file into lines; line numbers count these breaks.
-    public let lineBreaks: LineBreaks
+    package let lineBreaks: LineBreaks
     /// Whether the format has sections at all; entries of sectionless formats have `section == nil`.
-    public let hasSections: Bool
+    package let hasSections: Bool
     /// Whether a value in this format can be a secret: /etc/hosts and sysctl.conf hold none,
     /// so redaction need not look at their entries.
-    public let holdsSecrets: Bool
+    package let holdsSecrets: Bool
     /// Which of several occurrences of a single-valued option the program uses.
-    public let precedence: Precedence
+    package let precedence: Precedence
     let keyFolding: KeyFolding
     let sectionFolding: SectionFolding
     let parser: @Sendable (SourceText, String, SecretPolicy, IncludeResolver?) throws -> ConfigDocument
     /// The files a file includes, found in its bytes (MySQL `!include`/`!includedir`); `nil`
     /// for formats without includes.
-    public let includes: (@Sendable ([UInt8]) -> [IncludeDirective])?
+    package let includes: (@Sendable ([UInt8]) -> [IncludeDirective])?
     /// Writes new entries the way the format spells them (for fixes).
-    public let writer: EntryWriter
+    package let writer: EntryWriter
 
     /// Which occurrence of an option the program reads.
-    public enum Precedence: Sendable {
+    package enum Precedence: Sendable {
         /// The last one read (oslo.config, MySQL, LVM, most line formats).
         case last
         /// The first line naming it (glibc's /etc/hosts).
@@ -56,10 +56,10 @@ public struct FormatDescription: Sendable {
     }
 
     /// The description of a format.
-    public static func of(_ format: ConfigFormat) -> FormatDescription { all[format]! }
+    package static func of(_ format: ConfigFormat) -> FormatDescription { all[format]! }
 
     /// Every format's description.
-    public static let all: [ConfigFormat: FormatDescription] = {
+    package static let all: [ConfigFormat: FormatDescription] = {
         // The dialect is looked up when a file is parsed, not now: dialects read their line breaks
         // from these descriptions, and building them here would initialise this table recursively.
         func ini(_ dialect: @autoclosure @escaping @Sendable () -> INIDialect)
@@ -136,14 +136,14 @@ public struct FormatDescription: Sendable {
     }()
 
     /// Parses a file's text the way the program reads it.
-    public func parse(_ source: SourceText, path: String, secrets: SecretPolicy, includes: IncludeResolver?) throws -> ConfigDocument {
+    package func parse(_ source: SourceText, path: String, secrets: SecretPolicy, includes: IncludeResolver?) throws -> ConfigDocument {
         try parser(source, path, secrets, includes)
     }
 
     // MARK: Names
 
     /// The option name as the consuming program compares it.
-    public func normalizedKey(_ key: String) -> String {
+    package func normalizedKey(_ key: String) -> String {
         switch keyFolding {
         case .exact:
             return key
@@ -176,7 +176,7 @@ public struct FormatDescription: Sendable {
     ]
 
     /// The section name as the consuming program compares it.
-    public func normalizedSection(_ section: String) -> String {
+    package func normalizedSection(_ section: String) -> String {
         switch sectionFolding {
         case .oslo: return section == "DEFAULT" ? section : section.lowercased()
         case .lowercased: return section.lowercased()
@@ -191,7 +191,7 @@ public struct FormatDescription: Sendable {
     /// `[mariadbd]`, `[mariadbd-VERSION]`, `[client-server]` and `[galera]` (checked with
     /// `my_print_defaults --mysqld`); `client` likewise covers `[client-server]` and
     /// `[client-mariadb]`. Versioned groups are taken to apply whatever their version.
-    public func sectionMatches(_ entrySection: String, wanted: String) -> Bool {
+    package func sectionMatches(_ entrySection: String, wanted: String) -> Bool {
         let entry = normalizedSection(entrySection), target = normalizedSection(wanted)
         guard format == .mysql else { return entry == target }
         if entry == target { return true }
@@ -209,16 +209,16 @@ public struct FormatDescription: Sendable {
 
 /// One include directive of a file: a file, or a directory whose accepted entries are read in
 /// byte order of their names.
-public struct IncludeDirective: Sendable {
-    public var path: String
-    public var isDirectory: Bool
+package struct IncludeDirective: Sendable {
+    package var path: String
+    package var isDirectory: Bool
     /// For a directory: which entry names the program reads (`*.cnf` for MySQL).
-    public var accepts: @Sendable (String) -> Bool
+    package var accepts: @Sendable (String) -> Bool
 }
 
 /// How a format spells one entry, so a fix writes a line the program reads as intended.
-public struct EntryWriter: Sendable {
-    public enum Style: Sendable {
+package struct EntryWriter: Sendable {
+    package enum Style: Sendable {
         /// `key<separator>value` (INI files, sysctl, LVM): the separator as the file spells it when it can be told.
         case assignment(String)
         /// `value<separator>key` (/etc/hosts: the address, then the name).
@@ -234,11 +234,11 @@ public struct EntryWriter: Sendable {
         case lvm
     }
 
-    public let style: Style
+    package let style: Style
 
     /// The line (without its break) that sets `key` to `value`; `existing` is a raw entry of the
     /// same file whose spacing around `=` is reused, so the new line looks like its neighbours.
-    public func line(key: String, value: String, like existing: String? = nil) -> String {
+    package func line(key: String, value: String, like existing: String? = nil) -> String {
         switch style {
         case .assignment(let separator):
             return key + (existing.flatMap(Self.separator(in:)) ?? separator) + value
@@ -257,7 +257,7 @@ public struct EntryWriter: Sendable {
 
     /// A value as written where the parser's value range lies: bare for the INI and line formats
     /// (their parsers unquote inside the range), a literal where the range covers the quotes.
-    public func value(_ value: String) -> String {
+    package func value(_ value: String) -> String {
         switch style {
         case .assignment, .valueFirst, .words:
             return value
@@ -276,7 +276,7 @@ public struct EntryWriter: Sendable {
     /// array, a Paste pipeline's words, an oslo list's commas with their spacing (`commas`: the
     /// program splits at commas, whatever the original shows); `nil` where a list is a literal
     /// stackdrift does not write (Python, shell).
-    public func list(_ elements: [String], like original: String, commas: Bool = false) -> String? {
+    package func list(_ elements: [String], like original: String, commas: Bool = false) -> String? {
         switch style {
         case .lvm:
             return "[ " + elements.map(value).joined(separator: ", ") + " ]"
@@ -290,17 +290,17 @@ public struct EntryWriter: Sendable {
 
     /// A line turned into a comment: the program no longer reads it, the operator still sees it.
     /// Every format stackdrift reads takes `#` at the start of a line as a comment.
-    public func comment(_ line: String) -> String { "#" + line }
+    package func comment(_ line: String) -> String { "#" + line }
 
     /// The header line of a new section; `nil` where sections are blocks (lvm.conf's `name { … }`).
-    public func header(_ section: String) -> String? {
+    package func header(_ section: String) -> String? {
         if case .lvm = style { return nil }
         return "[" + section + "]"
     }
 
     /// Whether entries keep the indentation of their neighbours; in INI files an indented line
     /// continues the previous value, so there a new entry starts at the margin.
-    public var indents: Bool {
+    package var indents: Bool {
         if case .lvm = style { return true }
         return false
     }
@@ -320,13 +320,13 @@ public struct EntryWriter: Sendable {
 
 extension ConfigFormat {
     /// This format's description (`FormatDescription.of(self)`).
-    public var details: FormatDescription { FormatDescription.of(self) }
+    package var details: FormatDescription { FormatDescription.of(self) }
 
-    public var lineBreaks: LineBreaks { details.lineBreaks }
-    public var hasSections: Bool { details.hasSections }
+    package var lineBreaks: LineBreaks { details.lineBreaks }
+    package var hasSections: Bool { details.hasSections }
     /// Formats read by Python programs, which fail on files that are not UTF-8.
-    public var isReadByPython: Bool { details.requiresUTF8 }
-    public func normalizedKey(_ key: String) -> String { details.normalizedKey(key) }
-    public func normalizedSection(_ section: String) -> String { details.normalizedSection(section) }
-    public func sectionMatches(_ entrySection: String, wanted: String) -> Bool { details.sectionMatches(entrySection, wanted: wanted) }
+    package var isReadByPython: Bool { details.requiresUTF8 }
+    package func normalizedKey(_ key: String) -> String { details.normalizedKey(key) }
+    package func normalizedSection(_ section: String) -> String { details.normalizedSection(section) }
+    package func sectionMatches(_ entrySection: String, wanted: String) -> Bool { details.sectionMatches(entrySection, wanted: wanted) }
 }

@@ -2,7 +2,7 @@ import DriftCore
 
 /// Chooses a file's format from its path, the way an operator would name it.
 /// Rules can override the choice (`format:`) for files in unusual places.
-public enum FormatDetector {
+package enum FormatDetector {
     /// Exact paths and file names the guide touches, checked before the generic suffix rules.
     private static let byName: [String: ConfigFormat] = [
         "my.cnf": .mysql,
@@ -18,7 +18,7 @@ public enum FormatDetector {
         "local_settings": .djangoSettings,
     ]
 
-    public static func format(forPath path: String) -> ConfigFormat? {
+    package static func format(forPath path: String) -> ConfigFormat? {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if let format = byName[name] { return format }
         if path.hasPrefix("/etc/sysctl.d/") { return .sysctl }

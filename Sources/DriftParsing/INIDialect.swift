@@ -5,9 +5,9 @@ import DriftCore
 /// Each INI-like format is a dialect value rather than a parser of its own, so a
 /// fix to line handling reaches every format at once. The dialects below were
 /// checked against the programs' own parsers (see Tests/DriftParsingTests).
-public struct INIDialect: Sendable {
+package struct INIDialect: Sendable {
     /// How an assignment may run over several lines.
-    public enum Continuation: Sendable {
+    package enum Continuation: Sendable {
         case none
         /// oslo.config: a line starting with a space or tab continues the value; a blank line ends it.
         case indentedLines
@@ -19,7 +19,7 @@ public struct INIDialect: Sendable {
     }
 
     /// How a `[section]` header is recognised.
-    public enum SectionHeader: Sendable {
+    package enum SectionHeader: Sendable {
         /// The right-stripped line must end with `]`; the name is everything between, unstripped.
         case oslo
         /// configparser's `\[(?P<header>.+)\]` on the stripped line: up to the last `]`.
@@ -31,7 +31,7 @@ public struct INIDialect: Sendable {
     }
 
     /// What an assignment before any section header means.
-    public enum Orphans: Sendable {
+    package enum Orphans: Sendable {
         case error(String)
         /// The assignment belongs to an implicit section of this name (rsync's global parameters).
         case implicitSection(String)
@@ -40,7 +40,7 @@ public struct INIDialect: Sendable {
     }
 
     /// What a line with a key but no separator means.
-    public enum Valueless: Sendable {
+    package enum Valueless: Sendable {
         case error(String)
         /// A key without a value, like MySQL's `skip-external-locking`.
         case bareKey
@@ -48,7 +48,7 @@ public struct INIDialect: Sendable {
         case warn(String)
     }
 
-    public enum Unquoting: Sendable {
+    package enum Unquoting: Sendable {
         case none
         /// oslo.config: `value[1:-1]` when the value starts and ends with the same quote.
         case oslo
@@ -57,7 +57,7 @@ public struct INIDialect: Sendable {
         case mysql
     }
 
-    public enum InlineComments: Sendable {
+    package enum InlineComments: Sendable {
         case none
         /// MySQL: `#` outside single or double quotes ends the line.
         case hashOutsideQuotes
@@ -65,41 +65,41 @@ public struct INIDialect: Sendable {
         case hash
     }
 
-    public var format: ConfigFormat
-    public var lineBreaks: LineBreaks
+    package var format: ConfigFormat
+    package var lineBreaks: LineBreaks
     /// C programs reading with a fixed `fgets` buffer see longer lines in pieces.
-    public var maxLineLength: Int?
+    package var maxLineLength: Int?
     /// What white space is: Python strips Unicode white space, C programs ASCII white space,
     /// MySQL ASCII white space and 0xA0.
-    public enum Whitespace: Sendable { case python, c, mysql }
+    package enum Whitespace: Sendable { case python, c, mysql }
 
-    public var whitespace: Whitespace
-    public var commentPrefixes: ByteSet
+    package var whitespace: Whitespace
+    package var commentPrefixes: ByteSet
     /// Whether a comment may be indented (in oslo.config an indented line is a continuation).
-    public var indentedComments: Bool
-    public var inlineComments: InlineComments
-    public var continuation: Continuation
-    public var sectionHeader: SectionHeader
-    public var orphans: Orphans
+    package var indentedComments: Bool
+    package var inlineComments: InlineComments
+    package var continuation: Continuation
+    package var sectionHeader: SectionHeader
+    package var orphans: Orphans
     /// Key/value separators; the first one on the line wins.
-    public var separators: ByteSet
-    public var valueless: Valueless
-    public var unquoting: Unquoting
+    package var separators: ByteSet
+    package var valueless: Valueless
+    package var unquoting: Unquoting
     /// configparser's strict mode: a repeated section or option in one file is an error.
-    public var strictDuplicates: Bool
-    public var allowsEmptyKey: Bool
+    package var strictDuplicates: Bool
+    package var allowsEmptyKey: Bool
     /// Lines starting with this byte are directives (`!include` in MySQL, `&include` in rsync).
-    public var directivePrefix: UInt8?
+    package var directivePrefix: UInt8?
     /// C string handling: a NUL byte ends the line for the program.
-    public var nulEndsLine: Bool
+    package var nulEndsLine: Bool
     /// Python-read files must be UTF-8; byte-oriented programs accept any bytes.
-    public var requiresUTF8: Bool
+    package var requiresUTF8: Bool
 
     /// oslo.config's `iniparser.BaseParser` as every OpenStack service uses it: full-line
     /// `#`/`;` comments only (an inline `#` belongs to the value), first `=` or `:`
     /// separates, matching quotes stripped, indented lines continue, blank lines end a
     /// value, assignments need a section.
-    public static let oslo = INIDialect(
+    package static let oslo = INIDialect(
         format: .osloINI, lineBreaks: ConfigFormat.osloINI.lineBreaks, maxLineLength: nil, whitespace: .python,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: false, inlineComments: .none,
         continuation: .indentedLines, sectionHeader: .oslo,
@@ -110,7 +110,7 @@ public struct INIDialect: Sendable {
 
     /// Python's `configparser.ConfigParser` as Paste Deploy configures it (keys keep their case,
     /// strict mode, no inline comments, `%` interpolation applied by the Paste reader).
-    public static let configparser = INIDialect(
+    package static let configparser = INIDialect(
         format: .pasteINI, lineBreaks: ConfigFormat.pasteINI.lineBreaks, maxLineLength: nil, whitespace: .python,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true, inlineComments: .none,
         continuation: .deeperIndentation, sectionHeader: .configparser,
@@ -121,7 +121,7 @@ public struct INIDialect: Sendable {
         requiresUTF8: true)
 
     /// MariaDB/MySQL's `my_default.c` (`search_default_file_with_ext`), as `my_print_defaults` reads.
-    public static let mysql = INIDialect(
+    package static let mysql = INIDialect(
         format: .mysql, lineBreaks: ConfigFormat.mysql.lineBreaks, maxLineLength: MySQLOptionReader.fgetsLimit, whitespace: .mysql,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true,
         inlineComments: .hashOutsideQuotes, continuation: .none, sectionHeader: .mysql,
@@ -131,7 +131,7 @@ public struct INIDialect: Sendable {
 
     /// rsync's rsyncd.conf reader: global parameters before the first `[module]`, backslash
     /// continuation, badly formed lines ignored with a warning.
-    public static let rsyncd = INIDialect(
+    package static let rsyncd = INIDialect(
         format: .rsyncd, lineBreaks: ConfigFormat.rsyncd.lineBreaks, maxLineLength: nil, whitespace: .c,
         commentPrefixes: [UInt8(ascii: "#"), UInt8(ascii: ";")], indentedComments: true, inlineComments: .none,
         continuation: .trailingBackslash, sectionHeader: .trimmed, orphans: .implicitSection("global"),
@@ -141,7 +141,7 @@ public struct INIDialect: Sendable {
 
     /// boost::program_options config files, as MongoDB 2.x reads `/etc/mongodb.conf`:
     /// `key = value`, `#` comments anywhere, `[section]` prefixing keys as `section.key`.
-    public static let boost = INIDialect(
+    package static let boost = INIDialect(
         format: .mongodb, lineBreaks: ConfigFormat.mongodb.lineBreaks, maxLineLength: nil, whitespace: .c,
         commentPrefixes: [UInt8(ascii: "#")], indentedComments: true, inlineComments: .hash, continuation: .none,
         sectionHeader: .trimmed, orphans: .sectionless, separators: [UInt8(ascii: "=")],

@@ -13,17 +13,17 @@ protocol INIDirectiveHandler: AnyObject {
 /// (repeated keys are multi-valued, also across repeated sections) and tiles
 /// the file into segments, so the document renders back byte for byte and
 /// findings can name their line.
-public struct INIParser: Sendable {
-    public var dialect: INIDialect
-    public var secrets: SecretPolicy
+package struct INIParser: Sendable {
+    package var dialect: INIDialect
+    package var secrets: SecretPolicy
 
-    public init(dialect: INIDialect, secrets: SecretPolicy) {
+    package init(dialect: INIDialect, secrets: SecretPolicy) {
         self.dialect = dialect
         self.secrets = secrets
     }
 
     /// Parses one file's bytes (already checked to be text the program accepts).
-    public func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
+    package func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
         try parse(ParseContext(path: path, source: source, secrets: secrets), directives: nil)
     }
 

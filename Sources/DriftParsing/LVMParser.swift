@@ -10,15 +10,15 @@ import Foundation
 /// comment between tokens; a NUL byte ends the file. A repeated key keeps its
 /// last value and repeated sections merge (lvmconfig warns about both). Entries
 /// carry the section path (`devices`, `activation/thin`) and typed values.
-public struct LVMParser: Sendable {
-    public var secrets: SecretPolicy
+package struct LVMParser: Sendable {
+    package var secrets: SecretPolicy
 
-    public init(secrets: SecretPolicy) {
+    package init(secrets: SecretPolicy) {
         self.secrets = secrets
     }
 
     /// Deepest section nesting read.
-    public static let maxDepth = 64
+    package static let maxDepth = 64
 
     enum TokenKind: Equatable {
         case sectionBegin, sectionEnd, arrayBegin, arrayEnd, comma, equals
@@ -31,7 +31,7 @@ public struct LVMParser: Sendable {
         var line: Int
     }
 
-    public func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
+    package func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
         let context = ParseContext(path: path, source: source, secrets: secrets)
         let bytes = source.bytes
         // libdm stops at the first NUL byte.

@@ -6,11 +6,11 @@ import Foundation
 ///
 /// One walker tiles the file into segments and builds entries; each format
 /// supplies only how it reads a line, following the program that consumes it.
-public struct LineFormatParser: Sendable {
-    public var format: ConfigFormat
-    public var secrets: SecretPolicy
+package struct LineFormatParser: Sendable {
+    package var format: ConfigFormat
+    package var secrets: SecretPolicy
 
-    public init(format: ConfigFormat, secrets: SecretPolicy) {
+    package init(format: ConfigFormat, secrets: SecretPolicy) {
         self.format = format
         self.secrets = secrets
     }
@@ -33,7 +33,7 @@ public struct LineFormatParser: Sendable {
         var lastLine: LineRange?
     }
 
-    public func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
+    package func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
         let context = ParseContext(path: path, source: source, secrets: secrets)
         let lines = format.lineBreaks.lines(source.bytes)
         var entries: [Entry] = []

@@ -3,7 +3,7 @@ import Foundation
 
 /// Reads files named by include directives: from a host's collected files during an
 /// audit, or from the local disk for `stackdrift parse`.
-public protocol IncludeResolver {
+package protocol IncludeResolver {
     func read(_ path: String) -> IncludeRead
     /// Names (not paths) of the entries of a directory.
     func list(_ directory: String) -> DirectoryRead
@@ -11,13 +11,13 @@ public protocol IncludeResolver {
 
 /// Includes that lead nowhere: for reading one file on its own (and for fuzzing, which
 /// must not touch the file system).
-public struct NoIncludes: IncludeResolver {
-    public init() {}
-    public func read(_ path: String) -> IncludeRead { .missing }
-    public func list(_ directory: String) -> DirectoryRead { .missing }
+package struct NoIncludes: IncludeResolver {
+    package init() {}
+    package func read(_ path: String) -> IncludeRead { .missing }
+    package func list(_ directory: String) -> DirectoryRead { .missing }
 }
 
-public enum IncludeRead: Sendable, Hashable {
+package enum IncludeRead: Sendable, Hashable {
     case content([UInt8])
     case missing
     case failed(String)
@@ -25,7 +25,7 @@ public enum IncludeRead: Sendable, Hashable {
     case refused(String)
 }
 
-public enum DirectoryRead: Sendable, Hashable {
+package enum DirectoryRead: Sendable, Hashable {
     case entries([String])
     case missing
     case failed(String)
@@ -45,11 +45,11 @@ public enum DirectoryRead: Sendable, Hashable {
 /// `!includedir` reads `*.cnf` (case-sensitive) in byte order; includes nest ten
 /// deep; a directive on a last line without a newline loses its last character;
 /// lines longer than 4094 bytes are read in 4094-byte pieces.
-public final class MySQLOptionReader: INIDirectiveHandler {
+package final class MySQLOptionReader: INIDirectiveHandler {
     /// `fgets(buff, sizeof(buff) - 1, fp)` with a 4096-byte buffer reads at most 4094 bytes.
-    public static let fgetsLimit = 4094
+    package static let fgetsLimit = 4094
     /// `max_recursion_level` in my_default.c.
-    public static let maxIncludeDepth = 10
+    package static let maxIncludeDepth = 10
 
     private let secrets: SecretPolicy
     private let resolver: IncludeResolver?
@@ -62,13 +62,13 @@ public final class MySQLOptionReader: INIDirectiveHandler {
     /// Includes leading outside the confinement, never read.
     private var refused: [Diagnostic] = []
 
-    public init(secrets: SecretPolicy, resolver: IncludeResolver?) {
+    package init(secrets: SecretPolicy, resolver: IncludeResolver?) {
         self.secrets = secrets
         self.resolver = resolver
     }
 
     /// Reads a file and everything it includes.
-    public func read(_ source: SourceText, path: String) throws -> ConfigDocument {
+    package func read(_ source: SourceText, path: String) throws -> ConfigDocument {
         var document = try parseFile(source, path: path)
         document.includes = included
         document.warnings += warnings
@@ -129,7 +129,7 @@ public final class MySQLOptionReader: INIDirectiveHandler {
 
     /// The files and directories a MySQL option file includes, for fetching them from a host
     /// before parsing. Scans directive lines only; groups and options do not matter here.
-    public static func includeTargets(in content: [UInt8]) -> [(isDirectory: Bool, path: String)] {
+    package static func includeTargets(in content: [UInt8]) -> [(isDirectory: Bool, path: String)] {
         guard content.contains(UInt8(ascii: "!")) else { return [] }
         var targets: [(Bool, String)] = []
         let source = ConfigText.sourceText(content, requiresUTF8: false)
@@ -210,7 +210,7 @@ public final class MySQLOptionReader: INIDirectiveHandler {
     }
 
     /// `fn_ext2` finds the last '.', and the extension must be exactly ".cnf".
-    public static func hasOptionFileExtension(_ name: String) -> Bool {
+    package static func hasOptionFileExtension(_ name: String) -> Bool {
         guard let dot = name.lastIndex(of: ".") else { return false }
         return name[dot...] == ".cnf"
     }

@@ -9,14 +9,14 @@ import Foundation
 ///
 /// Which value a section really uses (`set name`, `[DEFAULT]` precedence) is
 /// answered by `ConfigDocument.effectiveEntry`.
-public struct PasteDeployReader: Sendable {
-    public var secrets: SecretPolicy
+package struct PasteDeployReader: Sendable {
+    package var secrets: SecretPolicy
 
-    public init(secrets: SecretPolicy) {
+    package init(secrets: SecretPolicy) {
         self.secrets = secrets
     }
 
-    public func read(_ source: SourceText, path: String) throws -> ConfigDocument {
+    package func read(_ source: SourceText, path: String) throws -> ConfigDocument {
         var document = try INIParser(dialect: .configparser, secrets: secrets).parse(source, path: path)
         let directory = (path as NSString).deletingLastPathComponent
         var defaults: [String: String] = ["here": directory.isEmpty ? "/" : directory, "__file__": path]

@@ -10,14 +10,14 @@ import DriftCore
 /// Dict literals also yield one entry per nested key, named the way Python
 /// indexes them: `CACHES['default']['LOCATION']`. Statements inside blocks
 /// (`if`, `try`) are conditional and not read.
-public struct PythonSettingsParser: Sendable {
-    public var secrets: SecretPolicy
+package struct PythonSettingsParser: Sendable {
+    package var secrets: SecretPolicy
 
-    public init(secrets: SecretPolicy) {
+    package init(secrets: SecretPolicy) {
         self.secrets = secrets
     }
 
-    public func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
+    package func parse(_ source: SourceText, path: String) throws -> ConfigDocument {
         let context = ParseContext(path: path, source: source, secrets: secrets)
         var lexer = PythonLexer(bytes: source.bytes, lines: ConfigFormat.djangoSettings.lineBreaks.lines(source.bytes), context: context)
         var entries: [Entry] = []

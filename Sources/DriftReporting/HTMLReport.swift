@@ -10,16 +10,16 @@ import Foundation
 /// rule's rationale, guide reference and fix; waived checks with their reason and expiry;
 /// collection errors; the passing and skipped checks, collapsed. Upgrade checks get a section
 /// of their own. Every value is escaped (`HTMLWriter`); no secret is in the run to begin with.
-public struct HTMLReport: Sendable {
+package struct HTMLReport: Sendable {
     /// Why each rule exists, by rule id (`Rule.rationale`): rules are documentation the run
     /// does not carry, so whoever renders passes them in.
-    public var rationales: [String: String]
+    package var rationales: [String: String]
 
-    public init(rationales: [String: String] = [:]) {
+    package init(rationales: [String: String] = [:]) {
         self.rationales = rationales
     }
 
-    public func render(_ run: AuditRun) -> String {
+    package func render(_ run: AuditRun) -> String {
         (try? String.report { try write(run, to: $0) }) ?? ""
     }
 
@@ -27,7 +27,7 @@ public struct HTMLReport: Sendable {
     /// them (a failing, erroring or waived check, a host or file not collected): passing checks
     /// are counted, per host, file and rule, not listed, so a page of ten thousand hosts still
     /// opens in a browser. The JSON and JUnit reports list every check.
-    public func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
+    package func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
         var page = Page(run: run, rationales: rationales, text: ReportText(sink))
         try page.write()
     }

@@ -8,18 +8,18 @@ import Foundation
 /// findings and files are sorted, so two reports of the same state differ
 /// only in run metadata. Files' contents are never included; `changes` holds line
 /// diffs of their redacted text.
-public enum JSONReport {
+package enum JSONReport {
     /// Bumped on any incompatible change to the layout.
-    public static let schemaVersion = "stackdrift-report/1"
+    package static let schemaVersion = "stackdrift-report/1"
 
-    public static func render(_ run: AuditRun) -> String {
+    package static func render(_ run: AuditRun) -> String {
         // Rendering into a string cannot fail: a run in memory has nothing to read.
         (try? String.report { try write(run, to: $0) }) ?? ""
     }
 
     /// Writes the report host by host: the hosts' files in one pass over the run, their
     /// findings in a second, so only one host's findings are in memory at a time.
-    public static func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
+    package static func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
         var text = ReportText(sink)
         let header = run.header, overview = run.overview
         let index = ProblemIndex(overview)

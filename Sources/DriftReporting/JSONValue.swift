@@ -2,7 +2,7 @@
 ///
 /// Report consumers rely on a stable layout (the contract's key order, `null`
 /// rather than a missing key), which `JSONEncoder` does not promise.
-public indirect enum JSONValue: Hashable, Sendable {
+package indirect enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -12,7 +12,7 @@ public indirect enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -25,15 +25,15 @@ public indirect enum JSONValue: Hashable, Sendable {
         }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(rendered(pretty: false))
     }
 
-    public static func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-    public static func int(_ value: Int?) -> JSONValue { value.map { .int(Int64($0)) } ?? .null }
+    package static func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+    package static func int(_ value: Int?) -> JSONValue { value.map { .int(Int64($0)) } ?? .null }
 
     /// Two-space indented, one key per line, with a trailing newline when `pretty`.
-    public func rendered(pretty: Bool = true) -> String {
+    package func rendered(pretty: Bool = true) -> String {
         var output = ""
         write(to: &output, indent: pretty ? 0 : nil)
         if pretty { output += "\n" }

@@ -12,8 +12,8 @@ import Foundation
 /// problem make one case: passed, or skipped when every check was skipped or waived (the
 /// waiver's reason and expiry as the message). Each host collected whole also gets a passing
 /// `(collection)` case. Guide checks and upgrade checks are separate test suites.
-public enum JUnitReport {
-    public static func render(_ run: AuditRun) -> String {
+package enum JUnitReport {
+    package static func render(_ run: AuditRun) -> String {
         (try? String.report { try write(run, to: $0) }) ?? ""
     }
 
@@ -21,7 +21,7 @@ public enum JUnitReport {
     /// the overview, a first pass over the findings counts the rule cases (the suites'
     /// attributes come first in the file), then the collection cases are written from the
     /// hosts' standing and the rule cases from a second pass over the findings.
-    public static func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
+    package static func write(_ run: any ReportableRun, to sink: any ReportSink) throws {
         let header = run.header, overview = run.overview
         let index = ProblemIndex(overview)
         var counts: [FindingCategory: Counts] = [.guide: Counts(), .upgrade: Counts()]

@@ -2,10 +2,10 @@ import DriftCore
 
 /// How `stackdrift parse` shows a document: every entry in the order the program
 /// reads it, with the file and line it came from. Secret values are masked.
-public enum ParseReport {
+package enum ParseReport {
     /// `{"format": …, "entries": [{"file", "section", "key", "value", "line"}, …], "warnings": […]}`;
     /// values keep their type (LVM numbers and lists, Paste pipelines, ntp arguments).
-    public static func json(_ document: ConfigDocument, secrets: SecretPolicy) -> String {
+    package static func json(_ document: ConfigDocument, secrets: SecretPolicy) -> String {
         JSONValue.object([
             ("format", .string(document.format.rawValue)),
             ("file", .string(document.path)),
@@ -23,7 +23,7 @@ public enum ParseReport {
     }
 
     /// One line per entry: `file:line: [section] key = value`.
-    public static func text(_ document: ConfigDocument, secrets: SecretPolicy) -> String {
+    package static func text(_ document: ConfigDocument, secrets: SecretPolicy) -> String {
         var lines = ["\(document.path): \(document.format.rawValue), \(document.entries.count) entr\(document.entries.count == 1 ? "y" : "ies")"]
         for entry in document.entries {
             let place = entry.section.map { "[\($0)] " } ?? ""

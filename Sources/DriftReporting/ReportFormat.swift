@@ -2,7 +2,7 @@ import DriftCore
 
 /// The report formats, each a pure function of a run; `audit --html/--json/--junit` and
 /// `report --format` both render through here.
-public enum ReportFormat: String, CaseIterable, Sendable {
+package enum ReportFormat: String, CaseIterable, Sendable {
     /// A self-contained page for people (`HTMLReport`).
     case html
     /// The machine-readable contract (`JSONReport`, `Reports/report.schema.json`).
@@ -13,15 +13,15 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     case text
 
     /// What rendering needs beyond the run.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// ANSI colours in the text format.
-        public var color: Bool
+        package var color: Bool
         /// Rule rationales by rule id, for the HTML format.
-        public var rationales: [String: String]
+        package var rationales: [String: String]
         /// Every finding under its problem, in the text format.
-        public var verbose: Bool
+        package var verbose: Bool
 
-        public init(color: Bool = false, rationales: [String: String] = [:], verbose: Bool = false) {
+        package init(color: Bool = false, rationales: [String: String] = [:], verbose: Bool = false) {
             self.color = color
             self.rationales = rationales
             self.verbose = verbose
@@ -29,12 +29,12 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     }
 
     /// Renders a run held in memory into a string (tests, samples, golden files).
-    public func render(_ run: AuditRun, options: Options = Options()) -> String {
+    package func render(_ run: AuditRun, options: Options = Options()) -> String {
         (try? String.report { try write(run, options: options, to: $0) }) ?? ""
     }
 
     /// Writes a run as it is read, host by host, into `sink`.
-    public func write(_ run: any ReportableRun, options: Options = Options(), to sink: any ReportSink) throws {
+    package func write(_ run: any ReportableRun, options: Options = Options(), to sink: any ReportSink) throws {
         switch self {
         case .html: try HTMLReport(rationales: options.rationales).write(run, to: sink)
         case .json: try JSONReport.write(run, to: sink)

@@ -2,17 +2,17 @@
 ///
 /// Reporters write a run host by host into a `ReportText`, which hands the sink its text in
 /// pieces of about 64 KiB: a report of ten thousand hosts is never one string in memory.
-public protocol ReportSink: AnyObject {
+package protocol ReportSink: AnyObject {
     func write(_ text: String) throws
 }
 
 /// Collects a report in memory: for tests, golden files and small runs.
-public final class StringSink: ReportSink {
-    public private(set) var text = ""
+package final class StringSink: ReportSink {
+    package private(set) var text = ""
 
-    public init() {}
+    package init() {}
 
-    public func write(_ text: String) throws {
+    package func write(_ text: String) throws {
         self.text += text
     }
 }

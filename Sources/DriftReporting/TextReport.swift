@@ -6,27 +6,27 @@ import DriftCore
 /// problem's findings nested under it. With `--upgrade-to`, the upgrade checks follow in a
 /// block of their own, each with what to write instead. Values from hosts and rules are shown
 /// with control characters made visible, so a config value cannot drive the terminal.
-public struct TextReport: Sendable {
+package struct TextReport: Sendable {
     /// Use ANSI colours (only on a terminal, never with `NO_COLOR`).
-    public var color: Bool
+    package var color: Bool
     /// At most this many problems (and upgrade checks) are listed; the rest are counted.
-    public var maxFindings: Int
+    package var maxFindings: Int
     /// List every finding under its problem, not only the root's.
-    public var verbose: Bool
+    package var verbose: Bool
 
-    public init(color: Bool, maxFindings: Int = 100, verbose: Bool = false) {
+    package init(color: Bool, maxFindings: Int = 100, verbose: Bool = false) {
         self.color = color
         self.maxFindings = maxFindings
         self.verbose = verbose
     }
 
-    public func render(_ run: AuditRun) -> String {
+    package func render(_ run: AuditRun) -> String {
         render(summaryOf: run)
     }
 
     /// The summary reads only the run's header, overview and changes: it costs the same for
     /// ten hosts as for ten thousand.
-    public func render(summaryOf run: any ReportableRun) -> String {
+    package func render(summaryOf run: any ReportableRun) -> String {
         let header = run.header, overview = run.overview
         var lines: [String] = []
         let failedHosts = overview.hosts.filter { !$0.collected }
@@ -81,7 +81,7 @@ public struct TextReport: Sendable {
     /// One line per host that could not be collected, or only in part: what `--quiet` still
     /// prints, since cron mails nothing else. The error is shown with its control characters
     /// made visible: it may quote what the node's SSH server said.
-    public func hostFailures(_ overview: RunOverview) -> [String] {
+    package func hostFailures(_ overview: RunOverview) -> [String] {
         overview.hosts.filter { !$0.collected }.map { host in
             paint("HOST FAILED", .yellow) + "  \(visible(host.name)): \(visible(host.error ?? "unknown error"))"
         }

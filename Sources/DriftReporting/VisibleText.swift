@@ -6,15 +6,15 @@
 /// forbids most control characters even as `&#1;`). Every reporter therefore shows such
 /// characters as visible stand-ins: C0 controls and DEL as Unicode's control pictures (`␛`
 /// for ESC), the rest as `\u{202e}`. Escaping for HTML or XML syntax comes after this.
-public enum VisibleText {
+package enum VisibleText {
     /// Text for a terminal, line feeds and tabs kept: the one function every command's output
     /// goes through (`Console`), so no value from a node can move the cursor, retitle the
     /// window (OSC), ring the bell or reverse what a reader sees, colour or not.
-    public static func terminal(_ text: String) -> String { make(text, keepingLayout: true) }
+    package static func terminal(_ text: String) -> String { make(text, keepingLayout: true) }
 
     /// `keepingLayout` keeps line feeds and tabs (multi-line values in HTML or a JUnit body);
     /// otherwise a line feed shows as `␊`, so one value stays on one line.
-    public static func make(_ text: String, keepingLayout: Bool = false) -> String {
+    package static func make(_ text: String, keepingLayout: Bool = false) -> String {
         guard text.unicodeScalars.contains(where: { needsReplacement($0, keepingLayout: keepingLayout) }) else { return text }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

@@ -9,10 +9,10 @@ import Foundation
 /// compiled from (`swift build`, `swift run`, `swift test`), that checkout's `Rules/`. A copied
 /// or installed binary never reaches into a checkout: one that finds no rules says where it
 /// looked, rather than auditing with whatever rules a build machine happens to have.
-public enum BuiltinRules {
+package enum BuiltinRules {
     /// Where the rules were found, so commands can say which rules an audit used.
-    public struct Location: Sendable, Hashable {
-        public enum Origin: String, Sendable {
+    package struct Location: Sendable, Hashable {
+        package enum Origin: String, Sendable {
             /// `$STACKDRIFT_RULES_DIR`.
             case environment
             /// `share/stackdrift/Rules` beside the binary's `bin/`.
@@ -21,11 +21,11 @@ public enum BuiltinRules {
             case checkout
         }
 
-        public var path: String
-        public var origin: Origin
+        package var path: String
+        package var origin: Origin
 
         /// `/usr/share/stackdrift/Rules`, with where that comes from when it is not the installed copy.
-        public var description: String {
+        package var description: String {
             switch origin {
             case .installed: return path
             case .environment: return "\(path) (from STACKDRIFT_RULES_DIR)"
@@ -34,12 +34,12 @@ public enum BuiltinRules {
         }
     }
 
-    public static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    package static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
         try locate(environment: environment).path
     }
 
     /// The rules directory and how it was found; `executable` is the running binary by default.
-    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment,
+    package static func locate(environment: [String: String] = ProcessInfo.processInfo.environment,
                               executable: URL? = Bundle.main.executableURL) throws -> Location {
         var candidates: [Location] = []
         if let override = environment["STACKDRIFT_RULES_DIR"], !override.isEmpty {

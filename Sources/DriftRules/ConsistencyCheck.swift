@@ -6,8 +6,8 @@ import DriftCore
 /// different RabbitMQ password, one compute node with a copied `my_ip`, one ML2
 /// node with other tunnel ranges. Secrets are compared as values inside the
 /// engine and reported only as "matches" or "differs".
-public struct ConsistencyCheck: Sendable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct ConsistencyCheck: Sendable {
+    package enum Kind: String, Sendable, CaseIterable {
         /// Every value equals the reference source's, or else the majority's.
         case same
         /// No two hosts have the same value.
@@ -16,28 +16,28 @@ public struct ConsistencyCheck: Sendable {
         case included
     }
 
-    public enum Scope: String, Sendable, CaseIterable {
+    package enum Scope: String, Sendable, CaseIterable {
         /// Values on one host are compared with each other.
         case host
         /// Values across the whole fleet are compared.
         case fleet
     }
 
-    public var kind: Kind
-    public var scope: Scope
-    public var sources: [ValueSource]
+    package var kind: Kind
+    package var scope: Scope
+    package var sources: [ValueSource]
     /// Index into `sources` of the value the others must match; `nil`: the majority decides.
-    public var reference: Int?
+    package var reference: Int?
     /// For `unique`: a host whose value equals this rendered template owns it (`{{management_ip}}`),
     /// so only the hosts that copied it are named.
-    public var owner: Template?
-    public var valueType: ValueType
+    package var owner: Template?
+    package var valueType: ValueType
     /// Whether a source its file leaves unset takes part with the option's default (files that
     /// leave `rabbit_userid` unset log in as `guest`). Otherwise it is left out: the value rule
     /// of that option says it is not set, and the check would say so a second time.
-    public var comparesDefaults: Bool
+    package var comparesDefaults: Bool
 
-    public init(kind: Kind, scope: Scope, sources: [ValueSource], reference: Int? = nil, owner: Template? = nil,
+    package init(kind: Kind, scope: Scope, sources: [ValueSource], reference: Int? = nil, owner: Template? = nil,
                 valueType: ValueType = .string, comparesDefaults: Bool = false) {
         self.kind = kind
         self.scope = scope
@@ -50,16 +50,16 @@ public struct ConsistencyCheck: Sendable {
 }
 
 /// Where a compared value is read, and how it is reduced before comparing.
-public struct ValueSource: Sendable {
-    public var file: String
-    public var format: ConfigFormat
-    public var section: String?
-    public var key: String
+package struct ValueSource: Sendable {
+    package var file: String
+    package var format: ConfigFormat
+    package var section: String?
+    package var key: String
     /// Roles whose hosts hold this source; empty: every host the rule applies to.
-    public var roles: Set<Role>
-    public var transform: ValueTransform
+    package var roles: Set<Role>
+    package var transform: ValueTransform
 
-    public init(file: String, format: ConfigFormat, section: String?, key: String, roles: Set<Role> = [],
+    package init(file: String, format: ConfigFormat, section: String?, key: String, roles: Set<Role> = [],
                 transform: ValueTransform = .none) {
         self.file = file
         self.format = format
@@ -69,13 +69,13 @@ public struct ValueSource: Sendable {
         self.transform = transform
     }
 
-    public var label: String {
+    package var label: String {
         (section.map { "[\($0)] " } ?? "") + key
     }
 }
 
 /// How a value is reduced before comparing.
-public enum ValueTransform: String, Sendable, CaseIterable {
+package enum ValueTransform: String, Sendable, CaseIterable {
     case none
     /// The host of a URL: `mysql://nova:…@controller/nova` gives `controller`.
     case urlHost = "url-host"
@@ -91,33 +91,33 @@ public enum ValueTransform: String, Sendable, CaseIterable {
 }
 
 /// A condition on a host fact gating a rule.
-public struct FactCondition: Sendable, Hashable {
-    public var fact: HostFact
+package struct FactCondition: Sendable, Hashable {
+    package var fact: HostFact
     /// The rule applies when the fact has one of these values.
-    public var values: [String]
+    package var values: [String]
 
-    public init(fact: HostFact, values: [String]) {
+    package init(fact: HostFact, values: [String]) {
         self.fact = fact
         self.values = values
     }
 }
 
 /// Facts about a host derived from files read off it, never from commands.
-public enum HostFact: String, Sendable, CaseIterable, Hashable {
+package enum HostFact: String, Sendable, CaseIterable, Hashable {
     /// `vmx` (Intel VT-x), `svm` (AMD-V) or `none`, from the CPU flags in /proc/cpuinfo.
     case cpuVirtualization = "cpu-virtualization"
 
-    public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    package static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// The file the fact is read from.
-    public var source: String {
+    package var source: String {
         switch self {
         case .cpuVirtualization: return "/proc/cpuinfo"
         }
     }
 
     /// Derives the fact from the source file's bytes.
-    public func derive(from bytes: [UInt8]) -> String {
+    package func derive(from bytes: [UInt8]) -> String {
         switch self {
         case .cpuVirtualization:
             // The guide: `egrep -c '(vmx|svm)' /proc/cpuinfo` — zero means no hardware acceleration.

@@ -8,34 +8,34 @@ import DriftCore
 /// Every rule compares this, value rules and consistency rules alike, so a key left at a
 /// default equal to the guide's value is not drift, and one whose default differs is
 /// reported with the default and where it is defined.
-public struct EffectiveValue: Sendable {
+package struct EffectiveValue: Sendable {
     /// Every occurrence read, in reading order: under the option's name, else under the first
     /// deprecated name that has any (a multi-valued option's values).
-    public var occurrences: [Entry]
+    package var occurrences: [Entry]
     /// The occurrence a single-valued option takes; `nil` when the file does not set it.
-    public var entry: Entry?
+    package var entry: Entry?
     /// The deprecated name the value was read under.
-    public var readAs: OptionDefinition.Name?
+    package var readAs: OptionDefinition.Name?
     /// The table's definition of the option, if it has one.
-    public var definition: OptionDefinition?
+    package var definition: OptionDefinition?
     /// The default the program uses when the file does not set the option, as it reads it
     /// (a computed default filled in from the file's other options).
-    public var defaultValue: String?
+    package var defaultValue: String?
     /// Who reads the default, for messages: the release the table describes ("Icehouse"), or
     /// the program the option belongs to ("memcached").
-    public var release: String
+    package var release: String
 
     /// The value the program uses: the file's, or the default.
-    public var value: ConfigValue? {
+    package var value: ConfigValue? {
         if let entry { return entry.value }
         return defaultValue.map(ConfigValue.string)
     }
 
     /// Whether the value is the program's default rather than anything the file writes.
-    public var isDefault: Bool { entry == nil && defaultValue != nil }
+    package var isDefault: Bool { entry == nil && defaultValue != nil }
 
     /// Where the value came from, for the finding; `nil` when the file writes it under the option's own name.
-    public func origin(section: String?, key: String) -> ValueOrigin? {
+    package func origin(section: String?, key: String) -> ValueOrigin? {
         let option = OptionDefinition.Name(section: section, key: key).description
         let sources = definition?.source ?? []
         if let readAs, entry != nil {
@@ -78,7 +78,7 @@ public struct EffectiveValue: Sendable {
 extension OptionTable {
     /// The effective value of an option in a parsed file. `applyDefaults: false` reads the file's
     /// own spelling only (upgrade checks judge what the next release reads, not Icehouse's defaults).
-    public func effective(in document: ConfigDocument, file: String, section: String?, key: String,
+    package func effective(in document: ConfigDocument, file: String, section: String?, key: String,
                           applyDefaults: Bool = true) -> EffectiveValue {
         let definition = applyDefaults ? self.definition(file: file, format: document.format, section: section, key: key) : nil
         var value = EffectiveValue(occurrences: document.entries(section: section, key: key),

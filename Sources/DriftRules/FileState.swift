@@ -1,7 +1,7 @@
 import DriftCore
 
 /// What the audit knows about one file on one host when rules are evaluated.
-public enum FileState: Sendable {
+package enum FileState: Sendable {
     case parsed(ConfigDocument)
     /// The file exists but was not parsed because no rule reads it (a service marker, say).
     case present
@@ -17,7 +17,7 @@ public enum FileState: Sendable {
     case notCollected
 
     /// Whether the file is known to exist on the host, whatever else went wrong.
-    public var exists: Bool {
+    package var exists: Bool {
         switch self {
         case .missing, .notCollected: return false
         default: return true

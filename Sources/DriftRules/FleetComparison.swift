@@ -4,28 +4,28 @@ import DriftCore
 /// evaluated (in any order), and once every host is in, `finish` compares each rule's values
 /// across the fleet; the findings are then read off host by host, so the fleet's findings are
 /// never all in memory at once, only its observations.
-public struct FleetComparison: Sendable {
+package struct FleetComparison: Sendable {
     let engine: RuleEngine
     private var observations: [Int: [FleetObservation]] = [:]
     /// Rules some host could not give all its values to (its collection ended part-way).
     private var unread: Set<Int> = []
 
-    public init(engine: RuleEngine) {
+    package init(engine: RuleEngine) {
         self.engine = engine
     }
 
     /// One host's contribution: its observations, and the rules it could not read every value of.
-    public mutating func add(_ evaluation: RuleEngine.HostEvaluation) {
+    package mutating func add(_ evaluation: RuleEngine.HostEvaluation) {
         add(observations: evaluation.observations, unread: evaluation.unread)
     }
 
-    public mutating func add(observations hostObservations: [FleetObservation], unread hostUnread: [Int]) {
+    package mutating func add(observations hostObservations: [FleetObservation], unread hostUnread: [Int]) {
         for observation in hostObservations { observations[observation.rule, default: []].append(observation) }
         unread.formUnion(hostUnread)
     }
 
     /// Compares every rule's group, each in inventory order whatever order hosts arrived in.
-    public func finish() -> FleetVerdicts {
+    package func finish() -> FleetVerdicts {
         var comparisons: [Int: RuleEngine.GroupComparison] = [:]
         var byHost: [String: [(rule: Int, observation: FleetObservation)]] = [:]
         for (ruleIndex, unordered) in observations {
@@ -40,14 +40,14 @@ public struct FleetComparison: Sendable {
 }
 
 /// The compared fleet: each host's findings of the fleet-scoped checks, on demand.
-public struct FleetVerdicts: Sendable {
+package struct FleetVerdicts: Sendable {
     let engine: RuleEngine
     fileprivate let comparisons: [Int: RuleEngine.GroupComparison]
     fileprivate let byHost: [String: [(rule: Int, observation: FleetObservation)]]
     fileprivate let unread: Set<Int>
 
     /// The host's findings of fleet-scoped checks, in rule order.
-    public func findings(forHost name: String) -> [Finding] {
+    package func findings(forHost name: String) -> [Finding] {
         (byHost[name] ?? []).sorted { ($0.rule, $0.observation.source) < ($1.rule, $1.observation.source) }.compactMap { item in
             guard let finding = comparisons[item.rule].flatMap({ engine.verdict(item.observation, in: $0) }) else { return nil }
             // With some host's values unread, "nothing to compare with" may not be true: said not at all.
@@ -56,5 +56,5 @@ public struct FleetVerdicts: Sendable {
     }
 
     /// Hosts with fleet findings.
-    public var hosts: Dictionary<String, [(rule: Int, observation: FleetObservation)]>.Keys { byHost.keys }
+    package var hosts: Dictionary<String, [(rule: Int, observation: FleetObservation)]>.Keys { byHost.keys }
 }

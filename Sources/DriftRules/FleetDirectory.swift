@@ -5,14 +5,14 @@ import DriftCore
 ///
 /// Built once per audit, so evaluating a host never scans the fleet (a lookup per resolved
 /// name made consistency checks quadratic in the fleet's size).
-public struct FleetDirectory: Sendable {
+package struct FleetDirectory: Sendable {
     /// Every host with a `management_ip`, in inventory order: the names each node must resolve.
-    public let named: [(name: String, address: String)]
-    public let nameResolution: NameResolution
+    package let named: [(name: String, address: String)]
+    package let nameResolution: NameResolution
     private let addressByName: [String: String]
     private let position: [String: Int]
 
-    public init(hosts: [InventoryHost], nameResolution: NameResolution = .hosts) {
+    package init(hosts: [InventoryHost], nameResolution: NameResolution = .hosts) {
         named = hosts.compactMap { host in host.vars["management_ip"].map { (host.name, $0) } }
         self.nameResolution = nameResolution
         // Names compare as the resolver compares them (case, a trailing dot), so a lookup never scans the fleet.
@@ -20,16 +20,16 @@ public struct FleetDirectory: Sendable {
         position = Dictionary(hosts.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public init(inventory: Inventory) {
+    package init(inventory: Inventory) {
         self.init(hosts: inventory.hosts, nameResolution: inventory.nameResolution)
     }
 
     /// The management address the inventory gives a host name.
-    public func managementAddress(of name: String) -> String? { addressByName[NodeResolver.canonicalName(name)] }
+    package func managementAddress(of name: String) -> String? { addressByName[NodeResolver.canonicalName(name)] }
 
     /// A name's address per the inventory, as `host` sees it: a fleet host of that name's
     /// `management_ip`, or `controller_ip` for the host's `controller` variable.
-    public func address(of name: String, for host: InventoryHost) -> (address: String, how: String)? {
+    package func address(of name: String, for host: InventoryHost) -> (address: String, how: String)? {
         let wanted = NodeResolver.canonicalName(name)
         if let address = addressByName[wanted] { return (address, "the inventory's management_ip of \(name)") }
         if let controller = host.vars["controller"], NodeResolver.canonicalName(controller) == wanted,
@@ -41,5 +41,5 @@ public struct FleetDirectory: Sendable {
 
     /// A host's place in the inventory: fleet checks list hosts in this order, whatever order
     /// they were evaluated in.
-    public func index(of name: String) -> Int { position[name] ?? Int.max }
+    package func index(of name: String) -> Int { position[name] ?? Int.max }
 }

@@ -1,21 +1,21 @@
 import DriftCore
 
 /// Everything collected from one host that rules are evaluated against.
-public struct HostEvidence: Sendable {
-    public var host: InventoryHost
+package struct HostEvidence: Sendable {
+    package var host: InventoryHost
     /// Files by absolute path on the host; paths the audit did not ask for are absent.
-    public var files: [String: FileState]
+    package var files: [String: FileState]
     /// Facts derived from files (`cpu-virtualization`); a missing fact could not be read.
-    public var facts: [HostFact: String]
+    package var facts: [HostFact: String]
 
-    public init(host: InventoryHost, files: [String: FileState], facts: [HostFact: String] = [:]) {
+    package init(host: InventoryHost, files: [String: FileState], facts: [HostFact: String] = [:]) {
         self.host = host
         self.files = files
         self.facts = facts
     }
 
     /// The parsed document of a file, if it was read and parsed.
-    public func document(_ path: String) -> ConfigDocument? {
+    package func document(_ path: String) -> ConfigDocument? {
         if case .parsed(let document) = files[path] { return document }
         return nil
     }

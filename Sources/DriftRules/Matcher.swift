@@ -1,5 +1,5 @@
 /// What a value rule expects of a key's value.
-public enum Matcher: Hashable, Sendable {
+package enum Matcher: Hashable, Sendable {
     /// The value the program uses (usually the last occurrence) equals this, compared as the rule's type.
     case equals(Template)
     /// The value the program uses is one of these (templates needing a variable the host lacks are left out).
@@ -28,7 +28,7 @@ public enum Matcher: Hashable, Sendable {
     case movedTo(MovedOption)
 
     /// The YAML spelling of each matcher, for the loader and error messages.
-    public static let names = ["equals", "one-of", "present", "absent", "regex", "any-match", "contains",
+    package static let names = ["equals", "one-of", "present", "absent", "regex", "any-match", "contains",
                                "ordered-subsequence", "ends-with", "not-placeholder", "none-equal", "moved-to"]
 
     var isMovedTo: Bool {
@@ -56,9 +56,9 @@ public enum Matcher: Hashable, Sendable {
 }
 
 /// Where the next release reads an option the checked key sets, and whether it still reads the old one.
-public struct MovedOption: Hashable, Sendable {
+package struct MovedOption: Hashable, Sendable {
     /// Whether the next release still reads the old key.
-    public enum OldKey: String, Hashable, Sendable, CaseIterable {
+    package enum OldKey: String, Hashable, Sendable, CaseIterable {
         /// Still read, as a deprecated name of the new option (oslo's `deprecated_name`/`deprecated_group`).
         case deprecated
         /// No longer read: the value silently stops applying.
@@ -66,17 +66,17 @@ public struct MovedOption: Hashable, Sendable {
     }
 
     /// The new section; `nil` keeps the checked key's section.
-    public var section: String?
-    public var key: String
+    package var section: String?
+    package var key: String
     /// The new value, from the old one (`{{value}}`, the default) or from several keys
     /// (`{{value:auth_protocol|https}}://{{value}}:{{value:auth_port|35357}}`).
-    public var value: Template?
-    public var oldKey: OldKey
+    package var value: Template?
+    package var oldKey: OldKey
     /// All the old keys the new one replaces together, when it is more than the checked key
     /// (`identity_uri` replaces `auth_host`, `auth_port` and `auth_protocol`).
-    public var replaces: [String]
+    package var replaces: [String]
 
-    public init(section: String?, key: String, value: Template? = nil, oldKey: OldKey, replaces: [String] = []) {
+    package init(section: String?, key: String, value: Template? = nil, oldKey: OldKey, replaces: [String] = []) {
         self.section = section
         self.key = key
         self.value = value

@@ -8,9 +8,9 @@ import Foundation
 /// Services find each other by name or by address, as operators choose; `auth_host = 10.0.0.11`
 /// reaches the same Identity Service as `auth_host = controller` on a node whose `/etc/hosts`
 /// says so. Comparing spellings would report drift that is not there.
-public struct NodeResolver: Sendable {
+package struct NodeResolver: Sendable {
     /// How a spelling was turned into an address.
-    public enum Via: Sendable, Hashable {
+    package enum Via: Sendable, Hashable {
         /// Already an address.
         case literal
         /// The node's `/etc/hosts`, at this line.
@@ -19,22 +19,22 @@ public struct NodeResolver: Sendable {
         case inventory(String)
     }
 
-    public struct Resolution: Sendable, Hashable {
+    package struct Resolution: Sendable, Hashable {
         /// The address in canonical form (`inet_ntop`).
-        public var address: String
-        public var via: Via
+        package var address: String
+        package var via: Via
         /// A loopback address or `localhost`: the node itself.
-        public var isLoopback: Bool
+        package var isLoopback: Bool
     }
 
-    public let host: InventoryHost
+    package let host: InventoryHost
     private let hostsEntries: [String: (address: String, line: Int)]
     private let directory: FleetDirectory
     /// The node's own addresses: its management address and what its /etc/hosts maps its own name to.
-    public let ownAddresses: Set<String>
+    package let ownAddresses: Set<String>
 
     /// `hostsFile` is the node's parsed `/etc/hosts` (format `hosts`), if it was read.
-    public init(host: InventoryHost, hostsFile: ConfigDocument?, directory: FleetDirectory) {
+    package init(host: InventoryHost, hostsFile: ConfigDocument?, directory: FleetDirectory) {
         self.host = host
         self.directory = directory
         var entries: [String: (address: String, line: Int)] = [:]
@@ -56,7 +56,7 @@ public struct NodeResolver: Sendable {
 
     /// The address a name or address reaches from this node; `nil` when neither the node's
     /// /etc/hosts nor the inventory knows the name.
-    public func resolve(_ spelling: String) -> Resolution? {
+    package func resolve(_ spelling: String) -> Resolution? {
         let text = spelling.trimmed()
         if let address = Self.canonicalAddress(text) {
             return Resolution(address: address, via: .literal, isLoopback: Self.isLoopback(address))
@@ -77,7 +77,7 @@ public struct NodeResolver: Sendable {
 
     /// The address a spelling reaches, for comparing across hosts: loopback stands for this
     /// node's management address (`loopbackIsSelf`), an unknown name stays as written.
-    public func address(of spelling: String, loopbackIsSelf: Bool = true) -> String {
+    package func address(of spelling: String, loopbackIsSelf: Bool = true) -> String {
         guard let resolution = resolve(spelling) else { return spelling.trimmed() }
         if loopbackIsSelf, resolution.isLoopback, let management = host.vars["management_ip"] {
             return Self.canonicalAddress(management) ?? management
@@ -90,7 +90,7 @@ public struct NodeResolver: Sendable {
     /// this node (/etc/hosts line 5)"), or `nil` when they reach different hosts or cannot be told.
     /// `loopbackIsSelf`: the node connects to the host itself, so loopback reaches it when the
     /// expected host is this node; not so for an address it listens on or gives to others.
-    public func equivalence(of written: String, to expected: String, loopbackIsSelf: Bool = true) -> String? {
+    package func equivalence(of written: String, to expected: String, loopbackIsSelf: Bool = true) -> String? {
         guard Self.canonicalName(written) != Self.canonicalName(expected),
               let wanted = resolve(expected), let found = resolve(written) else { return nil }
         let wantedIsSelf = wanted.isLoopback || ownAddresses.contains(wanted.address)

@@ -7,22 +7,22 @@ import DriftCore
 /// Half the false alarms on real operators' files were keys left at a default equal to the
 /// guide's value, or written under a deprecated name. The facts live in `Rules/defaults.yaml`
 /// as data, each with its source, so a reader can check every claim a finding makes.
-public struct OptionDefinition: Sendable {
+package struct OptionDefinition: Sendable {
     /// A section and key as a file spells them: `[DEFAULT] sql_connection`.
-    public struct Name: Hashable, Sendable, CustomStringConvertible {
-        public var section: String?
-        public var key: String
+    package struct Name: Hashable, Sendable, CustomStringConvertible {
+        package var section: String?
+        package var key: String
 
-        public init(section: String?, key: String) {
+        package init(section: String?, key: String) {
             self.section = section
             self.key = key
         }
 
-        public var description: String { (section.map { "[\($0)] " } ?? "") + key }
+        package var description: String { (section.map { "[\($0)] " } ?? "") + key }
     }
 
     /// What the program uses when no file sets the option.
-    public enum Fallback: Sendable, Hashable {
+    package enum Fallback: Sendable, Hashable {
         /// The built-in default, as the program writes it (`noauth`, `$my_ip`, `` for an empty string).
         case value(String)
         /// No default: the program runs without the setting, or refuses to start; the reason says which.
@@ -30,26 +30,26 @@ public struct OptionDefinition: Sendable {
     }
 
     /// The files (absolute paths) this option is read from.
-    public var files: [String]
+    package var files: [String]
     /// The program whose default this is, for messages ("memcached reads its default"); `nil`:
     /// the release the table describes (an OpenStack service).
-    public var program: String?
-    public var name: Name
-    public var fallback: Fallback
+    package var program: String?
+    package var name: Name
+    package var fallback: Fallback
     /// A default the program builds from other options of the same section
     /// (`{{value:auth_protocol}}://{{value:auth_host}}:{{value:auth_port}}`); `nil`: the default as written.
-    public var computed: Template?
+    package var computed: Template?
     /// Older names the release still reads, in the order it tries them.
-    public var deprecatedNames: [Name]
+    package var deprecatedNames: [Name]
     /// Spellings the program treats as another value, by spelling: `nova.openstack.common.rpc.impl_kombu` → `rabbit`.
-    public var aliases: [String: String]
+    package var aliases: [String: String]
     /// How the program types the value; rules naming no type compare this way.
-    public var valueType: ValueType?
+    package var valueType: ValueType?
     /// Where the default (or its absence) and the deprecated names are defined: `repo@ref:path:line`.
-    public var source: [String]
-    public var definedAt: SourceLocation
+    package var source: [String]
+    package var definedAt: SourceLocation
 
-    public init(files: [String], program: String? = nil, name: Name, fallback: Fallback, computed: Template? = nil,
+    package init(files: [String], program: String? = nil, name: Name, fallback: Fallback, computed: Template? = nil,
                 deprecatedNames: [Name] = [], aliases: [String: String] = [:], valueType: ValueType? = nil, source: [String],
                 definedAt: SourceLocation) {
         self.files = files
@@ -65,21 +65,21 @@ public struct OptionDefinition: Sendable {
     }
 
     /// The default as written, or `nil` when the option has none.
-    public var defaultText: String? {
+    package var defaultText: String? {
         if case .value(let text) = fallback { return text }
         return nil
     }
 }
 
 /// The defaults table: every option the rules read, by file, section and key.
-public struct OptionTable: Sendable {
-    public private(set) var definitions: [OptionDefinition] = []
+package struct OptionTable: Sendable {
+    package private(set) var definitions: [OptionDefinition] = []
     /// The release the table describes, for messages ("Icehouse reads the default 'noauth'").
-    public var release: String?
+    package var release: String?
     /// Indexes into `definitions` by file and key as the file's format compares keys.
     private var index: [String: [Int]] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Adds a definition; fails with the earlier definition's location when the option is already defined.
     mutating func add(_ definition: OptionDefinition, format: (String) -> ConfigFormat) -> SourceLocation? {
@@ -97,7 +97,7 @@ public struct OptionTable: Sendable {
     }
 
     /// The definition of an option of a file, names compared as the file's program compares them.
-    public func definition(file: String, format: ConfigFormat, section: String?, key: String) -> OptionDefinition? {
+    package func definition(file: String, format: ConfigFormat, section: String?, key: String) -> OptionDefinition? {
         for position in index[Self.indexKey(file, format.normalizedKey(key))] ?? [] {
             let candidate = definitions[position]
             guard format.hasSections else { return candidate }

@@ -4,20 +4,20 @@ import Foundation
 ///
 /// Rules compare whole values (`^…$` is implied) because a partial match on a
 /// compliance check hides drift: `1:1000` must not pass `1:10000`.
-public struct RegexPattern: Hashable, @unchecked Sendable {
+package struct RegexPattern: Hashable, @unchecked Sendable {
     // NSRegularExpression is immutable and documented as safe to share between threads.
     private let regex: NSRegularExpression
-    public let pattern: String
+    package let pattern: String
 
-    public init(_ pattern: String) throws {
+    package init(_ pattern: String) throws {
         self.pattern = pattern
         self.regex = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [])
     }
 
-    public func matchesWhole(_ text: String) -> Bool {
+    package func matchesWhole(_ text: String) -> Bool {
         regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 
-    public static func == (lhs: RegexPattern, rhs: RegexPattern) -> Bool { lhs.pattern == rhs.pattern }
-    public func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
+    package static func == (lhs: RegexPattern, rhs: RegexPattern) -> Bool { lhs.pattern == rhs.pattern }
+    package func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
 }

@@ -4,7 +4,7 @@ extension Rule {
     /// Everything about the rule as `stackdrift rules show` prints it; with the rule set, also
     /// what applies when a file does not set the option (its default, the older names still
     /// read), which answers "why is this drift if I never wrote it?".
-    public func describe(in ruleSet: RuleSet? = nil) -> String {
+    package func describe(in ruleSet: RuleSet? = nil) -> String {
         var lines: [String] = []
         lines.append("\(id): \(title)")
         lines.append("  severity:   \(severity.rawValue)")
@@ -89,7 +89,7 @@ extension Rule {
 
 extension Matcher {
     /// The matcher in words, with templates as written.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .equals(let template): return "equals '\(template.text)'"
         case .oneOf(let templates): return "one of " + templates.map { "'\($0.text)'" }.joined(separator: ", ")

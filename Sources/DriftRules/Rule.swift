@@ -4,41 +4,41 @@ import DriftCore
 ///
 /// Rules are loaded from `Rules/*.yaml` (see `Rules/README.md`) and carry their
 /// own passing and failing examples, which the test suite runs for every rule.
-public struct Rule: Sendable, Identifiable {
-    public var id: String
-    public var title: String
-    public var check: RuleCheck
+package struct Rule: Sendable, Identifiable {
+    package var id: String
+    package var title: String
+    package var check: RuleCheck
     /// Roles the rule applies to; empty means every role.
-    public var roles: Set<Role>
+    package var roles: Set<Role>
     /// Roles whose hosts the rule never applies to, even when they also hold one of `roles`: a
     /// step the guide writes for the *other* nodes (point NTP at the controller) does not apply
     /// to the controller, and where two roles' steps set one key differently, the role whose
     /// service reads the key decides.
-    public var exceptRoles: Set<Role>
+    package var exceptRoles: Set<Role>
     /// Networking variant the rule applies to; `nil` means both.
-    public var networking: NetworkingVariant?
+    package var networking: NetworkingVariant?
     /// Optional services gating the rule; empty means it applies whatever the host runs.
-    public var services: Set<GuideService>
+    package var services: Set<GuideService>
     /// A host fact the rule depends on, such as the CPU lacking hardware virtualization.
-    public var when: FactCondition?
-    public var severity: Severity
-    public var rationale: String
+    package var when: FactCondition?
+    package var severity: Severity
+    package var rationale: String
     /// The guide's step the rule checks; upgrade checks may have none.
-    public var guide: GuideReference?
+    package var guide: GuideReference?
     /// The guide's own words for what the rule checks.
-    public var quote: String?
-    public var fix: Template?
+    package var quote: String?
+    package var fix: Template?
     /// How unclear or PDF-mangled guide text was read for this rule.
-    public var reading: String?
-    public var examples: RuleExamples
-    public var definedAt: SourceLocation
+    package var reading: String?
+    package var examples: RuleExamples
+    package var definedAt: SourceLocation
     /// Where the expectation comes from beyond the guide: the option's definition in the service's
     /// code at a release (`repo@ref:path:line`), or release notes. Required of upgrade checks.
-    public var source: [String]
+    package var source: [String]
     /// Set on upgrade checks (rules of a pack file with `upgrade: {from, to}`).
-    public var upgrade: UpgradeTarget?
+    package var upgrade: UpgradeTarget?
 
-    public init(id: String, title: String, check: RuleCheck, roles: Set<Role> = [], exceptRoles: Set<Role> = [],
+    package init(id: String, title: String, check: RuleCheck, roles: Set<Role> = [], exceptRoles: Set<Role> = [],
                 networking: NetworkingVariant? = nil,
                 services: Set<GuideService> = [], when: FactCondition? = nil, severity: Severity = .medium,
                 rationale: String = "", guide: GuideReference?, quote: String? = nil, fix: Template? = nil,
@@ -65,17 +65,17 @@ public struct Rule: Sendable, Identifiable {
     }
 
     /// Which question the rule's findings answer: guide drift, or what to change before an upgrade.
-    public var category: FindingCategory { upgrade == nil ? .guide : .upgrade }
+    package var category: FindingCategory { upgrade == nil ? .guide : .upgrade }
 
     /// Whether the rule concerns this host's roles and the cloud's networking variant: the host
     /// holds one of `roles` (any, when empty) and none of `exceptRoles`. A host with several roles
     /// gets the rules of each.
-    public func applies(to host: InventoryHost, architecture: NetworkingVariant) -> Bool {
+    package func applies(to host: InventoryHost, architecture: NetworkingVariant) -> Bool {
         applies(toRoles: host.roles, architecture: architecture)
     }
 
     /// `applies(to:architecture:)` for a set of roles.
-    public func applies(toRoles hostRoles: [Role], architecture: NetworkingVariant) -> Bool {
+    package func applies(toRoles hostRoles: [Role], architecture: NetworkingVariant) -> Bool {
         if let networking, networking != architecture { return false }
         if hostRoles.contains(where: exceptRoles.contains) { return false }
         return roles.isEmpty || hostRoles.contains(where: roles.contains)
@@ -84,7 +84,7 @@ public struct Rule: Sendable, Identifiable {
     /// The files the rule reads on a host (value rules: their file; consistency rules: the
     /// sources that concern the host's roles; placeholder scans read what other rules collect).
     /// A value rule also reads /etc/hosts: host names in values resolve through it.
-    public func files(for host: InventoryHost) -> [String] {
+    package func files(for host: InventoryHost) -> [String] {
         switch check {
         case .value(let value): return value.file == RuleEngine.hostsFile ? [value.file] : [value.file, RuleEngine.hostsFile]
         case .consistency(let consistency):
@@ -95,7 +95,7 @@ public struct Rule: Sendable, Identifiable {
     }
 
     /// The main file, for listing rules: the value rule's file, a consistency rule's first source.
-    public var primaryFile: String? {
+    package var primaryFile: String? {
         switch check {
         case .value(let value): return value.file
         case .consistency(let consistency): return consistency.sources.first?.file
@@ -105,13 +105,13 @@ public struct Rule: Sendable, Identifiable {
     }
 
     /// The value check, for rules that are one.
-    public var valueCheck: ValueCheck? {
+    package var valueCheck: ValueCheck? {
         if case .value(let value) = check { return value }
         return nil
     }
 
     /// Inventory variables the rule needs.
-    public var variables: [String] {
+    package var variables: [String] {
         var names: [String] = []
         switch check {
         case .value(let value): names = value.matcher.templates.flatMap(\.variables)
@@ -125,7 +125,7 @@ public struct Rule: Sendable, Identifiable {
 }
 
 /// What a rule checks.
-public enum RuleCheck: Sendable {
+package enum RuleCheck: Sendable {
     /// One key in one file on each host.
     case value(ValueCheck)
     /// The same value read from several files or hosts must agree (or differ).
@@ -145,18 +145,18 @@ public enum RuleCheck: Sendable {
 }
 
 /// A key in a file and what its value must be.
-public struct ValueCheck: Sendable {
+package struct ValueCheck: Sendable {
     /// Absolute path of the file on the host.
-    public var file: String
-    public var format: ConfigFormat
+    package var file: String
+    package var format: ConfigFormat
     /// `nil` for formats without sections.
-    public var section: String?
-    public var key: String
-    public var matcher: Matcher
+    package var section: String?
+    package var key: String
+    package var matcher: Matcher
     /// Explicit comparison type; `nil` lets the engine infer it (see `effectiveType`).
-    public var valueType: ValueType?
+    package var valueType: ValueType?
 
-    public init(file: String, format: ConfigFormat, section: String?, key: String, matcher: Matcher, valueType: ValueType? = nil) {
+    package init(file: String, format: ConfigFormat, section: String?, key: String, matcher: Matcher, valueType: ValueType? = nil) {
         self.file = file
         self.format = format
         self.section = section
@@ -168,7 +168,7 @@ public struct ValueCheck: Sendable {
     /// The type values are compared as: explicit, or boolean when an oslo rule expects `True`/`False`
     /// (oslo reads `true`, `1`, `on` and `yes` alike), or plain text. The engine puts the defaults
     /// table's type for the option between the two.
-    public var effectiveType: ValueType {
+    package var effectiveType: ValueType {
         if let valueType { return valueType }
         let texts = matcher.literalTexts
         if format == .osloINI, !texts.isEmpty, texts.allSatisfy(ValueType.isBooleanWord) { return .bool }
@@ -177,16 +177,16 @@ public struct ValueCheck: Sendable {
 }
 
 /// Passing and failing examples of a rule, with the variables they assume.
-public struct RuleExamples: Sendable {
-    public var passing: [RuleExample]
-    public var failing: [RuleExample]
-    public var vars: [String: String]
+package struct RuleExamples: Sendable {
+    package var passing: [RuleExample]
+    package var failing: [RuleExample]
+    package var vars: [String: String]
     /// The text each failing example's file has once its remedy is applied, by position
     /// (`fixed:` in the rule file): a text, or `nil` for an example whose remedy is manual.
     /// Empty when the rule declares none; the round trip is checked either way.
-    public var fixed: [String?]
+    package var fixed: [String?]
 
-    public init(passing: [RuleExample] = [], failing: [RuleExample] = [], vars: [String: String] = [:], fixed: [String?] = []) {
+    package init(passing: [RuleExample] = [], failing: [RuleExample] = [], vars: [String: String] = [:], fixed: [String?] = []) {
         self.passing = passing
         self.failing = failing
         self.vars = vars
@@ -195,16 +195,16 @@ public struct RuleExamples: Sendable {
 }
 
 /// One example: a single file's text, or several hosts with their files and facts.
-public struct RuleExample: Sendable {
-    public struct Host: Sendable {
-        public var name: String
+package struct RuleExample: Sendable {
+    package struct Host: Sendable {
+        package var name: String
         /// `nil`: the rule's roles.
-        public var roles: [Role]?
-        public var vars: [String: String]
-        public var files: [String: String]
-        public var facts: [String: String]
+        package var roles: [Role]?
+        package var vars: [String: String]
+        package var files: [String: String]
+        package var facts: [String: String]
 
-        public init(name: String, roles: [Role]? = nil, vars: [String: String] = [:], files: [String: String] = [:],
+        package init(name: String, roles: [Role]? = nil, vars: [String: String] = [:], files: [String: String] = [:],
                     facts: [String: String] = [:]) {
             self.name = name
             self.roles = roles
@@ -214,9 +214,9 @@ public struct RuleExample: Sendable {
         }
     }
 
-    public var hosts: [Host]
+    package var hosts: [Host]
 
-    public init(hosts: [Host]) {
+    package init(hosts: [Host]) {
         self.hosts = hosts
     }
 }

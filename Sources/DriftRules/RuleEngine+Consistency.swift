@@ -7,7 +7,7 @@ import Foundation
 /// Codable so that an unchanged host's observations can be stored and taken again on the next
 /// night instead of re-reading its files; the encoding is canonical (sorted elements), so one
 /// observation always stores as the same bytes.
-public struct FleetObservation: Sendable, Codable {
+package struct FleetObservation: Sendable, Codable {
     /// Index of the rule in the rule set.
     var rule: Int
     var host: String
@@ -415,7 +415,7 @@ extension FleetObservation {
     /// tags, so every comparison decides as before, and the observation can be stored for reuse
     /// without the secret. Applied to every host's observations, judged or reused alike, so the
     /// fleet checks compare tags with tags.
-    public func redactingSecret(with tag: (String) -> String) -> FleetObservation {
+    package func redactingSecret(with tag: (String) -> String) -> FleetObservation {
         guard secret else { return self }
         var redacted = self
         switch value {

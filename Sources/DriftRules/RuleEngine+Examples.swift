@@ -2,16 +2,16 @@ import DriftCore
 import DriftParsing
 
 /// A rule example that does not behave as declared.
-public struct ExampleProblem: Sendable, CustomStringConvertible {
-    public var rule: String
-    public var location: SourceLocation
+package struct ExampleProblem: Sendable, CustomStringConvertible {
+    package var rule: String
+    package var location: SourceLocation
     /// `pass` or `fail`: what the example was declared to do.
-    public var declared: FindingStatus
+    package var declared: FindingStatus
     /// 1-based position among the examples of that kind.
-    public var index: Int
-    public var message: String
+    package var index: Int
+    package var message: String
 
-    public var description: String {
+    package var description: String {
         "\(location): error: rule '\(rule)': \(declared.rawValue) example \(index) \(message)"
     }
 }
@@ -21,7 +21,7 @@ extension RuleEngine {
     /// roles) are evaluated with this rule alone. A passing example must give at least one `pass`
     /// and no `fail` or `error`; a failing example at least one `fail`. An empty result means the
     /// rule behaves as declared.
-    public static func checkExamples(of rule: Rule, in ruleSet: RuleSet) -> [ExampleProblem] {
+    package static func checkExamples(of rule: Rule, in ruleSet: RuleSet) -> [ExampleProblem] {
         var only = ruleSet
         only.rules = [rule]
         let engine = RuleEngine(ruleSet: only, architecture: rule.networking ?? .neutron)
@@ -94,13 +94,13 @@ private struct ExampleIncludes: IncludeResolver {
 extension RuleEngine {
     /// Applies edits to a file's text (`EditedFile` in DriftFix; injected, so the rules need not
     /// know how fixes are written).
-    public typealias EditApplier = (_ text: String, _ path: String, _ edits: [LineEdit]) throws -> String
+    package typealias EditApplier = (_ text: String, _ path: String, _ edits: [LineEdit]) throws -> String
 
     /// The round trip of a rule's failing examples: the remedy of each, applied to its file, gives
     /// the declared `fixed` text (when declared), still parses, makes the rule pass, changes no
     /// other value rule's result on that file, and lets no rule on the same key that passed fail.
     /// A declared `~` means the remedy must be manual. An empty result means all held.
-    public static func checkFixes(of rule: Rule, in ruleSet: RuleSet, apply: EditApplier) -> [ExampleProblem] {
+    package static func checkFixes(of rule: Rule, in ruleSet: RuleSet, apply: EditApplier) -> [ExampleProblem] {
         guard case .value(let check) = rule.check else { return [] }
         let engine = RuleEngine(ruleSet: ruleSet, architecture: rule.networking ?? .neutron)
         var problems: [ExampleProblem] = []

@@ -4,14 +4,14 @@ import DriftCore
 ///
 /// The engine is pure: it never touches the network, disk or database. Raw
 /// values stay inside it; findings leave with secrets already masked.
-public struct RuleEngine: Sendable {
-    public let ruleSet: RuleSet
-    public let architecture: NetworkingVariant
+package struct RuleEngine: Sendable {
+    package let ruleSet: RuleSet
+    package let architecture: NetworkingVariant
     /// Each rule's position in the rule set, by id: observations name their rule by it.
     let ruleIndex: [String: Int]
     let weakSecrets: WeakSecrets
 
-    public init(ruleSet: RuleSet, architecture: NetworkingVariant) {
+    package init(ruleSet: RuleSet, architecture: NetworkingVariant) {
         self.ruleSet = ruleSet
         self.architecture = architecture
         ruleIndex = Dictionary(ruleSet.rules.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
@@ -19,13 +19,13 @@ public struct RuleEngine: Sendable {
     }
 
     /// Rules concerning the host's roles and the cloud's networking variant.
-    public func rules(for host: InventoryHost) -> [Rule] {
+    package func rules(for host: InventoryHost) -> [Rule] {
         ruleSet.rules.filter { $0.applies(to: host, architecture: architecture) }
     }
 
     /// Files to fetch from a host: those its rules read, the files its facts come from, and the
     /// marker files of optional services when the inventory leaves them to detection. Sorted.
-    public func filesToCollect(for host: InventoryHost) -> [String] {
+    package func filesToCollect(for host: InventoryHost) -> [String] {
         let applicable = rules(for: host)
         var paths = Set(applicable.flatMap { $0.files(for: host) })
         for rule in applicable { if let when = rule.when { paths.insert(when.fact.source) } }
@@ -36,10 +36,10 @@ public struct RuleEngine: Sendable {
     }
 
     /// The files facts are read from, so the audit knows not to parse them.
-    public var factSources: Set<String> { Set(HostFact.allCases.map(\.source)) }
+    package var factSources: Set<String> { Set(HostFact.allCases.map(\.source)) }
 
     /// The optional services a host runs: as declared, or detected from the marker files present.
-    public func services(of evidence: HostEvidence) -> Set<GuideService> {
+    package func services(of evidence: HostEvidence) -> Set<GuideService> {
         if let declared = evidence.host.services { return declared }
         var detected = Set<GuideService>()
         for (service, markers) in ruleSet.serviceMarkers
@@ -51,7 +51,7 @@ public struct RuleEngine: Sendable {
 
     /// Every rule on every host of a fleet held in memory (rule examples, tests): each host on
     /// its own, then the fleet's comparisons, exactly as the audit pipeline does it host by host.
-    public func evaluate(fleet: [HostEvidence], nameResolution: NameResolution = .hosts) -> [Finding] {
+    package func evaluate(fleet: [HostEvidence], nameResolution: NameResolution = .hosts) -> [Finding] {
         let directory = FleetDirectory(hosts: fleet.map(\.host), nameResolution: nameResolution)
         var comparison = FleetComparison(engine: self)
         var findings: [Finding] = []
@@ -66,24 +66,24 @@ public struct RuleEngine: Sendable {
     }
 
     /// All rules for one host alone (consistency checks see only this host).
-    public func evaluate(_ evidence: HostEvidence) -> [Finding] {
+    package func evaluate(_ evidence: HostEvidence) -> [Finding] {
         evaluate(fleet: [evidence])
     }
 
     /// What evaluating one host gives: the findings of every check that needs only this host,
     /// and the values it contributes to the checks that compare it with other hosts.
-    public struct HostEvaluation: Sendable {
-        public var findings: [Finding]
-        public var observations: [FleetObservation]
+    package struct HostEvaluation: Sendable {
+        package var findings: [Finding]
+        package var observations: [FleetObservation]
         /// Fleet-scoped rules (by index) whose files this host's collection did not reach: their
         /// values are missing from the comparison, so "nothing to compare with" would be untrue.
-        public var unread: [Int] = []
+        package var unread: [Int] = []
     }
 
     /// Every rule that concerns the host: value checks, placeholder scans, host-scoped
     /// consistency checks and name resolution (against the inventory's names) are decided
     /// here; fleet-scoped consistency checks only observe, for `FleetComparison`.
-    public func evaluate(host evidence: HostEvidence, directory: FleetDirectory) -> HostEvaluation {
+    package func evaluate(host evidence: HostEvidence, directory: FleetDirectory) -> HostEvaluation {
         let services = services(of: evidence)
         let resolver = resolver(for: evidence, directory: directory)
         var findings: [Finding] = []
@@ -161,10 +161,10 @@ public struct RuleEngine: Sendable {
     }
 
     /// The file names resolve through on every node.
-    public static let hostsFile = "/etc/hosts"
+    package static let hostsFile = "/etc/hosts"
 
     /// Evaluates one value rule against one state of its file, as on a host with those services.
-    public func evaluate(_ rule: Rule, on host: InventoryHost, file: FileState, services: Set<GuideService>,
+    package func evaluate(_ rule: Rule, on host: InventoryHost, file: FileState, services: Set<GuideService>,
                          facts: [HostFact: String] = [:]) -> Finding? {
         guard case .value(let check) = rule.check else { return nil }
         return evaluate(rule, check, on: HostEvidence(host: host, files: [check.file: file], facts: facts), services: services)
@@ -172,7 +172,7 @@ public struct RuleEngine: Sendable {
 
     /// Evaluates one value rule on one host; `resolver` (by default the host's /etc/hosts and
     /// the host's own variables) decides which host names and addresses are the same.
-    public func evaluate(_ rule: Rule, _ check: ValueCheck, on evidence: HostEvidence, services: Set<GuideService>,
+    package func evaluate(_ rule: Rule, _ check: ValueCheck, on evidence: HostEvidence, services: Set<GuideService>,
                          resolver: NodeResolver? = nil) -> Finding {
         let host = evidence.host
         var finding = Finding(

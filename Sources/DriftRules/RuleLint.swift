@@ -5,10 +5,10 @@ import Foundation
 /// keys, bad values, duplicate ids), every rule's examples must behave as declared, every option
 /// a guide rule reads must be in the defaults table, and no two rules may expect different
 /// values of one option on a host that holds both their roles.
-public enum RuleLint {
+package enum RuleLint {
     /// Problems as compiler-style messages, in file order; empty when the rules are clean.
     /// `shared` supplies data the files may rely on (secrets, placeholders, services: the built-in rules').
-    public static func lint(directories: [String], shared: RuleSet = RuleSet()) -> [String] {
+    package static func lint(directories: [String], shared: RuleSet = RuleSet()) -> [String] {
         var problems: [String] = []
         var set = RuleSet(placeholders: shared.placeholders, secrets: shared.secrets, serviceMarkers: shared.serviceMarkers)
         set.options = shared.options

@@ -1,24 +1,24 @@
 import DriftCore
 
 /// A guide rule reading an option the defaults table does not describe.
-public struct UncoveredOption: Sendable, CustomStringConvertible {
-    public var rule: Rule
-    public var file: String
-    public var option: OptionDefinition.Name
+package struct UncoveredOption: Sendable, CustomStringConvertible {
+    package var rule: Rule
+    package var file: String
+    package var option: OptionDefinition.Name
 
-    public var description: String {
+    package var description: String {
         "\(rule.definedAt): error: rule '\(rule.id)' reads \(option) of \(file), which has no entry in the defaults "
             + "table: add its default (or 'no-default' with the reason) and its source"
     }
 }
 
 /// Two rules expecting different values of one option on a host holding both their roles.
-public struct RoleConflict: Sendable, CustomStringConvertible {
-    public var first: Rule
-    public var second: Rule
-    public var roles: [Role]
+package struct RoleConflict: Sendable, CustomStringConvertible {
+    package var first: Rule
+    package var second: Rule
+    package var roles: [Role]
 
-    public var description: String {
+    package var description: String {
         "\(second.definedAt): error: rules '\(first.id)' and '\(second.id)' expect different values of one option on a "
             + "host with roles \(roles.map(\.rawValue).joined(separator: " and ")); give one of them 'except-roles' "
             + "naming the role whose service does not read it"
@@ -28,7 +28,7 @@ public struct RoleConflict: Sendable, CustomStringConvertible {
 extension RuleSet {
     /// The options guide rules read (value rules and consistency sources) that have no entry in
     /// the defaults table. Upgrade checks judge the file's own spelling and need none.
-    public func uncoveredOptions() -> [UncoveredOption] {
+    package func uncoveredOptions() -> [UncoveredOption] {
         var missing: [UncoveredOption] = []
         var seen = Set<String>()
         func need(_ rule: Rule, _ file: String, _ format: ConfigFormat, _ section: String?, _ key: String) {
@@ -51,7 +51,7 @@ extension RuleSet {
     /// Pairs of guide value rules that expect different values of the same option and would
     /// both apply to a host holding two roles (or one), for some networking variant: on such a
     /// host one of them must fail, whatever the file says. `except-roles` settles it.
-    public func roleConflicts() -> [RoleConflict] {
+    package func roleConflicts() -> [RoleConflict] {
         let valueRules = rules.filter { rule in
             guard rule.upgrade == nil, let check = rule.valueCheck else { return false }
             switch check.matcher {

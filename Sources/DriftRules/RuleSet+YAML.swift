@@ -19,7 +19,7 @@ extension RuleSet {
 
     /// Loads every `*.yaml` file directly inside each directory, in name order; subdirectories
     /// hold opt-in packs and are not read. Problems are diagnostics naming file:line.
-    public static func load(directories: [String]) throws -> RuleSet {
+    package static func load(directories: [String]) throws -> RuleSet {
         var files: [String] = []
         for directory in directories {
             var isDirectory: ObjCBool = false
@@ -34,14 +34,14 @@ extension RuleSet {
         return try load(files: files)
     }
 
-    public static func load(files: [String]) throws -> RuleSet {
+    package static func load(files: [String]) throws -> RuleSet {
         var set = RuleSet()
         for file in files { try set.merge(contentsOf: file) }
         return set
     }
 
     /// Adds the contents of one rule file.
-    public mutating func merge(contentsOf file: String) throws {
+    package mutating func merge(contentsOf file: String) throws {
         try merge(yaml: try Self.text(ofRuleFile: file), file: file)
     }
 
@@ -53,7 +53,7 @@ extension RuleSet {
     }
 
     /// Adds the contents of one rule file, checking ids are unique and formats agree across files.
-    public mutating func merge(yaml text: String, file: String) throws {
+    package mutating func merge(yaml text: String, file: String) throws {
         sources.append(file)
         digest = Digest.sha256(digest + Array(file.utf8) + [0] + Array(text.utf8) + [0])
         guard let root = try YAMLField.parse(text, file: file, kind: .rule) else { return }

@@ -2,30 +2,30 @@ import DriftCore
 import DriftParsing
 
 /// Everything loaded from rule directories: the rules and the shared data they use.
-public struct RuleSet: Sendable {
-    public var rules: [Rule]
+package struct RuleSet: Sendable {
+    package var rules: [Rule]
     /// Guide placeholder tokens (`NOVA_PASS`, `INTERFACE_NAME`, …) that must not survive in live files.
-    public var placeholders: [String]
+    package var placeholders: [String]
     /// Which option values are secret.
-    public var secrets: SecretPolicy
+    package var secrets: SecretPolicy
     /// Files whose presence shows that a host runs an optional service, when the inventory does not say.
-    public var serviceMarkers: [GuideService: [String]]
+    package var serviceMarkers: [GuideService: [String]]
     /// Rule files read, in order.
-    public var sources: [String]
+    package var sources: [String]
     /// The upgrade packs among them (files with `upgrade: {from, to}`).
-    public var upgrades: [UpgradePack] = []
+    package var upgrades: [UpgradePack] = []
     /// What each option the rules read is when a file does not set it (`Rules/defaults.yaml`).
-    public var options = OptionTable()
+    package var options = OptionTable()
     /// Values no secret may have: words every attacker tries first and well-known defaults
     /// (`guest` for RabbitMQ). A secret equal to one, to a placeholder in any case, or to its
     /// own user's name fails like a placeholder.
-    public var weakSecrets: [String] = []
+    package var weakSecrets: [String] = []
     /// SHA-256 over every rule file merged (its path and text), in order: two rule sets with the
     /// same digest decide every host alike, so a host whose evidence is unchanged since a run
     /// made with these rules can take that run's verdicts. Empty for a rule set built in code.
-    public internal(set) var digest: [UInt8] = []
+    package internal(set) var digest: [UInt8] = []
 
-    public init(rules: [Rule] = [], placeholders: [String] = [], secrets: SecretPolicy = SecretPolicy(keyPatterns: []),
+    package init(rules: [Rule] = [], placeholders: [String] = [], secrets: SecretPolicy = SecretPolicy(keyPatterns: []),
                 serviceMarkers: [GuideService: [String]] = [:], sources: [String] = []) {
         self.rules = rules
         self.placeholders = placeholders
@@ -34,10 +34,10 @@ public struct RuleSet: Sendable {
         self.sources = sources
     }
 
-    public func rule(id: String) -> Rule? { rules.first { $0.id == id } }
+    package func rule(id: String) -> Rule? { rules.first { $0.id == id } }
 
     /// The format of a file as the rules read it, or as its path suggests when no rule names it.
-    public func format(forFile path: String) -> ConfigFormat? {
+    package func format(forFile path: String) -> ConfigFormat? {
         for rule in rules {
             switch rule.check {
             case .value(let value) where value.file == path: return value.format
@@ -51,7 +51,7 @@ public struct RuleSet: Sendable {
 
     /// Finds the placeholder tokens in a value; a token must stand alone (not inside a longer word),
     /// so `NOVA_PASS` is found in `mysql://nova:NOVA_PASS@controller/nova` but not in `MY_NOVA_PASSWORD`.
-    public func placeholders(in value: String) -> [String] {
+    package func placeholders(in value: String) -> [String] {
         // Every placeholder has a capital letter or a '%'; most values have neither.
         guard value.utf8.contains(where: { (65...90).contains($0) || $0 == 37 }) else { return [] }
         return placeholders.filter { Self.containsToken($0, in: value) }

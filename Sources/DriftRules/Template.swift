@@ -10,7 +10,7 @@ import Foundation
 /// checked file: the checked key's own value, or another key's in the same section. They are
 /// filled in only where a rule says what to write instead (`fix`, `moved-to`), by the engine,
 /// which masks secret values first.
-public struct Template: Hashable, Sendable, CustomStringConvertible {
+package struct Template: Hashable, Sendable, CustomStringConvertible {
     private enum Piece: Hashable, Sendable {
         case literal(String)
         case variable(String)
@@ -19,21 +19,21 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
     }
 
     private let pieces: [Piece]
-    public let text: String
+    package let text: String
 
     /// Thrown when text has an unclosed `{{` or an empty or invalid variable name.
-    public struct SyntaxError: Error, Sendable {
-        public let message: String
+    package struct SyntaxError: Error, Sendable {
+        package let message: String
     }
 
     /// Thrown when rendering needs a variable the host does not define.
-    public struct MissingVariable: Error, Hashable, Sendable {
-        public let name: String
+    package struct MissingVariable: Error, Hashable, Sendable {
+        package let name: String
 
-        public init(name: String) { self.name = name }
+        package init(name: String) { self.name = name }
     }
 
-    public init(_ text: String) throws {
+    package init(_ text: String) throws {
         self.text = text
         var pieces: [Piece] = []
         var rest = Substring(text)
@@ -59,7 +59,7 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A template with no variables, for values built in code.
-    public init(literal text: String) {
+    package init(literal text: String) {
         self.text = text
         self.pieces = text.isEmpty ? [] : [.literal(text)]
     }
@@ -77,23 +77,23 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Names of the inventory variables referenced, in order of appearance.
-    public var variables: [String] {
+    package var variables: [String] {
         pieces.compactMap { if case .variable(let name) = $0 { return name } else { return nil } }
     }
 
     /// Whether the template refers to values found in the file (`{{value}}`, `{{value:KEY}}`).
-    public var refersToFoundValues: Bool {
+    package var refersToFoundValues: Bool {
         pieces.contains { if case .found = $0 { return true } else { return false } }
     }
 
     /// Renders inventory variables; found values render as their fallback (empty without one).
-    public func render(_ vars: [String: String]) throws(MissingVariable) -> String {
+    package func render(_ vars: [String: String]) throws(MissingVariable) -> String {
         try render(vars, found: { _ in nil })
     }
 
     /// Renders inventory variables and values found in the file; a found value that is not set
     /// renders as its fallback, or empty.
-    public func render(_ vars: [String: String], found: (_ key: String?) -> String?) throws(MissingVariable) -> String {
+    package func render(_ vars: [String: String], found: (_ key: String?) -> String?) throws(MissingVariable) -> String {
         var result = ""
         for piece in pieces {
             switch piece {
@@ -108,5 +108,5 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
         return result
     }
 
-    public var description: String { text }
+    package var description: String { text }
 }

@@ -2,12 +2,12 @@ import DriftCore
 import Foundation
 
 /// A rule file of upgrade checks: what a cloud running `target.from` must change before `target.to`.
-public struct UpgradePack: Sendable, Hashable {
-    public var target: UpgradeTarget
+package struct UpgradePack: Sendable, Hashable {
+    package var target: UpgradeTarget
     /// The pack's rule file.
-    public var file: String
+    package var file: String
 
-    public init(target: UpgradeTarget, file: String) {
+    package init(target: UpgradeTarget, file: String) {
         self.target = target
         self.file = file
     }
@@ -17,14 +17,14 @@ public struct UpgradePack: Sendable, Hashable {
 ///
 /// Packs are opt-in: `RuleSet.load(directories:)` reads only the top level of a rule directory,
 /// and `stackdrift audit --upgrade-to NAME` adds the pack whose `upgrade: {to: NAME}` matches.
-public enum UpgradePacks {
+package enum UpgradePacks {
     /// The folder of packs inside a rule directory.
-    public static func directory(in rules: String) -> String {
+    package static func directory(in rules: String) -> String {
         URL(fileURLWithPath: rules).appendingPathComponent("upgrade").path
     }
 
     /// Every pack in the folder, in file name order; none when the folder does not exist.
-    public static func available(in directory: String) throws -> [UpgradePack] {
+    package static func available(in directory: String) throws -> [UpgradePack] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             return []
@@ -44,7 +44,7 @@ public enum UpgradePacks {
 
     /// The packs upgrading to `name` (case-insensitive) in the `upgrade/` folders of these rule
     /// directories; an unknown name is an error listing the packs there are.
-    public static func packs(to name: String, inRuleDirectories directories: [String]) throws -> [UpgradePack] {
+    package static func packs(to name: String, inRuleDirectories directories: [String]) throws -> [UpgradePack] {
         let packs = try directories.flatMap { try available(in: directory(in: $0)) }
         let matching = packs.filter { $0.target.to == name.lowercased() }
         if matching.isEmpty {
@@ -57,7 +57,7 @@ public enum UpgradePacks {
 extension UpgradePacks {
     /// The ids of every pack rule of these directories that `ruleSet` did not load: a waivers
     /// file may name them (it serves audits with and without `--upgrade-to`).
-    public static func dormantRuleIDs(inRuleDirectories directories: [String], loaded ruleSet: RuleSet) -> Set<String> {
+    package static func dormantRuleIDs(inRuleDirectories directories: [String], loaded ruleSet: RuleSet) -> Set<String> {
         var ids = Set<String>()
         let loaded = Set(ruleSet.rules.map(\.id))
         for pack in (try? directories.flatMap { try available(in: directory(in: $0)) }) ?? [] {
@@ -72,7 +72,7 @@ extension UpgradePacks {
 extension RuleSet {
     /// The rules of these directories (their top level), plus with `upgradeTo` the packs upgrading
     /// to that release found in their `upgrade/` folders.
-    public static func load(directories: [String], upgradeTo: String?) throws -> RuleSet {
+    package static func load(directories: [String], upgradeTo: String?) throws -> RuleSet {
         var set = try load(directories: directories)
         guard let upgradeTo else { return set }
         for pack in try UpgradePacks.packs(to: upgradeTo, inRuleDirectories: directories) {
@@ -83,13 +83,13 @@ extension RuleSet {
 }
 
 /// `--upgrade-to` named a release no pack upgrades to.
-public struct UnknownUpgradeTarget: Error, Sendable, CustomStringConvertible {
-    public var name: String
+package struct UnknownUpgradeTarget: Error, Sendable, CustomStringConvertible {
+    package var name: String
     /// The folders searched.
-    public var directories: [String]
-    public var available: [UpgradePack]
+    package var directories: [String]
+    package var available: [UpgradePack]
 
-    public var description: String {
+    package var description: String {
         let choices = available.isEmpty
             ? "none: no upgrade pack in \(directories.map { "'\($0)'" }.joined(separator: ", "))"
             : available.map { "\($0.target.to) (from \($0.target.from): \($0.file))" }.joined(separator: ", ")

@@ -4,7 +4,7 @@ import DriftCore
 ///
 /// `True`, `true` and `1` are the same oslo boolean; `gre,vxlan` and `gre, vxlan`
 /// are the same ListOpt. Comparing text alone would report drift that is not there.
-public enum ValueType: String, Sendable, Hashable, CaseIterable {
+package enum ValueType: String, Sendable, Hashable, CaseIterable {
     /// Exact text after the format's own unquoting.
     case string
     /// oslo.config booleans: true/1/on/yes and false/0/off/no, case-insensitive.
@@ -37,10 +37,10 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     /// Text the program compares without regard to case (MySQL storage engine and character set names).
     case caseless
 
-    public static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    package static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// A value reduced to what the program would see, so two spellings of one value compare equal.
-    public enum Normalized: Hashable, Sendable {
+    package enum Normalized: Hashable, Sendable {
         case string(String)
         case bool(Bool)
         case int(Int64)
@@ -52,13 +52,13 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     private static let falseWords: Set<String> = ["false", "0", "off", "no"]
 
     /// Whether text is a boolean word; used to type `equals: True` on oslo files without an explicit `type`.
-    public static func isBooleanWord(_ text: String) -> Bool {
+    package static func isBooleanWord(_ text: String) -> Bool {
         let lowered = text.lowercased()
         return lowered == "true" || lowered == "false"
     }
 
     /// `nil` when the text is not a valid value of this type (for example `maybe` as a boolean).
-    public func normalize(_ text: String) -> Normalized? {
+    package func normalize(_ text: String) -> Normalized? {
         switch self {
         case .string:
             return .string(text)
@@ -89,7 +89,7 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     }
 
     /// Whether the type compares host names, which then need the node's resolver.
-    public var comparesHosts: Bool {
+    package var comparesHosts: Bool {
         switch self {
         case .host, .address, .url, .authURL, .announcedURL: return true
         default: return false
@@ -106,7 +106,7 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The value's elements, for `contains` on lists.
-    public func elements(of text: String) -> [String] {
+    package func elements(of text: String) -> [String] {
         switch self {
         case .list, .set: return Self.elements(text)
         default: return [text]
@@ -130,7 +130,7 @@ extension String {
 extension ValueType {
     /// Normalizes a parsed value; typed values keep their structure (an LVM list is a list,
     /// and a one-element list equals its element, as lvmconfig compares them).
-    public func normalize(_ value: ConfigValue) -> Normalized? {
+    package func normalize(_ value: ConfigValue) -> Normalized? {
         switch (self, value) {
         case (.list, .list(let items)): return .list(items.map(\.text))
         case (.set, .list(let items)): return .set(Set(items.map(\.text)))
@@ -140,7 +140,7 @@ extension ValueType {
     }
 
     /// The candidates `contains` looks among for one value: list elements, or the value itself.
-    public func elements(of value: ConfigValue) -> [String] {
+    package func elements(of value: ConfigValue) -> [String] {
         switch (self, value) {
         case (_, .list(let items)): return items.map(\.text)
         default: return elements(of: value.text)
@@ -148,7 +148,7 @@ extension ValueType {
     }
 
     /// The type each element is compared as, for `contains`.
-    public var elementType: ValueType {
+    package var elementType: ValueType {
         switch self {
         case .list, .set: return .string
         default: return self
@@ -225,7 +225,7 @@ struct URLParts: Hashable {
 extension ValueType.Normalized: Codable {
     private enum CodingKeys: String, CodingKey { case string, bool, int, list, set }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let value = try container.decodeIfPresent(String.self, forKey: .string) {
             self = .string(value)
@@ -242,7 +242,7 @@ extension ValueType.Normalized: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
         case .string(let value): try container.encode(value, forKey: .string)

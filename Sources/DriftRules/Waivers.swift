@@ -2,20 +2,20 @@ import DriftCore
 import Foundation
 
 /// An accepted deviation from a rule: which findings it covers, why, and until when.
-public struct Waiver: Sendable {
+package struct Waiver: Sendable {
     /// Rule id, or a glob (`nova.default.vnc*`).
-    public var rule: String
-    public var hosts: [String]
-    public var roles: Set<Role>
-    public var file: String?
-    public var key: String?
-    public var reason: String
+    package var rule: String
+    package var hosts: [String]
+    package var roles: Set<Role>
+    package var file: String?
+    package var key: String?
+    package var reason: String
     /// Last day the waiver applies (inclusive), as `YYYY-MM-DD`.
-    public var expires: String
-    public var definedAt: SourceLocation
+    package var expires: String
+    package var definedAt: SourceLocation
 
     /// Whether the waiver covers a finding on a host.
-    public func covers(_ finding: Finding, host: InventoryHost?) -> Bool {
+    package func covers(_ finding: Finding, host: InventoryHost?) -> Bool {
         guard Glob.matches(pattern: rule, finding.rule) else { return false }
         if !hosts.isEmpty, !hosts.contains(where: { Glob.matches(pattern: $0, finding.host) }) { return false }
         if !roles.isEmpty, !(host?.roles.contains(where: roles.contains) ?? false) { return false }
@@ -25,16 +25,16 @@ public struct Waiver: Sendable {
     }
 
     /// Whether the waiver still applies on `day` (`YYYY-MM-DD`, compared as text, which orders like dates).
-    public func isActive(on day: String) -> Bool {
+    package func isActive(on day: String) -> Bool {
         day <= expires
     }
 }
 
 /// The waivers file: accepted deviations, each with a reason and an expiry date.
-public struct WaiverSet: Sendable {
-    public var waivers: [Waiver]
+package struct WaiverSet: Sendable {
+    package var waivers: [Waiver]
 
-    public init(waivers: [Waiver] = []) {
+    package init(waivers: [Waiver] = []) {
         self.waivers = waivers
     }
 
@@ -45,14 +45,14 @@ public struct WaiverSet: Sendable {
     ///
     /// `dormantRuleIDs` are rules that exist but are not loaded for this audit (upgrade packs
     /// without `--upgrade-to`): a waiver may name them and then has nothing to waive.
-    public static func load(path: String, rules: RuleSet, dormantRuleIDs: Set<String> = []) throws -> WaiverSet {
+    package static func load(path: String, rules: RuleSet, dormantRuleIDs: Set<String> = []) throws -> WaiverSet {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw Diagnostic(.rule, at: SourceLocation(file: path, line: 1), "cannot read waivers file '\(path)'")
         }
         return try parse(text, file: path, rules: rules, dormantRuleIDs: dormantRuleIDs)
     }
 
-    public static func parse(_ text: String, file: String, rules: RuleSet, dormantRuleIDs: Set<String> = []) throws -> WaiverSet {
+    package static func parse(_ text: String, file: String, rules: RuleSet, dormantRuleIDs: Set<String> = []) throws -> WaiverSet {
         guard let root = try YAMLField.parse(text, file: file, kind: .rule) else { return WaiverSet() }
         let top = try root.mapping()
         try top.rejectUnknownKeys(allowed: ["waivers"])
@@ -84,7 +84,7 @@ public struct WaiverSet: Sendable {
 
     /// Marks failing findings covered by an active waiver as `waived`; a finding covered only by
     /// expired waivers keeps failing and says the waiver expired.
-    public func apply(to findings: [Finding], hosts: [InventoryHost], today: Date) -> [Finding] {
+    package func apply(to findings: [Finding], hosts: [InventoryHost], today: Date) -> [Finding] {
         guard !waivers.isEmpty else { return findings }
         let day = Self.day(today)
         let byName = Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -118,7 +118,7 @@ public struct WaiverSet: Sendable {
     }
 
     /// A date's day in UTC, as `YYYY-MM-DD`.
-    public static func day(_ date: Date) -> String {
+    package static func day(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day], from: date)

@@ -3,12 +3,12 @@ import Foundation
 /// A scratch copy of the demo fleet (`Examples/demo`: its inventory and trees) that can be
 /// edited line by line: another state of the same fleet, for a previous run to compare
 /// with, or a hostile value to feed a report. Removed when released.
-public final class DemoFleetCopy: @unchecked Sendable {
+package final class DemoFleetCopy: @unchecked Sendable {
     /// The directory holding `inventory.yaml` and `trees/`.
-    public let root: String
+    package let root: String
     private let scratch: String
 
-    public init(from demo: String) throws {
+    package init(from demo: String) throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("stackdrift-demo-\(UUID().uuidString)").path
         root = scratch + "/demo"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -17,10 +17,10 @@ public final class DemoFleetCopy: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: scratch) }
 
-    public var inventory: String { root + "/inventory.yaml" }
+    package var inventory: String { root + "/inventory.yaml" }
 
     /// Replaces the one line of a host's file that equals `line`; throws when there is not exactly one.
-    public func replaceLine(host: String, path: String, _ line: String, with replacement: String) throws {
+    package func replaceLine(host: String, path: String, _ line: String, with replacement: String) throws {
         let file = root + "/trees/" + host + path
         var lines = try String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\n")
         let matches = lines.indices.filter { lines[$0] == line }
@@ -31,7 +31,7 @@ public final class DemoFleetCopy: @unchecked Sendable {
         try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
     }
 
-    public struct EditFailed: Error, CustomStringConvertible {
-        public var description: String
+    package struct EditFailed: Error, CustomStringConvertible {
+        package var description: String
     }
 }

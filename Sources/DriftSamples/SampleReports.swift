@@ -13,19 +13,19 @@ import Foundation
 /// The demo is audited twice into a scratch database: first a copy with one line different
 /// (compute2's console address still correct), then the demo as it is, so the sample shows
 /// what changed since the previous run as soon as the store computes it (issue 6).
-public enum SampleReports {
+package enum SampleReports {
     /// Each sample's path in the repository and its format.
-    public static let samples: [(path: String, format: ReportFormat)] = [
+    package static let samples: [(path: String, format: ReportFormat)] = [
         ("Reports/sample-report.html", .html),
         ("Reports/sample-report.json", .json),
     ]
 
     /// 2025-11-24 16:00:00 UTC; the previous run a day earlier.
-    public static let clock = Date(timeIntervalSince1970: 1_764_000_000)
-    public static let toolVersion = "sample"
-    public static let redactionKey = [UInt8](repeating: 7, count: 32)
+    package static let clock = Date(timeIntervalSince1970: 1_764_000_000)
+    package static let toolVersion = "sample"
+    package static let redactionKey = [UInt8](repeating: 7, count: 32)
     /// The inventory as the samples name it: relative to the repository, not the scratch copy.
-    public static let inventory = "Examples/demo/inventory.yaml"
+    package static let inventory = "Examples/demo/inventory.yaml"
 
     /// The line that differs in the previous run.
     static let previousState = (host: "compute2", path: "/etc/nova/nova.conf",
@@ -33,7 +33,7 @@ public enum SampleReports {
                                 before: "vncserver_proxyclient_address = 10.0.0.32")
 
     /// The demo's latest run, with the previous one in the same store, read back whole.
-    public static func run(packageRoot: String) throws -> AuditRun {
+    package static func run(packageRoot: String) throws -> AuditRun {
         try withLatestRun(packageRoot: packageRoot) { store, id in
             var run = try store.loadRun(id)
             run.inventory = inventory
@@ -43,7 +43,7 @@ public enum SampleReports {
 
     /// Every sample's path (relative to the repository) and text, rendered from the stored run
     /// exactly as an audit writes its reports.
-    public static func render(packageRoot: String) throws -> [(path: String, text: String)] {
+    package static func render(packageRoot: String) throws -> [(path: String, text: String)] {
         let rules = try RuleSet.load(directories: [packageRoot + "/Rules"])
         let options = ReportFormat.Options(rationales: rules.rationales)
         return try withLatestRun(packageRoot: packageRoot) { store, id in

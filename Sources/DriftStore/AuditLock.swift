@@ -3,13 +3,13 @@ import Foundation
 /// The lock that keeps two audits (or an audit and `prune`) from writing one database at
 /// once: an exclusive `flock` on `<db>.lock`. The kernel drops it when the process ends,
 /// however it ends, so a killed audit never leaves a stale lock behind.
-public final class AuditLock {
+package final class AuditLock {
     private let descriptor: Int32
-    public let path: String
+    package let path: String
 
     /// Takes the lock, waiting up to `wait` seconds for the audit holding it; `onWait` is told
     /// once who holds it. Throws `busy` naming the holder when the wait runs out.
-    public init(database: String, wait: Double, onWait: (String) -> Void = { _ in }) throws {
+    package init(database: String, wait: Double, onWait: (String) -> Void = { _ in }) throws {
         path = database + ".lock"
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -55,7 +55,7 @@ public final class AuditLock {
     }
 
     /// Whether an audit holds the lock of `database` right now.
-    public static func isHeld(database: String) -> Bool {
+    package static func isHeld(database: String) -> Bool {
         let descriptor = open(database + ".lock", O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

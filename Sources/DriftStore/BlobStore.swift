@@ -77,8 +77,8 @@ struct BlobStore {
 }
 
 /// A blob ready to store: named by its SHA-256, deflated when that pays. Made off the writing thread.
-public struct PreparedBlob: Sendable {
-    public let hash: String
+package struct PreparedBlob: Sendable {
+    package let hash: String
     let size: Int
     let encoding: BlobEncoding
     let data: [UInt8]

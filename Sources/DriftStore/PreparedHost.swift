@@ -3,11 +3,11 @@ import DriftCore
 /// What a host was judged on and what it gave the fleet checks, so the next run can take an
 /// unchanged host's verdicts instead of judging it again. `key` names the evidence (a digest
 /// the auditor computes); `bytes` is the auditor's own encoding, opaque to the store.
-public struct HostEvaluationRecord: Sendable {
-    public var key: String
-    public var bytes: [UInt8]
+package struct HostEvaluationRecord: Sendable {
+    package var key: String
+    package var bytes: [UInt8]
 
-    public init(key: String, bytes: [UInt8]) {
+    package init(key: String, bytes: [UInt8]) {
         self.key = key
         self.bytes = bytes
     }
@@ -16,7 +16,7 @@ public struct HostEvaluationRecord: Sendable {
 /// One host of a run made ready for the store where it was evaluated: its redacted contents,
 /// manifest and finding set hashed, encoded and deflated, so writing it is only SQL. Lets the
 /// workers that parse and evaluate hosts do this part of the store's work on every core.
-public struct PreparedHost: Sendable {
+package struct PreparedHost: Sendable {
     let name: String
     let collected: Bool
     let contents: [PreparedBlob]
@@ -24,7 +24,7 @@ public struct PreparedHost: Sendable {
     let findings: PreparedBlob
     let evaluation: (key: String, blob: PreparedBlob)?
 
-    public init(_ host: HostResult, findings: [Finding], evaluation: HostEvaluationRecord? = nil) {
+    package init(_ host: HostResult, findings: [Finding], evaluation: HostEvaluationRecord? = nil) {
         name = host.name
         var contents: [PreparedBlob] = []
         var files: [HostManifest.File] = []

@@ -9,7 +9,7 @@ extension SnapshotStore {
     /// tags under the same key. `target` must hold no run and no blob. Both histories are
     /// locked whole while copying (no audit writes either), and the copy is one transaction:
     /// a copy cut short leaves the target empty. Returns the rows copied per table.
-    public func copy(into target: SnapshotStore, wait: Double, onWait: (String) -> Void = { _ in }) throws -> [String: Int] {
+    package func copy(into target: SnapshotStore, wait: Double, onWait: (String) -> Void = { _ in }) throws -> [String: Int] {
         let operation = "copying \(path) into \(target.path)"
         guard try schemaVersion() == target.schemaVersion() else {
             throw StoreError(.open, path: target.path, operation: operation,
@@ -42,7 +42,7 @@ extension SnapshotStore {
 extension RedactionKeySource {
     /// Gives `target` the key of this file when it has none yet (a copied SQLite history keeps
     /// its key beside it); returns whether it did. The file is created mode 0600, never replaced.
-    public func install(at target: String) throws -> Bool {
+    package func install(at target: String) throws -> Bool {
         guard let key = FileManager.default.contents(atPath: path), key.count >= 32 else { return false }
         let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {

@@ -3,12 +3,12 @@ import DriftDiff
 import Foundation
 
 /// A version of one file in a host's history: the run that first had it, and its content.
-public struct FileVersion: Sendable, Hashable {
-    public var runID: Int64
-    public var startedAt: Date
+package struct FileVersion: Sendable, Hashable {
+    package var runID: Int64
+    package var startedAt: Date
     /// `nil` when the file was missing (or unreadable) from this run on.
-    public var content: [UInt8]?
-    public var status: String
+    package var content: [UInt8]?
+    package var status: String
 }
 
 extension SnapshotStore {
@@ -44,7 +44,7 @@ extension SnapshotStore {
     }
 
     /// A finished run, to report from host by host (`ReportableRun`).
-    public func reader(run id: Int64) throws -> StoredRunReader {
+    package func reader(run id: Int64) throws -> StoredRunReader {
         let operation = "reading run \(id)"
         let row = try runRow(id, operation: operation)
         guard row.status != "running" else {
@@ -66,7 +66,7 @@ extension SnapshotStore {
     /// A stored run, whole, as reporters see it: hosts, files with their redacted contents,
     /// findings, and what changed since the run before it. For small runs and tests; reports
     /// of large runs read host by host through `reader(run:)`.
-    public func loadRun(_ id: Int64) throws -> AuditRun {
+    package func loadRun(_ id: Int64) throws -> AuditRun {
         let reader = try reader(run: id)
         var hosts: [HostResult] = []
         var findings: [Finding] = []
@@ -87,7 +87,7 @@ extension SnapshotStore {
     /// changed (with line diffs) or vanished, and findings new, fixed or still failing.
     /// `nil` when no finished run came before. A host whose files and findings are the very
     /// blobs of its previous run costs two id comparisons and its manifest's file count.
-    public func changes(for run: Int64) throws -> RunChanges? {
+    package func changes(for run: Int64) throws -> RunChanges? {
         let operation = "comparing run \(run) with the previous one"
         let inventory = try runRow(run, operation: operation).identity
         guard let previous = try backend.latestFinishedRun(before: run, of: inventory) else { return nil }
@@ -210,20 +210,20 @@ extension SnapshotStore {
     // MARK: diff and history
 
     /// Runs in which the host was collected, oldest first, with their start times.
-    public func runs(of host: String) throws -> [(id: Int64, startedAt: Date)] {
+    package func runs(of host: String) throws -> [(id: Int64, startedAt: Date)] {
         try backend.runsOf(host: host).map { ($0.id, Self.date($0.startedAt)) }
     }
 
     /// The paths a host's manifest lists in a run, with their stored contents' presence.
-    public func files(run: Int64, host: String) throws -> [String] {
+    package func files(run: Int64, host: String) throws -> [String] {
         try manifest(run: run, host: host)?.files.filter { $0.content != nil }.map(\.path) ?? []
     }
 
     /// Every host the store has seen.
-    public func hostNames() throws -> [String] { try backend.hostNames() }
+    package func hostNames() throws -> [String] { try backend.hostNames() }
 
     /// The changes of a host's files between two runs (`path` limits it to one file).
-    public func diff(host: String, path: String?, from: Int64, to: Int64) throws -> [FileChange] {
+    package func diff(host: String, path: String?, from: Int64, to: Int64) throws -> [FileChange] {
         let operation = "comparing \(host) between runs \(from) and \(to)"
         guard let old = try manifest(run: from, host: host) else {
             throw StoreError(.notFound, path: self.path, operation: operation, "run \(from) did not include host '\(host)'")
@@ -264,7 +264,7 @@ extension SnapshotStore {
 
     /// The versions of one file on a host: one entry per run where its content (or its
     /// presence) changed, oldest first.
-    public func history(host: String, path: String) throws -> [FileVersion] {
+    package func history(host: String, path: String) throws -> [FileVersion] {
         let operation = "reading the history of \(host):\(path)"
         var versions: [FileVersion] = []
         var lastKey: String?

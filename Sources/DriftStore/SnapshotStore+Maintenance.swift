@@ -2,13 +2,13 @@ import DriftCore
 import Foundation
 
 /// What `prune` removed and kept.
-public struct PruneReport: Sendable, Hashable {
-    public var removedRuns: [Int64]
+package struct PruneReport: Sendable, Hashable {
+    package var removedRuns: [Int64]
     /// Old runs kept because they hold the last stored copy of some host's file.
-    public var keptForContent: [Int64]
-    public var removedBlobs: Int
-    public var bytesBefore: Int64
-    public var bytesAfter: Int64
+    package var keptForContent: [Int64]
+    package var removedBlobs: Int
+    package var bytesBefore: Int64
+    package var bytesAfter: Int64
 }
 
 extension SnapshotStore {
@@ -18,7 +18,7 @@ extension SnapshotStore {
     /// the latest content of every file: for each host and path, the newest run in which the
     /// file was present stays, however old. Blobs no longer referenced are deleted. With
     /// `dryRun`, nothing is changed and the report says what would be.
-    public func prune(keepDays: Int, now: Date = Date(), dryRun: Bool = false, vacuum: Bool = false) throws -> PruneReport {
+    package func prune(keepDays: Int, now: Date = Date(), dryRun: Bool = false, vacuum: Bool = false) throws -> PruneReport {
         let operation = "pruning runs older than \(keepDays) days"
         let cutoff = Self.timestamp(now.addingTimeInterval(-Double(keepDays) * 86_400))
         let bytesBefore = try backend.fileBytes()
@@ -48,20 +48,20 @@ extension SnapshotStore {
     }
 
     /// Bytes the data occupies: pages in use after a checkpoint, free pages not counted.
-    public func storedBytes() throws -> Int64 { try backend.storedBytes() }
+    package func storedBytes() throws -> Int64 { try backend.storedBytes() }
 
     /// Stored blobs by kind (`content`, `manifest`, `findings`, `overview`): how many, and their stored bytes.
-    public func blobStatistics() throws -> [String: (count: Int, bytes: Int64)] { try backend.blobStatistics() }
+    package func blobStatistics() throws -> [String: (count: Int, bytes: Int64)] { try backend.blobStatistics() }
 
     /// The database file and its WAL, in bytes.
-    public func fileBytes() throws -> Int64 { try backend.fileBytes() }
+    package func fileBytes() throws -> Int64 { try backend.fileBytes() }
 
     // MARK: check
 
     /// What `stackdrift db check` found: problems (the engine's integrity and reference checks,
     /// the schema version, a replaced redaction key, and with `deep` every blob's hash
     /// recomputed) and notes (runs a killed audit left unfinished, which harm nothing).
-    public func check(deep: Bool = false) throws -> (problems: [String], notes: [String]) {
+    package func check(deep: Bool = false) throws -> (problems: [String], notes: [String]) {
         var problems = try backend.integrityProblems()
         var notes: [String] = []
         let version = try schemaVersion()
@@ -106,7 +106,7 @@ extension SnapshotStore {
     /// Every blob the database holds (file contents, host manifests, host findings, overviews),
     /// inflated: what `db check --deep` verifies and what an audit of the database for secrets
     /// must read, since deflated bytes hide their text from a plain search of the file.
-    public func forEachBlob(_ body: (_ id: Int64, _ kind: String, _ hash: String,
+    package func forEachBlob(_ body: (_ id: Int64, _ kind: String, _ hash: String,
                                      _ bytes: Result<[UInt8], StoreError>) throws -> Void) throws {
         try backend.forEachBlob { id, kind, hash, blob in
             let bytes: Result<[UInt8], StoreError>

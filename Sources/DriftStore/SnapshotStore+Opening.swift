@@ -2,7 +2,7 @@ import DriftCore
 import Foundation
 
 /// What a command does with a history it opens.
-public enum StoreAccess: Sendable {
+package enum StoreAccess: Sendable {
     /// Writes runs (audit): the redaction key is needed, and must be the history's.
     case write
     /// Reads, checks or prunes: a PostgreSQL history opens without a key (its runs' tags are read, not made).
@@ -14,7 +14,7 @@ extension SnapshotStore {
     /// `keyFile` (see `RedactionKeySource`). Writing a shared history with a key other than the
     /// one its newest run was tagged with is refused: that auditor's tags would compare with
     /// nobody else's. `busyTimeout` is SQLite's wait for another writer.
-    public static func open(_ location: StoreLocation, keyFile: String? = nil, access: StoreAccess,
+    package static func open(_ location: StoreLocation, keyFile: String? = nil, access: StoreAccess,
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             busyTimeout: Double = 30) throws -> SnapshotStore {
         let source = RedactionKeySource.resolve(for: location, keyFile: keyFile, environment: environment)

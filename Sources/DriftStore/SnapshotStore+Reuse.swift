@@ -2,26 +2,26 @@ import DriftCore
 
 /// A host of the newest finished run whose verdicts a run may take when its evidence is
 /// unchanged (the same evaluation key).
-public struct ReusableHost: Sendable {
-    public var name: String { stored.name }
+package struct ReusableHost: Sendable {
+    package var name: String { stored.name }
     /// The key of the evidence it was judged on.
-    public var key: String
+    package var key: String
     let stored: StoredHost
 }
 
 /// A reused host as the run goes on with it: what the overview and the fleet checks need.
-public struct ReusedHost {
-    public var result: HostResult
+package struct ReusedHost {
+    package var result: HostResult
     /// The host's own findings, as stored (waivers applied).
-    public var findings: [Finding]
+    package var findings: [Finding]
     /// The auditor's encoding of what the host gave the fleet checks.
-    public var evaluation: [UInt8]
+    package var evaluation: [UInt8]
 }
 
 extension SnapshotStore {
     /// The hosts of the inventory's newest finished run that recorded an evaluation key, by
     /// name: what a new run of it may reuse. Empty on a first run and for runs stored before schema 6.
-    public func reusableHosts(of inventory: InventoryIdentity) throws -> [String: ReusableHost] {
+    package func reusableHosts(of inventory: InventoryIdentity) throws -> [String: ReusableHost] {
         guard let previous = try backend.latestFinishedRun(before: nil, of: inventory) else { return [:] }
         var reusable: [String: ReusableHost] = [:]
         for host in try backend.runHosts(run: previous) where host.collected {
@@ -33,7 +33,7 @@ extension SnapshotStore {
 
     /// Records `host` in run `id` as it was in its previous run (the same manifest, findings and
     /// evaluation: a reference, nothing new stored), and returns what the run needs of it.
-    public func reuse(_ host: ReusableHost, inRun id: Int64) throws -> ReusedHost {
+    package func reuse(_ host: ReusableHost, inRun id: Int64) throws -> ReusedHost {
         let operation = "reusing host \(host.name) of run \(host.stored.runID)"
         guard let evaluationID = host.stored.evaluationID else {
             throw StoreError(.corrupt, path: path, operation: operation, "the host has no stored evaluation")

@@ -10,21 +10,21 @@ import Foundation
 /// next audit marks it `interrupted`. Secrets are redacted before anything reaches the store,
 /// with a keyed tag whose key lives beside the database (`<db>.key`, mode 0600), so the
 /// database alone reveals nothing about them.
-public final class SnapshotStore {
+package final class SnapshotStore {
     let backend: any StoreBackend
     let blobs: BlobStore
     /// Where the history lives (the SQLite file), for messages.
-    public var path: String { backend.location }
+    package var path: String { backend.location }
     /// Key for redaction tags; equal secrets get equal tags within one key.
-    public let redactionKey: [UInt8]
+    package let redactionKey: [UInt8]
     /// The key file this process created (a first audit), so the operator can be told to share it.
-    public internal(set) var createdKeyFile: String?
+    package internal(set) var createdKeyFile: String?
     /// Rows written in this process, for the crash tests' fault injection.
     private var rowsWritten = 0
     private let fault = StoreFault.fromEnvironment()
 
     /// The default database: `$XDG_DATA_HOME/stackdrift/stackdrift.db`, else `~/.local/share/stackdrift/stackdrift.db`.
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    package static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let base: String
         if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
             base = xdg
@@ -41,7 +41,7 @@ public final class SnapshotStore {
     /// tagged with it remain, since every secret would then look changed ("20 files changed").
     /// Then an audit (`forAuditing`) is refused with `keyMissing`, saying how to restore it or
     /// start a new one (`db rekey`); reading the history needs no key.
-    public convenience init(path: String, busyTimeout: Double = 30, keys: RedactionKeySource? = nil,
+    package convenience init(path: String, busyTimeout: Double = 30, keys: RedactionKeySource? = nil,
                             forAuditing: Bool = true) throws {
         let backend = try SQLiteBackend(path: path, busyTimeout: busyTimeout)
         let source = keys ?? RedactionKeySource(file: path + ".key")
@@ -54,7 +54,7 @@ public final class SnapshotStore {
     /// tagged with, so the first run under the new key compares its secrets with the last
     /// run's by presence only (`changes(for:)`), rather than reporting every secret as changed.
     /// Returns the ids of the new key and of the keys earlier runs were tagged with.
-    public static func rekey(path: String, keys: RedactionKeySource? = nil) throws -> (new: String, earlier: [String]) {
+    package static func rekey(path: String, keys: RedactionKeySource? = nil) throws -> (new: String, earlier: [String]) {
         let backend = try SQLiteBackend(path: path, busyTimeout: 30)
         let source = keys ?? RedactionKeySource(file: path + ".key")
         let key = try source.replace()
@@ -68,17 +68,17 @@ public final class SnapshotStore {
         self.redactionKey = redactionKey
     }
 
-    public func schemaVersion() throws -> Int { try backend.schemaVersion() }
+    package func schemaVersion() throws -> Int { try backend.schemaVersion() }
 
     /// A short public name for the redaction key, so runs tagged under different keys are told apart.
-    public var redactionKeyID: String {
+    package var redactionKeyID: String {
         String(Digest.hex(Digest.sha256(Array("stackdrift-key-id".utf8) + redactionKey)).prefix(16))
     }
 
     // MARK: Writing a run
 
     /// Records that a run started; the row says `running` until `finishRun` commits.
-    public func beginRun(startedAt: Date, toolVersion: String, auditor: String? = nil, inventory: String?,
+    package func beginRun(startedAt: Date, toolVersion: String, auditor: String? = nil, inventory: String?,
                          architecture: String?) throws -> Int64 {
         try backend.transaction(operation: "starting a run") {
             try backend.insertRun(RunStart(startedAt: Self.timestamp(startedAt), toolVersion: toolVersion, auditor: auditor,
@@ -88,13 +88,13 @@ public final class SnapshotStore {
 
     /// Writes one host of a running run, in one transaction: its files' redacted contents, its
     /// manifest and the findings of its own checks. The host can be released afterwards.
-    public func recordHost(run id: Int64, _ host: HostResult, findings: [Finding], evaluation: HostEvaluationRecord? = nil) throws {
+    package func recordHost(run id: Int64, _ host: HostResult, findings: [Finding], evaluation: HostEvaluationRecord? = nil) throws {
         try record(run: id, PreparedHost(host, findings: findings, evaluation: evaluation))
     }
 
     /// Writes a host prepared (hashed, encoded, deflated) on the thread that evaluated it, so
     /// the one thread that writes to the store only writes.
-    public func record(run id: Int64, _ host: PreparedHost) throws {
+    package func record(run id: Int64, _ host: PreparedHost) throws {
         try backend.transaction(operation: "storing host \(host.name) of run \(id)") {
             for content in host.contents {
                 _ = try blobs.store(content, kind: .content)
@@ -114,7 +114,7 @@ public final class SnapshotStore {
     /// it with other hosts, produced one host at a time), then the run's overview and exit code,
     /// which `summary` gives once every fleet finding has been written (so the caller can count
     /// them as they pass), and the run's counts.
-    public func finishRun<FleetFindings: Sequence>(_ id: Int64, finishedAt: Date, upgrade: UpgradeTarget?,
+    package func finishRun<FleetFindings: Sequence>(_ id: Int64, finishedAt: Date, upgrade: UpgradeTarget?,
                                                   fleetFindings: FleetFindings,
                                                   summary: () -> (overview: RunOverview, exitCode: Int)) throws
     where FleetFindings.Element == (host: String, findings: [Finding]) {
@@ -138,7 +138,7 @@ public final class SnapshotStore {
     }
 
     /// Writes a whole run held in memory (tests, benchmarks): every host, then the finish.
-    public func finishRun(_ id: Int64, _ run: AuditRun) throws {
+    package func finishRun(_ id: Int64, _ run: AuditRun) throws {
         let byHost = Dictionary(grouping: run.findings, by: \.host)
         for host in run.hosts { try recordHost(run: id, host, findings: byHost[host.name] ?? []) }
         try finishRun(id, finishedAt: run.finishedAt, upgrade: run.upgrade,
@@ -154,7 +154,7 @@ public final class SnapshotStore {
     /// Call only while holding the inventory's lock (`lock(inventory:)`), when none of them can
     /// be alive; other inventories' runs, live or dead, are left to their own next audit.
     @discardableResult
-    public func markInterruptedRuns(of inventory: InventoryIdentity) throws -> Int {
+    package func markInterruptedRuns(of inventory: InventoryIdentity) throws -> Int {
         try backend.transaction(operation: "marking interrupted runs") { try backend.markInterruptedRuns(of: inventory) }
     }
 
@@ -164,12 +164,12 @@ public final class SnapshotStore {
     /// seconds, `onWait` told once who holds it), audits of other inventories go on. SQLite
     /// holds one flock for any writer; PostgreSQL a session advisory lock per inventory, which
     /// the server drops when the auditor's connection ends, however it ends.
-    public func lock(inventory: InventoryIdentity, wait: Double, onWait: (String) -> Void = { _ in }) throws -> AnyObject {
+    package func lock(inventory: InventoryIdentity, wait: Double, onWait: (String) -> Void = { _ in }) throws -> AnyObject {
         try backend.lock(.inventory(inventory), wait: wait, onWait: onWait)
     }
 
     /// Takes the right to change the whole history (prune): waits for every audit to finish.
-    public func lockHistory(wait: Double, onWait: (String) -> Void = { _ in }) throws -> AnyObject {
+    package func lockHistory(wait: Double, onWait: (String) -> Void = { _ in }) throws -> AnyObject {
         try backend.lock(.history, wait: wait, onWait: onWait)
     }
 
@@ -177,7 +177,7 @@ public final class SnapshotStore {
 
     /// Every run, newest first, each with its problem count read from its overview; only those
     /// of `auditor` and of `inventory` when given.
-    public func runs(limit: Int? = nil, auditor: String? = nil, inventory: String? = nil) throws -> [RunSummary] {
+    package func runs(limit: Int? = nil, auditor: String? = nil, inventory: String? = nil) throws -> [RunSummary] {
         try backend.runRows(limit: limit, auditor: auditor, inventory: inventory).map { row in
             var row = row
             if let overview = row.overviewID {
@@ -189,10 +189,10 @@ public final class SnapshotStore {
     }
 
     /// The newest finished run, if any.
-    public func latestRunID() throws -> Int64? { try backend.latestFinishedRun(before: nil, of: nil) }
+    package func latestRunID() throws -> Int64? { try backend.latestFinishedRun(before: nil, of: nil) }
 
     /// Stored (redacted) content of a file in a run, or `nil` if it was not present.
-    public func content(run: Int64, host: String, path: String) throws -> [UInt8]? {
+    package func content(run: Int64, host: String, path: String) throws -> [UInt8]? {
         guard let hash = try manifest(run: run, host: host)?.files.first(where: { $0.path == path })?.content else { return nil }
         return try blobs.content(hash: hash, operation: "reading file content")
     }
@@ -204,7 +204,7 @@ public final class SnapshotStore {
     }
 
     /// Distinct file contents stored.
-    public func contentCount() throws -> Int { try backend.blobStatistics()["content"]?.count ?? 0 }
+    package func contentCount() throws -> Int { try backend.blobStatistics()["content"]?.count ?? 0 }
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
@@ -218,7 +218,7 @@ public final class SnapshotStore {
 /// Key custody (`RedactionKeySource` is where the key file is): a key is created with a new
 /// history, never silently replaced while runs tagged with it remain.
 extension RedactionKeySource {
-    public init(file path: String) {
+    package init(file path: String) {
         self.init(path: path, named: false)
     }
 
@@ -235,7 +235,7 @@ extension RedactionKeySource {
     }
 
     /// The key, or `nil` when the file does not exist; a file too short to be a key is an error.
-    public func existingKey() throws -> [UInt8]? {
+    package func existingKey() throws -> [UInt8]? {
         guard let data = FileManager.default.contents(atPath: path) else {
             if FileManager.default.fileExists(atPath: path) {
                 throw StoreError(.open, path: path, operation: "reading the redaction key", "cannot read it (permissions?)")

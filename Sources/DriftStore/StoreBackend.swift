@@ -193,13 +193,13 @@ package struct StoredHost: Sendable {
 /// run" and "interrupted" are judged within it, and its runs are written one at a time, so an
 /// auditor never compares with, nor marks interrupted, another auditor's runs. Runs stored
 /// before auditors were recorded (`auditor` NULL) belong to every auditor of their inventory.
-public struct InventoryIdentity: Sendable, Hashable, CustomStringConvertible {
+package struct InventoryIdentity: Sendable, Hashable, CustomStringConvertible {
     /// Who audits (`--auditor`, by default the machine's host name).
-    public var auditor: String?
+    package var auditor: String?
     /// The inventory file's absolute path on the auditor's machine.
-    public var inventory: String?
+    package var inventory: String?
 
-    public init(auditor: String?, inventory: String?) {
+    package init(auditor: String?, inventory: String?) {
         self.auditor = auditor
         self.inventory = inventory
     }
@@ -207,7 +207,7 @@ public struct InventoryIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The text locks are keyed by.
     var lockKey: String { (auditor ?? "") + "\u{0}" + (inventory ?? "") }
 
-    public var description: String {
+    package var description: String {
         "inventory '\(inventory ?? "(none)")' of auditor '\(auditor ?? "(any)")'"
     }
 }

@@ -1,6 +1,6 @@
 /// A failure of the snapshot store, with the engine's own message (SQLite's, or the PostgreSQL server's).
-public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Hashable {
+package struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    package enum Kind: String, Sendable, Hashable {
         /// The database file cannot be opened or created.
         case open
         /// Another process holds the database longer than the wait allows.
@@ -23,23 +23,23 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case keyMissing = "key-missing"
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// What the store was doing, e.g. "inserting findings".
-    public var operation: String
-    public var message: String
-    public var path: String
+    package var operation: String
+    package var message: String
+    package var path: String
 
-    public init(_ kind: Kind, path: String, operation: String, _ message: String) {
+    package init(_ kind: Kind, path: String, operation: String, _ message: String) {
         self.kind = kind
         self.path = path
         self.operation = operation
         self.message = message
     }
 
-    public var description: String { "\(path): \(operation): \(message)" + (advice.map { "; \($0)" } ?? "") }
+    package var description: String { "\(path): \(operation): \(message)" + (advice.map { "; \($0)" } ?? "") }
 
     /// What to do, for the failures of the storage itself: each told once, in plain words.
-    public var advice: String? {
+    package var advice: String? {
         switch kind {
         case .diskFull: return "the disk holding the database is full: free space (or prune old runs), then audit again"
         case .readOnly: return "the file system holding the database is read-only: remount it read-write or give --db elsewhere"
@@ -50,5 +50,5 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether the storage itself failed (full, read-only, damaged), rather than the command line.
-    public var isStorageFailure: Bool { [.diskFull, .readOnly, .corrupt].contains(kind) }
+    package var isStorageFailure: Bool { [.diskFull, .readOnly, .corrupt].contains(kind) }
 }

@@ -7,11 +7,11 @@ import Foundation
 /// machine (`ps`) and end up in shell histories and cron mails. libpq reads the password from
 /// `PGPASSWORD` or the password file (`PGPASSFILE`, else `~/.pgpass`) instead; every other
 /// parameter of the URI (`sslmode`, `sslrootcert`, `connect_timeout`…) is libpq's to honour.
-public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
+package enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     case sqlite(path: String)
     case postgresql(uri: String)
 
-    public init(_ text: String) throws {
+    package init(_ text: String) throws {
         let lowered = text.lowercased()
         guard lowered.hasPrefix("postgresql://") || lowered.hasPrefix("postgres://") else {
             self = .sqlite(path: text)
@@ -36,7 +36,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The path or the URL, for messages (a URL never holds a password, see `init`).
-    public var description: String {
+    package var description: String {
         switch self {
         case .sqlite(let path): return path
         case .postgresql(let uri): return uri
@@ -44,7 +44,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether several auditors may write it at once.
-    public var isShared: Bool {
+    package var isShared: Bool {
         if case .postgresql = self { return true }
         return false
     }
@@ -58,15 +58,15 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
 /// file (mode 0600), and the operator copies it to every other auditor, as they would an SSH
 /// key. The database holds only the key's id (`runs.redaction_key_id`, a hash), which reveals
 /// nothing of the key but lets an auditor with another key be refused before it tags anything.
-public struct RedactionKeySource: Sendable, Hashable {
+package struct RedactionKeySource: Sendable, Hashable {
     /// The key file.
-    public var path: String
+    package var path: String
     /// Whether the file was named (`--key-file`, `STACKDRIFT_KEY_FILE`) rather than found beside an SQLite database.
-    public var named: Bool
+    package var named: Bool
 
     /// The key file for `location`: `keyFile`, else `STACKDRIFT_KEY_FILE`, else (SQLite) `<db>.key`;
     /// `nil` for a PostgreSQL history given none.
-    public static func resolve(for location: StoreLocation, keyFile: String?,
+    package static func resolve(for location: StoreLocation, keyFile: String?,
                                environment: [String: String] = ProcessInfo.processInfo.environment) -> RedactionKeySource? {
         if let named = keyFile ?? environment["STACKDRIFT_KEY_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
             return RedactionKeySource(path: named, named: true)
@@ -79,5 +79,5 @@ public struct RedactionKeySource: Sendable, Hashable {
 
 extension StoreLocation {
     /// Whether `--db` names a shared (PostgreSQL) history; `false` for a path or an unusable URL.
-    public static func isShared(_ text: String) -> Bool { (try? StoreLocation(text))?.isShared ?? false }
+    package static func isShared(_ text: String) -> Bool { (try? StoreLocation(text))?.isShared ?? false }
 }

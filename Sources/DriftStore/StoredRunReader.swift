@@ -3,12 +3,12 @@ import DriftCore
 /// A stored run as reporters read it (`ReportableRun`): header, overview and changes at once,
 /// then each host's files and findings read from the store when the reporter reaches it, so
 /// rendering a run of ten thousand hosts holds one host at a time.
-public struct StoredRunReader: ReportableRun {
+package struct StoredRunReader: ReportableRun {
     let store: SnapshotStore
-    public let header: RunHeader
+    package let header: RunHeader
     let hosts: [StoredHost]
-    public let overview: RunOverview
-    public let changes: RunChanges?
+    package let overview: RunOverview
+    package let changes: RunChanges?
 
     init(store: SnapshotStore, header: RunHeader, hosts: [StoredHost], overview: RunOverview?, changes: RunChanges?) throws {
         self.store = store
@@ -30,7 +30,7 @@ public struct StoredRunReader: ReportableRun {
         }
     }
 
-    public func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {
+    package func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {
         let operation = "reading run \(header.id ?? 0)"
         for host in hosts where only?.contains(host.name) ?? true {
             // Without files only the name is read: a reporter that wants the host's standing has it in the overview.

@@ -7,15 +7,15 @@ import Synchronization
 /// Transports block in C calls, so hosts run on `jobs` dedicated threads rather
 /// than in Swift tasks. A failing host becomes a `HostCollection` with a failure;
 /// it never stops the others.
-public struct Collector: Sendable {
-    public var transports: [TransportKind: any Transport]
-    public var jobs: Int
+package struct Collector: Sendable {
+    package var transports: [TransportKind: any Transport]
+    package var jobs: Int
     /// Largest file accepted, in bytes.
-    public var maxFileSize: Int
+    package var maxFileSize: Int
 
-    public static let defaultMaxFileSize = 8 * 1024 * 1024
+    package static let defaultMaxFileSize = 8 * 1024 * 1024
 
-    public init(transports: [TransportKind: any Transport], jobs: Int, maxFileSize: Int = Collector.defaultMaxFileSize) {
+    package init(transports: [TransportKind: any Transport], jobs: Int, maxFileSize: Int = Collector.defaultMaxFileSize) {
         self.transports = transports
         self.jobs = max(1, jobs)
         self.maxFileSize = maxFileSize
@@ -23,7 +23,7 @@ public struct Collector: Sendable {
 
     /// Collects every request; results come back in request order. For small fleets and tests:
     /// the whole fleet's files are held at once (the audit uses `collect(_:queue:progress:process:deliver:)`).
-    public func collect(_ requests: [CollectionRequest],
+    package func collect(_ requests: [CollectionRequest],
                         progress: (@Sendable (_ done: Int, _ total: Int, _ failed: Int) -> Void)? = nil) -> [HostCollection] {
         var results = [HostCollection?](repeating: nil, count: requests.count)
         collect(requests, progress: progress, process: { _, collection in collection }, deliver: { results[$0] = $1 })
@@ -36,7 +36,7 @@ public struct Collector: Sendable {
     /// at a time, in the order hosts finish. At most `jobs` hosts are being collected and at
     /// most `queue` processed hosts wait for `deliver`: memory is bounded by those hosts, not
     /// by the fleet. `progress` is called from worker threads with (done, total, failed so far).
-    public func collect<Result: Sendable>(
+    package func collect<Result: Sendable>(
         _ requests: [CollectionRequest], queue: Int? = nil,
         progress: (@Sendable (_ done: Int, _ total: Int, _ failed: Int) -> Void)? = nil,
         process: @escaping @Sendable (_ index: Int, HostCollection) -> Result,
@@ -99,7 +99,7 @@ public struct Collector: Sendable {
     /// not answered by then is `notCollected`, never missing, and the host's failure names the
     /// file that stopped it, how many were left and what to do. Any other failed file (refused,
     /// too large) is that file's outcome, and the rest of the host is still read.
-    public func collect(_ request: CollectionRequest) -> HostCollection {
+    package func collect(_ request: CollectionRequest) -> HostCollection {
         let started = DispatchTime.now()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
         let host = request.host

@@ -69,7 +69,7 @@ extension DirectoryListing {
 /// The only command stackdrift runs on a host, for files only root may read:
 /// `sudo -n CAT -- PATH`, with the node's `cat` by its absolute path (`cat_path:`). A sudoers
 /// line can allow exactly that, file by file (`sudoersCommand`).
-public enum SudoCat {
+package enum SudoCat {
     /// The command line for the remote login shell. The path is one single-quoted word, so
     /// nothing in it (quotes, `;`, `$(…)`, spaces) can reach the shell as syntax; `env`
     /// rather than `VAR=value` keeps it valid in csh and fish too, and `LC_ALL=C` makes

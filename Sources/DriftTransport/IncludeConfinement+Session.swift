@@ -4,7 +4,7 @@ import DriftCore
 /// it leads, before anything is read.
 extension IncludeConfinement {
     /// What may be done with an include target of `root`'s chain.
-    public enum Verdict: Sendable, Hashable {
+    package enum Verdict: Sendable, Hashable {
         /// Read it at this path (where it resolved, inside the confinement).
         case allowed(String)
         /// Never read: the reason says where it leads ("outside /etc/mysql").
@@ -19,7 +19,7 @@ extension IncludeConfinement {
     /// file is then read at the resolved path, so a `sudo cat` is given a path free of links.
     /// (Over SSH a link swapped in between the two questions is not seen; the local transport
     /// walks the tree without following links.)
-    public func check(_ path: String, includedFrom root: String, session: any TransportSession) -> Verdict {
+    package func check(_ path: String, includedFrom root: String, session: any TransportSession) -> Verdict {
         if let reason = refusal(of: path, includedFrom: root) { return .refused(reason) }
         switch session.resolve(IncludeConfinement.normalized(path)) {
         case .resolved(let resolved):

@@ -11,10 +11,10 @@ import Foundation
 /// mid-read is seen as a link and resolved inside the tree, never followed by the kernel.
 /// Only regular files are read, opened non-blocking: a FIFO or a device in the tree is
 /// refused, never waited on.
-public struct LocalTransport: Transport {
-    public init() {}
+package struct LocalTransport: Transport {
+    package init() {}
 
-    public func connect(to host: InventoryHost) throws(TransportError) -> any TransportSession {
+    package func connect(to host: InventoryHost) throws(TransportError) -> any TransportSession {
         guard let root = host.connection.root else {
             throw TransportError(.unsupported, host: host.name, "local transport needs 'root' in the inventory")
         }

@@ -5,13 +5,13 @@ import DriftCore
 ///
 /// Calls are synchronous and may block (libssh2 is a blocking C library); the
 /// `Collector` runs them on its own threads so Swift's cooperative pool is never starved.
-public protocol Transport: Sendable {
+package protocol Transport: Sendable {
     /// Opens one session to the host, reused for all its files.
     func connect(to host: InventoryHost) throws(TransportError) -> any TransportSession
 }
 
 /// An open connection to one host. Used from one thread at a time.
-public protocol TransportSession: AnyObject {
+package protocol TransportSession: AnyObject {
     /// Reads a whole file; a missing file is `.missing`, not an error.
     func read(_ path: String, limit: Int) -> FileRead
     /// Lists a directory's entry names (for MySQL's `!includedir`).
@@ -24,21 +24,21 @@ public protocol TransportSession: AnyObject {
 }
 
 /// The result of reading one file.
-public enum FileRead: Sendable, Hashable {
+package enum FileRead: Sendable, Hashable {
     case content([UInt8])
     case missing
     case failed(TransportError)
 }
 
 /// The result of listing a directory.
-public enum DirectoryListing: Sendable, Hashable {
+package enum DirectoryListing: Sendable, Hashable {
     case entries([String])
     case missing
     case failed(TransportError)
 }
 
 /// Where a path leads once its symbolic links are followed.
-public enum PathResolution: Sendable, Hashable {
+package enum PathResolution: Sendable, Hashable {
     case resolved(String)
     case missing
     case failed(TransportError)

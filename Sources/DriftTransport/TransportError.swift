@@ -4,8 +4,8 @@ import DriftCore
 ///
 /// Each kind is something an operator fixes differently, so code and reports
 /// branch on `kind`; `message` is for people and never contains file contents.
-public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Codable, Hashable {
+package struct TransportError: Error, Hashable, Sendable, CustomStringConvertible {
+    package enum Kind: String, Sendable, Codable, Hashable {
         /// The host name does not resolve.
         case resolve
         /// Nothing listens on the address and port.
@@ -38,17 +38,17 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
         case protocolError = "protocol"
     }
 
-    public var kind: Kind
-    public var host: String
+    package var kind: Kind
+    package var host: String
     /// The file concerned, for per-file errors.
-    public var path: String?
-    public var message: String
+    package var path: String?
+    package var message: String
     /// Whether asking the host for more files is pointless after this failure, so its
     /// collection ends here: the kind's default (`Kind.endsHost`), or the transport's
     /// judgement (sudo wanting a password for every file it was asked about).
-    public var endsHost: Bool
+    package var endsHost: Bool
 
-    public init(_ kind: Kind, host: String, path: String? = nil, _ message: String, endsHost: Bool? = nil) {
+    package init(_ kind: Kind, host: String, path: String? = nil, _ message: String, endsHost: Bool? = nil) {
         self.kind = kind
         self.host = host
         self.path = path
@@ -56,7 +56,7 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
         self.endsHost = endsHost ?? kind.endsHost
     }
 
-    public var description: String {
+    package var description: String {
         if let path { return "\(host):\(path): \(message)" }
         return "\(host): \(message)"
     }
@@ -66,7 +66,7 @@ extension TransportError.Kind {
     /// Whether asking the same host for more files is pointless after a failure of this
     /// kind: the connection is gone or stuck. The host then fails, and the files it was not
     /// asked for are not collected. (A refused file, sudo's included, ends nothing by itself.)
-    public var endsHost: Bool { self == .dropped || self == .timeout }
+    package var endsHost: Bool { self == .dropped || self == .timeout }
 
     /// What the operator does about a host whose collection ended with this failure, for
     /// the host's error; `nil` when the message already says it.

@@ -6,11 +6,11 @@ import Foundation
 /// sshd accepts a chroot only when every directory from `/` down is owned by root
 /// and writable by no one else, which rules out /tmp; the copies go under the first
 /// of /run, /var/lib and /var/cache that qualifies. Removed when released.
-public final class ChrootTrees: @unchecked Sendable {
-    public let path: String
+package final class ChrootTrees: @unchecked Sendable {
+    package let path: String
 
     /// Copies each `trees[name]` directory to `<path>/<name>`. Needs root.
-    public init(_ trees: [String: String]) throws {
+    package init(_ trees: [String: String]) throws {
         guard getuid() == 0 else { throw SSHTestTools.Failure("chroot trees need root") }
         guard let base = ["/run", "/var/lib", "/var/cache"].first(where: Self.isSecureChain) else {
             throw SSHTestTools.Failure("no root-owned directory chain for chroot trees")
@@ -26,7 +26,7 @@ public final class ChrootTrees: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
-    public func root(of name: String) -> String { path + "/" + name }
+    package func root(of name: String) -> String { path + "/" + name }
 
     /// Whether `directory` and each directory above it is root's and not group- or world-writable.
     private static func isSecureChain(_ directory: String) -> Bool {

@@ -3,7 +3,7 @@ import Testing
 
 /// Expects `body` to throw a diagnostic of `kind` at `file`:`line` whose message contains `fragment`
 /// (alone, or among the diagnostics of a `DiagnosticList`).
-public func expectDiagnostic(
+package func expectDiagnostic(
     _ kind: Diagnostic.Kind, file: String, line: Int, containing fragment: String,
     sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: () throws -> Void
 ) {

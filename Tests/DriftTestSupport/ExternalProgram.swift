@@ -3,26 +3,26 @@ import Testing
 
 /// Runs the real programs stackdrift is compared with (oslo.config, my_print_defaults,
 /// lvmconfig, …) and finds the tools `.ci/setup test` installs.
-public enum ExternalProgram {
-    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+package enum ExternalProgram {
+    package static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
     /// Set by `.ci/test`: a missing tool is then a test failure, not a skip.
-    public static var required: Bool { ProcessInfo.processInfo.environment["STACKDRIFT_REQUIRE_TOOLS"] == "1" }
+    package static var required: Bool { ProcessInfo.processInfo.environment["STACKDRIFT_REQUIRE_TOOLS"] == "1" }
 
     /// The virtualenv with oslo.config and PasteDeploy that `.ci/setup test` creates.
-    public static var python: String? {
+    package static var python: String? {
         let path = packageRoot + "/.build/pyenv/bin/python3"
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 
     /// Debian 12's own configuration files, extracted by `.ci/setup test`.
-    public static var debianConfigs: String? {
+    package static var debianConfigs: String? {
         let path = packageRoot + "/.build/debian-configs"
         return FileManager.default.fileExists(atPath: path + "/.complete") ? path : nil
     }
 
-    public static func which(_ name: String) -> String? {
+    package static func which(_ name: String) -> String? {
         for directory in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] {
             let path = directory + "/" + name
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -32,7 +32,7 @@ public enum ExternalProgram {
 
     /// Returns the tool, or records why it is missing: an issue when tools are required, a
     /// note otherwise (the caller then returns without asserting).
-    public static func require(_ tool: String?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+    package static func require(_ tool: String?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
         if let tool { return tool }
         if required {
             Issue.record("\(what) is missing; run 'bash .ci/setup test'", sourceLocation: sourceLocation)
@@ -42,18 +42,18 @@ public enum ExternalProgram {
         return nil
     }
 
-    public struct Output: Sendable {
+    package struct Output: Sendable {
         /// The exit status, or the signal's number when `signaled`.
-        public var status: Int32
-        public var stdout: Data
-        public var stderr: String
+        package var status: Int32
+        package var stdout: Data
+        package var stderr: String
         /// The process was killed by a signal.
-        public var signaled: Bool
+        package var signaled: Bool
     }
 
     /// Runs a program to its end and returns what it printed, reading both pipes at once so
     /// a full stderr cannot block the child.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+    package static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                            currentDirectory: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -4,10 +4,10 @@ import Testing
 /// Expected output committed beside the tests. `STACKDRIFT_RECORD_GOLDEN=1 swift test` rewrites
 /// the files from the current output (then review the diff with `git diff` before committing);
 /// otherwise a difference fails the test, naming the first line that differs.
-public enum GoldenFile {
-    public static var recording: Bool { ProcessInfo.processInfo.environment["STACKDRIFT_RECORD_GOLDEN"] == "1" }
+package enum GoldenFile {
+    package static var recording: Bool { ProcessInfo.processInfo.environment["STACKDRIFT_RECORD_GOLDEN"] == "1" }
 
-    public static func check(_ actual: String, against path: String, regenerate: String = "STACKDRIFT_RECORD_GOLDEN=1 swift test",
+    package static func check(_ actual: String, against path: String, regenerate: String = "STACKDRIFT_RECORD_GOLDEN=1 swift test",
                              sourceLocation: SourceLocation = #_sourceLocation) throws {
         if recording {
             try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
@@ -27,7 +27,7 @@ public enum GoldenFile {
     }
 
     /// `line 12: expected "…", got "…"`.
-    public static func firstDifference(_ expected: String, _ actual: String) -> String {
+    package static func firstDifference(_ expected: String, _ actual: String) -> String {
         let left = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let right = actual.split(separator: "\n", omittingEmptySubsequences: false)
         for index in 0..<max(left.count, right.count) {

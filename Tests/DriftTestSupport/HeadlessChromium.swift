@@ -3,15 +3,15 @@ import Foundation
 /// Debian's `chromium`, headless, for loading reports the way a person's browser does
 /// (`.ci/setup test` installs it). Pages are loaded from `file://` URLs only; the browser
 /// gets a throw-away profile and its background network services are turned off.
-public struct HeadlessChromium: Sendable {
-    public let executable: String
+package struct HeadlessChromium: Sendable {
+    package let executable: String
 
-    public init(executable: String) {
+    package init(executable: String) {
         self.executable = executable
     }
 
     /// `nil` when chromium is not installed.
-    public static func find() -> HeadlessChromium? {
+    package static func find() -> HeadlessChromium? {
         for name in ["chromium", "chromium-browser"] {
             if let path = ExternalProgram.which(name) { return HeadlessChromium(executable: path) }
         }
@@ -26,7 +26,7 @@ public struct HeadlessChromium: Sendable {
     }
 
     /// The DOM after the page's scripts ran, serialised.
-    public func dumpDOM(_ url: URL) throws -> String {
+    package func dumpDOM(_ url: URL) throws -> String {
         let profile = try TemporaryDirectory(prefix: "chromium-profile")
         let output = try ExternalProgram.run(executable, arguments(profile.path) + ["--dump-dom", url.absoluteString])
         guard output.status == 0 else { throw Failure(message: "exit \(output.status): \(output.stderr.suffix(2000))") }
@@ -34,7 +34,7 @@ public struct HeadlessChromium: Sendable {
     }
 
     /// Writes a PNG of the page's first `height` pixels at `width` to `path`.
-    public func screenshot(_ url: URL, to path: String, width: Int = 1280, height: Int = 2400) throws {
+    package func screenshot(_ url: URL, to path: String, width: Int = 1280, height: Int = 2400) throws {
         let profile = try TemporaryDirectory(prefix: "chromium-profile")
         let output = try ExternalProgram.run(executable, arguments(profile.path) + [
             "--hide-scrollbars", "--window-size=\(width),\(height)", "--screenshot=" + path, url.absoluteString,
@@ -44,8 +44,8 @@ public struct HeadlessChromium: Sendable {
         }
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var message: String
-        public var description: String { "chromium failed: \(message)" }
+    package struct Failure: Error, CustomStringConvertible {
+        package var message: String
+        package var description: String { "chromium failed: \(message)" }
     }
 }

@@ -6,20 +6,20 @@ import Foundation
 /// without '=', a Django dict's nested 'PASSWORD', a triple-quoted SECRET_KEY); and terminal
 /// control sequences in values. Every planted secret and every outside file's content is a
 /// marker no output may contain (`secrets`, `outsideContents`).
-public enum HostileNode {
+package enum HostileNode {
     /// Secrets planted in the node's own files.
-    public static let secrets = [
+    package static let secrets = [
         "S3cr'et PLANTED_URL1", "PLANTED_URL_QUOTE\"2", "PLANTED_COMMENTED_RABBIT", "PLANTED_COMMENTED_MYSQL",
         "PLANTED_CONTINUATION_A", "PLANTED_CONTINUATION_B", "PLANTED_WITHOUT_EQUALS", "PLANTED_DJANGO_NESTED",
         "PLANTED_TRIPLE_FIRST", "PLANTED_TRIPLE_SECOND", "PLANTED_PARSED_NESTED",
     ]
     /// What the files outside /etc/mysql hold: none may be read.
-    public static let outsideContents = ["OUTSIDE_SSH_PRIVATE_KEY", "OUTSIDE_SHADOW", "OUTSIDE_SSHD_CNF"]
+    package static let outsideContents = ["OUTSIDE_SSH_PRIVATE_KEY", "OUTSIDE_SHADOW", "OUTSIDE_SSHD_CNF"]
     /// Control sequences planted in a value; none may reach a terminal raw.
-    public static let controlSequences = ["\u{1B}]0;pwned\u{07}", "\u{1B}[2J", "\u{202E}"]
+    package static let controlSequences = ["\u{1B}]0;pwned\u{07}", "\u{1B}[2J", "\u{202E}"]
 
     /// Copies `source` (a host tree) to `destination` and plants everything above in it.
-    public static func plant(copying source: String, to destination: String) throws {
+    package static func plant(copying source: String, to destination: String) throws {
         let copy = Process()
         copy.executableURL = URL(fileURLWithPath: "/bin/cp")
         copy.arguments = ["-a", source, destination]
@@ -74,7 +74,7 @@ public enum HostileNode {
     }
 
     /// A Django settings file that parses, with a password nested in a dict (for `parse`).
-    public static let parsedSettings = """
+    package static let parsedSettings = """
         DATABASES = {
             'default': {
                 'ENGINE': 'django.db.backends.mysql',
@@ -85,7 +85,7 @@ public enum HostileNode {
         """
 
     /// Every marker that must never appear in an output.
-    public static var markers: [String] {
+    package static var markers: [String] {
         let words = secrets.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\"" }).map(String.init) }
         return secrets + words.filter { $0.hasPrefix("PLANTED") } + outsideContents
     }

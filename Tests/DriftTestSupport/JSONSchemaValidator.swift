@@ -3,10 +3,10 @@ import Foundation
 /// Validates JSON documents against a JSON Schema (draft 2020-12) with the Python `jsonschema`
 /// package that `.ci/setup test` installs in `.build/pyenv`: an implementation of the
 /// standard that is not ours, so a report and its schema cannot agree by sharing a mistake.
-public enum JSONSchemaValidator {
+package enum JSONSchemaValidator {
     /// The validation errors, one per line as `path: message`; empty when the document is valid.
     /// `nil` when the validator is not installed.
-    public static func errors(in document: String, schema schemaPath: String) throws -> [String]? {
+    package static func errors(in document: String, schema schemaPath: String) throws -> [String]? {
         guard let python = ExternalProgram.python else { return nil }
         let scratch = try TemporaryDirectory(prefix: "schema-check")
         let documentPath = try scratch.write("document.json", document)
@@ -29,8 +29,8 @@ public enum JSONSchemaValidator {
         return String(decoding: output.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var message: String
-        public var description: String { "the schema validator failed: \(message)" }
+    package struct Failure: Error, CustomStringConvertible {
+        package var message: String
+        package var description: String { "the schema validator failed: \(message)" }
     }
 }

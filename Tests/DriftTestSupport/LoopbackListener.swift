@@ -2,8 +2,8 @@ import Foundation
 
 /// A TCP listener on 127.0.0.1 for faults a real sshd will not produce on demand:
 /// a server that accepts and then says nothing, and a connection cut mid-transfer.
-public final class LoopbackListener: @unchecked Sendable {
-    public let port: Int
+package final class LoopbackListener: @unchecked Sendable {
+    package let port: Int
     private let descriptor: Int32
     private let lock = NSLock()
     private var connections: [Int32] = []
@@ -12,13 +12,13 @@ public final class LoopbackListener: @unchecked Sendable {
     private var relayed = 0
 
     /// Bytes relayed from the target to clients so far, over every connection (see `relay`).
-    public var bytesFromTarget: Int {
+    package var bytesFromTarget: Int {
         lock.lock()
         defer { lock.unlock() }
         return relayed
     }
 
-    public init() throws {
+    package init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw SSHTestTools.Failure("socket: \(errno)") }
         var address = sockaddr_in()
@@ -52,14 +52,14 @@ public final class LoopbackListener: @unchecked Sendable {
     }
 
     /// Accepts every connection and holds it open without sending a byte, until released.
-    public func acceptAndStaySilent() {
+    package func acceptAndStaySilent() {
         serve { [weak self] client in self?.keep(client) }
     }
 
     /// Accepts every connection and sends it `chunk` again and again, every `interval` seconds
     /// (or as fast as it is read), until the client goes away or the listener is released: a
     /// banner flood, or a trickle that never lets a read wait long enough to time out.
-    public func acceptAndFlood(with chunk: [UInt8], every interval: Double? = nil) {
+    package func acceptAndFlood(with chunk: [UInt8], every interval: Double? = nil) {
         serve { [weak self] client in
             guard let self else { close(client); return }
             lock.lock()
@@ -84,7 +84,7 @@ public final class LoopbackListener: @unchecked Sendable {
     /// Relays connections to 127.0.0.1:`target`, cutting both sides once `bytes` bytes
     /// have come back from the target: a connection dropped in the middle of a transfer.
     /// With `bytesPerSecond`, what comes back is slowed to that rate: a slow link.
-    public func relay(to target: Int, cuttingAfter bytes: Int, bytesPerSecond: Int? = nil) {
+    package func relay(to target: Int, cuttingAfter bytes: Int, bytesPerSecond: Int? = nil) {
         serve { [weak self] client in
             guard let self, let server = Self.connect(port: target) else { close(client); return }
             keep(client)

@@ -7,18 +7,18 @@ import Testing
 /// socket in the same directory; a password file for the clients. Started once per test
 /// process on first use, stopped and removed when the process exits (and stopped by its
 /// watcher if the process dies).
-public final class PostgreSQLTestServer: @unchecked Sendable {
-    public let port: Int
-    public let user = "stackdrift"
+package final class PostgreSQLTestServer: @unchecked Sendable {
+    package let port: Int
+    package let user = "stackdrift"
     /// The superuser's password, as the password file gives it.
-    public let password: String
+    package let password: String
     /// A libpq password file (`PGPASSFILE`) for `user` at this server.
-    public let passwordFile: String
-    public let directory: String
+    package let passwordFile: String
+    package let directory: String
     private let daemon: TestDaemon
 
     /// The PostgreSQL programs (Debian installs them under /usr/lib/postgresql/VERSION/bin).
-    public static let binaries: String? = {
+    package static let binaries: String? = {
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
         for version in versions.reversed() where FileManager.default.isExecutableFile(atPath: "\(root)/\(version)/bin/initdb") {
@@ -32,7 +32,7 @@ public final class PostgreSQLTestServer: @unchecked Sendable {
 
     /// The cluster, started on first use; `nil` (with an issue when tools are required) when
     /// PostgreSQL is not installed or the cluster cannot start.
-    public static func shared(sourceLocation: SourceLocation = #_sourceLocation) -> PostgreSQLTestServer? {
+    package static func shared(sourceLocation: SourceLocation = #_sourceLocation) -> PostgreSQLTestServer? {
         guard ExternalProgram.require(binaries, "PostgreSQL (initdb, postgres)", sourceLocation: sourceLocation) != nil else {
             return nil
         }
@@ -93,21 +93,21 @@ public final class PostgreSQLTestServer: @unchecked Sendable {
     }
 
     /// Stops the server (fast shutdown) and removes its directory.
-    public func stop() {
+    package func stop() {
         daemon.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// A connection URI for `database`, with the password file (never the password) in it.
-    public func url(_ database: String) -> String {
+    package func url(_ database: String) -> String {
         "postgresql://\(user)@127.0.0.1:\(port)/\(database)?passfile=\(passwordFile)"
     }
 
     /// The same URI without the password file, for a client given the password some other way.
-    public func bareURL(_ database: String) -> String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
+    package func bareURL(_ database: String) -> String { "postgresql://\(user)@127.0.0.1:\(port)/\(database)" }
 
     /// A new, empty database with a unique name.
-    public func createDatabase() throws -> String {
+    package func createDatabase() throws -> String {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         try psql("postgres", "CREATE DATABASE \(name)")
         return name
@@ -115,7 +115,7 @@ public final class PostgreSQLTestServer: @unchecked Sendable {
 
     /// Runs SQL with psql, not through the code under test; returns what it printed (unaligned, tuples only).
     @discardableResult
-    public func psql(_ database: String, _ sql: String) throws -> String {
+    package func psql(_ database: String, _ sql: String) throws -> String {
         let result = try ExternalProgram.run(Self.binaries! + "/psql", [
             "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url(database), "-c", sql,
         ])
@@ -124,7 +124,7 @@ public final class PostgreSQLTestServer: @unchecked Sendable {
     }
 
     /// `pg_dump` of a database, data included, as plain SQL.
-    public func dump(_ database: String) throws -> String {
+    package func dump(_ database: String) throws -> String {
         let result = try ExternalProgram.run(Self.binaries! + "/pg_dump", ["-d", url(database)])
         guard result.status == 0 else { throw SSHTestTools.Failure("pg_dump failed: \(result.stderr)") }
         return String(decoding: result.stdout, as: UTF8.self)

@@ -2,20 +2,20 @@ import Foundation
 
 /// The machine's processes as /proc lists them, for tests that check what a transport left
 /// running on a "node" (the test sshd's sessions and what they started).
-public struct ProcessTable: Sendable {
-    public struct Entry: Sendable, CustomStringConvertible {
-        public var pid: Int32
-        public var parent: Int32
-        public var realUID: UInt32
+package struct ProcessTable: Sendable {
+    package struct Entry: Sendable, CustomStringConvertible {
+        package var pid: Int32
+        package var parent: Int32
+        package var realUID: UInt32
         /// The command line, arguments separated by spaces.
-        public var command: String
+        package var command: String
 
-        public var description: String { "\(pid) (uid \(realUID)): \(command)" }
+        package var description: String { "\(pid) (uid \(realUID)): \(command)" }
     }
 
-    public var entries: [Entry]
+    package var entries: [Entry]
 
-    public static func snapshot() -> ProcessTable {
+    package static func snapshot() -> ProcessTable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return ProcessTable(entries: names.compactMap { name -> Entry? in
             guard let pid = Int32(name),
@@ -33,7 +33,7 @@ public struct ProcessTable: Sendable {
     }
 
     /// Every process below `pid`, children first.
-    public func descendants(of pid: Int32) -> [Entry] {
+    package func descendants(of pid: Int32) -> [Entry] {
         var found: [Entry] = []
         var frontier = [pid]
         while let next = frontier.popLast() {
@@ -45,7 +45,7 @@ public struct ProcessTable: Sendable {
     }
 
     /// Polls until `matching` finds nothing or `seconds` pass; returns what it last found.
-    public static func waitUntilGone(within seconds: Double, _ matching: (ProcessTable) -> [Entry]) -> [Entry] {
+    package static func waitUntilGone(within seconds: Double, _ matching: (ProcessTable) -> [Entry]) -> [Entry] {
         let end = Date().addingTimeInterval(seconds)
         while true {
             let left = matching(snapshot())

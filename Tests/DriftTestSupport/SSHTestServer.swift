@@ -4,25 +4,25 @@ import Foundation
 /// throwaway ed25519 host key and a configuration of its own in a temporary
 /// directory. It is stopped when released, and within a second should the test
 /// process die first.
-public final class SSHTestServer: @unchecked Sendable {
-    public struct Configuration: Sendable {
+package final class SSHTestServer: @unchecked Sendable {
+    package struct Configuration: Sendable {
         /// Public key lines allowed to log in (any user).
-        public var authorizedKeys: [String]
-        public var passwordAuthentication = false
+        package var authorizedKeys: [String]
+        package var passwordAuthentication = false
         /// Serve SFTP only, inside this root-owned directory (needs root).
-        public var chroot: String?
+        package var chroot: String?
         /// Further sshd_config lines.
-        public var extraLines: [String] = []
+        package var extraLines: [String] = []
         /// Serve a node's tree at the real paths: in a mount namespace of the sshd's own, each
         /// top-level directory of the tree (`etc/`, `var/`) is laid over the machine's (a read-only
         /// overlay; the machine's files show through where the tree has none) and its
         /// `proc/cpuinfo` is bound on `/proc/cpuinfo`, as Benchmarks/fleet does. Nothing outside
         /// the namespace changes. Needs root.
-        public var mountedTree: String?
+        package var mountedTree: String?
         /// Host key types (ssh-keygen's names), one key each; the first is `hostPublicKey`.
-        public var hostKeyTypes = ["ed25519"]
+        package var hostKeyTypes = ["ed25519"]
 
-        public init(authorizedKeys: [String], passwordAuthentication: Bool = false, chroot: String? = nil,
+        package init(authorizedKeys: [String], passwordAuthentication: Bool = false, chroot: String? = nil,
                     extraLines: [String] = [], mountedTree: String? = nil) {
             self.authorizedKeys = authorizedKeys
             self.passwordAuthentication = passwordAuthentication
@@ -34,7 +34,7 @@ public final class SSHTestServer: @unchecked Sendable {
         /// Makes the server offer what Debian 7's OpenSSH 6.0 offers: RSA and ECDSA host keys
         /// only, SHA-1 `ssh-rsa` signatures (no `rsa-sha2-*`, which came with 7.2), its key
         /// exchanges, ciphers and MACs (nothing of 6.2 and later: no curve25519, chacha20, GCM or -etm).
-        public mutating func likeDebian7() {
+        package mutating func likeDebian7() {
             hostKeyTypes = ["rsa", "ecdsa"]
             extraLines += [
                 "KexAlgorithms diffie-hellman-group14-sha1,ecdh-sha2-nistp256",
@@ -46,16 +46,16 @@ public final class SSHTestServer: @unchecked Sendable {
         }
     }
 
-    public let address = "127.0.0.1"
-    public let port: Int
-    public let directory: TemporaryDirectory
+    package let address = "127.0.0.1"
+    package let port: Int
+    package let directory: TemporaryDirectory
     /// `ssh-ed25519 AAAA…`, the server's (first) public host key.
-    public let hostPublicKey: String
+    package let hostPublicKey: String
     /// Every host key, by ssh-keygen type name (`ed25519`, `rsa`, `ecdsa`).
-    public let hostPublicKeys: [String: String]
+    package let hostPublicKeys: [String: String]
     private let process: TestDaemon
 
-    public init(_ configuration: Configuration) throws {
+    package init(_ configuration: Configuration) throws {
         directory = try TemporaryDirectory(prefix: "stackdrift-sshd")
         var keys: [String: String] = [:]
         for type in configuration.hostKeyTypes {
@@ -108,7 +108,7 @@ public final class SSHTestServer: @unchecked Sendable {
     /// The processes this sshd runs for its connections (sessions, and what they started), and
     /// any process anywhere whose command line names `path` (a `cat` orphaned by its session):
     /// what a transport leaves running on the "node". Waits up to `seconds` for them to go.
-    public func sessionProcesses(naming path: String, within seconds: Double = 5) -> [ProcessTable.Entry] {
+    package func sessionProcesses(naming path: String, within seconds: Double = 5) -> [ProcessTable.Entry] {
         ProcessTable.waitUntilGone(within: seconds) { table in
             let listener = table.entries.first { $0.parent == process.pid && $0.command.hasPrefix("/usr/sbin/sshd") }
             let sessions = listener.map { table.descendants(of: $0.pid) } ?? []
@@ -118,13 +118,13 @@ public final class SSHTestServer: @unchecked Sendable {
     }
 
     /// What sshd logged so far, to explain a failing test.
-    public var log: String { (try? String(contentsOfFile: directory.path + "/sshd.log", encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: directory.path + "/sshd.log", encoding: .utf8)) ?? "" }
 
     /// The name known_hosts lists this server under.
-    public var knownHostsName: String { "[\(address)]:\(port)" }
+    package var knownHostsName: String { "[\(address)]:\(port)" }
 
     /// A known_hosts line for this server.
-    public var knownHostsLine: String { "\(knownHostsName) \(hostPublicKey)" }
+    package var knownHostsLine: String { "\(knownHostsName) \(hostPublicKey)" }
 
     private static func config(_ configuration: Configuration, port: Int, directory: String) -> String {
         var lines = ["ListenAddress 127.0.0.1:\(port)"] + configuration.hostKeyTypes.map { "HostKey \(directory)/ssh_host_\($0)_key" }
@@ -154,12 +154,12 @@ public final class SSHTestServer: @unchecked Sendable {
 }
 
 /// A key pair made with ssh-keygen in a temporary directory.
-public struct SSHTestKey: Sendable {
-    public let privateKey: String
-    public let publicKey: String
+package struct SSHTestKey: Sendable {
+    package let privateKey: String
+    package let publicKey: String
 
     /// `type` is an ssh-keygen type (`ed25519`, `ecdsa`, `rsa`).
-    public init(in directory: TemporaryDirectory, name: String, type: String = "ed25519", passphrase: String = "") throws {
+    package init(in directory: TemporaryDirectory, name: String, type: String = "ed25519", passphrase: String = "") throws {
         privateKey = directory.path + "/" + name
         var arguments = ["-q", "-t", type, "-N", passphrase, "-C", "stackdrift-test-\(name)", "-f", privateKey]
         if type == "rsa" { arguments += ["-b", "2048"] }
@@ -169,21 +169,21 @@ public struct SSHTestKey: Sendable {
 }
 
 /// Small process and socket helpers for the SSH test harness.
-public enum SSHTestTools {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-        public init(_ description: String) { self.description = description }
+package enum SSHTestTools {
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+        package init(_ description: String) { self.description = description }
     }
 
     /// The user tests log in as: an unprivileged account of their own when running as root
     /// (so that file permissions and sudo mean something), else the current user.
-    public static var loginUser: String {
+    package static var loginUser: String {
         getuid() == 0 ? TestUser.name : (String(validatingCString: getpwuid(getuid()).pointee.pw_name) ?? "nobody")
     }
 
     /// Runs a program, throwing with its output when it fails; returns stdout.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], input: String? = nil,
+    package static func run(_ executable: String, _ arguments: [String], input: String? = nil,
                            environment: [String: String]? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -208,19 +208,19 @@ public enum SSHTestTools {
     }
 
     /// `ssh-ed25519 AAAA…` (without the comment) from `path.pub`.
-    public static func publicKey(of privateKey: String) throws -> String {
+    package static func publicKey(of privateKey: String) throws -> String {
         let text = try String(contentsOfFile: privateKey + ".pub", encoding: .utf8)
         return text.split(separator: " ").prefix(2).joined(separator: " ")
     }
 
     /// OpenSSH's fingerprint of a public key file, `SHA256:…`.
-    public static func fingerprint(of publicKeyFile: String) throws -> String {
+    package static func fingerprint(of publicKeyFile: String) throws -> String {
         let line = try run("/usr/bin/ssh-keygen", ["-l", "-E", "sha256", "-f", publicKeyFile])
         return String(line.split(separator: " ")[1])
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let listener = try LoopbackListener()
         return listener.port
     }

@@ -1,11 +1,11 @@
 /// A small deterministic random generator (SplitMix64), so generated corpora are the same
 /// on every run and a failing case can be reproduced from its seed.
-public struct SeededRandom: RandomNumberGenerator {
+package struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -13,7 +13,7 @@ public struct SeededRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    public mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    public mutating func chance(_ percent: Int) -> Bool { Int(next() % 100) < percent }
-    public mutating func count(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+    package mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
+    package mutating func chance(_ percent: Int) -> Bool { Int(next() % 100) < percent }
+    package mutating func count(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
 }

@@ -1,10 +1,10 @@
 import Foundation
 
 /// A directory under the system's temporary directory, removed when released.
-public final class TemporaryDirectory: @unchecked Sendable {
-    public let path: String
+package final class TemporaryDirectory: @unchecked Sendable {
+    package let path: String
 
-    public init(prefix: String = "stackdrift") throws {
+    package init(prefix: String = "stackdrift") throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -13,7 +13,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     /// Writes text to a path relative to the directory, creating parent directories; returns the absolute path.
     @discardableResult
-    public func write(_ relativePath: String, _ text: String) throws -> String {
+    package func write(_ relativePath: String, _ text: String) throws -> String {
         let url = URL(fileURLWithPath: path).appendingPathComponent(relativePath)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)

@@ -9,12 +9,12 @@ import Foundation
 /// `Process` blocked in `waitpid` on a running sshd and hung every later `Process`);
 /// and it passes on the signal mask of the libdispatch thread it runs on, which
 /// blocks nearly everything, so a terminated child never noticed.
-public final class TestDaemon: @unchecked Sendable {
+package final class TestDaemon: @unchecked Sendable {
     /// The watching shell; the daemon is its child.
-    public let pid: pid_t
+    package let pid: pid_t
     private var running = true
 
-    public init(_ command: [String]) throws {
+    package init(_ command: [String]) throws {
         // The shell stops the daemon when terminated, or once this process is gone.
         let script = """
             "$@" & daemon=$!
@@ -49,14 +49,14 @@ public final class TestDaemon: @unchecked Sendable {
     deinit { stop() }
 
     /// Whether the daemon (and so its shell) is still there.
-    public var isRunning: Bool {
+    package var isRunning: Bool {
         guard running else { return false }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid { running = false }
         return running
     }
 
-    public func stop() {
+    package func stop() {
         guard isRunning else { return }
         kill(pid, SIGTERM)
         var status: Int32 = 0

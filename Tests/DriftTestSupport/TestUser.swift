@@ -3,11 +3,11 @@ import Foundation
 /// An unprivileged account for SSH tests run as root, so that file permissions and
 /// sudo mean something. Created once if missing (`useradd`, no password, no home) and
 /// left in place; it can log in only with the throwaway keys of a test sshd.
-public enum TestUser {
-    public static let name = "stackdrift-audit-test"
+package enum TestUser {
+    package static let name = "stackdrift-audit-test"
 
     /// Creates the account when running as root; `false` when that is impossible.
-    public static func ensure() -> Bool {
+    package static func ensure() -> Bool {
         guard getuid() == 0 else { return false }
         return created
     }
@@ -21,18 +21,18 @@ public enum TestUser {
     }()
 
     /// Sets the account's password (for the password authentication test).
-    public static func setPassword(_ password: String) throws {
+    package static func setPassword(_ password: String) throws {
         try SSHTestTools.run("/usr/sbin/chpasswd", [], input: "\(name):\(password)\n")
     }
 }
 
 /// A sudoers drop-in for the test user, removed when released.
-public final class SudoersRule: @unchecked Sendable {
-    public let path: String
+package final class SudoersRule: @unchecked Sendable {
+    package let path: String
 
     /// Lets the test user run these sudoers commands (`/usr/bin/cat -- PATH`, as
     /// `SudoCat.sudoersCommand` writes them) as root without a password.
-    public init(allowing commands: [String]) throws {
+    package init(allowing commands: [String]) throws {
         path = "/etc/sudoers.d/stackdrift-test-" + UUID().uuidString.prefix(8).lowercased()
         let text = "\(TestUser.name) ALL=(root) NOPASSWD: \(commands.joined(separator: ", "))\n"
         let staging = path + ".new"  // visudo checks it before sudo ever reads it (sudo skips names with '.')

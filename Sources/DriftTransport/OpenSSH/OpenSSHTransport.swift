@@ -10,14 +10,14 @@ import Foundation
 /// stdout; with `sudo: true` each file is one multiplexed `ssh … 'sudo -n cat -- PATH'`,
 /// after the SFTP session has looked at it as the login user. Results and error kinds are
 /// the libssh2 transport's.
-public struct OpenSSHTransport: Transport {
-    public var options: SSHOptions
+package struct OpenSSHTransport: Transport {
+    package var options: SSHOptions
 
-    public init(options: SSHOptions = SSHOptions()) {
+    package init(options: SSHOptions = SSHOptions()) {
         self.options = options
     }
 
-    public func connect(to host: InventoryHost) throws(TransportError) -> any TransportSession {
+    package func connect(to host: InventoryHost) throws(TransportError) -> any TransportSession {
         let command = try OpenSSHCommand(host: host, options: options)
         let deadline = Deadline(operation: command.timeout, overall: options.hostTimeout)
         let allowed = try deadline.next(host: host.name, doing: "connecting")

@@ -2,9 +2,9 @@ import Foundation
 
 /// Settings shared by the `ssh` (libssh2) and `openssh` (system client) transports
 /// that come from the command line and the environment rather than the inventory.
-public struct SSHOptions: Sendable {
+package struct SSHOptions: Sendable {
     /// Which `ssh_config` file supplies `Host` aliases.
-    public enum ConfigFile: Sendable, Hashable {
+    package enum ConfigFile: Sendable, Hashable {
         /// `~/.ssh/config` (the `openssh` transport also reads the system-wide file, as `ssh` does).
         case standard
         /// This file only.
@@ -15,27 +15,27 @@ public struct SSHOptions: Sendable {
 
     /// Record the key of a host that is not in known_hosts yet, as OpenSSH's
     /// `StrictHostKeyChecking=accept-new`; a changed key is refused all the same.
-    public var acceptNewHostKeys: Bool
+    package var acceptNewHostKeys: Bool
     /// Seconds allowed for connecting and for each operation, when the inventory sets no `timeout`.
-    public var operationTimeout: Double
+    package var operationTimeout: Double
     /// Seconds allowed for everything done on one host, from connecting to the last file.
-    public var hostTimeout: Double
-    public var configFile: ConfigFile
+    package var hostTimeout: Double
+    package var configFile: ConfigFile
     /// The system-wide known_hosts files, consulted (never written) after the user's; `nil`
     /// means OpenSSH's defaults, `/etc/ssh/ssh_known_hosts` and `/etc/ssh/ssh_known_hosts2`.
-    public var globalKnownHostsFiles: [String]?
+    package var globalKnownHostsFiles: [String]?
     /// Where `~` points: the default known_hosts, identities and `~/.ssh/config` are found there.
-    public var homeDirectory: String
+    package var homeDirectory: String
     /// The environment credentials are read from: `SSH_AUTH_SOCK`, `STACKDRIFT_SSH_PASSPHRASE`,
     /// the variable an inventory's `password_env` names, and `PATH` to find `ssh`.
-    public var environment: [String: String]
+    package var environment: [String: String]
 
-    public static let defaultOperationTimeout = 10.0
-    public static let defaultHostTimeout = 300.0
+    package static let defaultOperationTimeout = 10.0
+    package static let defaultHostTimeout = 300.0
     /// The environment variable holding the passphrase of encrypted private keys.
-    public static let passphraseVariable = "STACKDRIFT_SSH_PASSPHRASE"
+    package static let passphraseVariable = "STACKDRIFT_SSH_PASSPHRASE"
 
-    public init(acceptNewHostKeys: Bool = false, operationTimeout: Double = SSHOptions.defaultOperationTimeout,
+    package init(acceptNewHostKeys: Bool = false, operationTimeout: Double = SSHOptions.defaultOperationTimeout,
                 hostTimeout: Double = SSHOptions.defaultHostTimeout, configFile: ConfigFile = .standard,
                 globalKnownHostsFiles: [String]? = nil,
                 homeDirectory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {

@@ -8,14 +8,14 @@ import DriftCore
 /// configured) a password. A host behind `ProxyJump` is reached through a `direct-tcpip`
 /// channel of each jump host in turn, each verified and logged into the same way. Nothing on
 /// the host is written.
-public struct SSHTransport: Transport {
-    public var options: SSHOptions
+package struct SSHTransport: Transport {
+    package var options: SSHOptions
 
-    public init(options: SSHOptions = SSHOptions()) {
+    package init(options: SSHOptions = SSHOptions()) {
         self.options = options
     }
 
-    public func connect(to host: InventoryHost) throws(TransportError) -> any TransportSession {
+    package func connect(to host: InventoryHost) throws(TransportError) -> any TransportSession {
         let target = try SSHTarget.resolve(host, options: options)
         let deadline = Deadline(operation: target.timeout, overall: options.hostTimeout)
         let session = try open(target, via: nil, deadline: deadline, acceptNew: options.acceptNewHostKeys)
