@@ -97,12 +97,8 @@ struct StoredEvaluation: Codable {
     var observations: [FleetObservation]
     var unread: [Int]
 
-    var bytes: [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Plain records: encoding cannot fail.
-        return Array((try? encoder.encode(self)) ?? Data())
-    }
+    /// The store's canonical encoding (sorted keys), so an unchanged host stores the same bytes.
+    var bytes: [UInt8] { CanonicalJSON.encode(self) }
 
     init(observations: [FleetObservation], unread: [Int]) {
         self.observations = observations
@@ -110,7 +106,7 @@ struct StoredEvaluation: Codable {
     }
 
     init?(bytes: [UInt8]) {
-        guard let decoded = try? JSONDecoder().decode(Self.self, from: Data(bytes)) else { return nil }
+        guard let decoded = CanonicalJSON.decode(Self.self, from: bytes) else { return nil }
         self = decoded
     }
 }

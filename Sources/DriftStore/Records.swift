@@ -118,15 +118,15 @@ struct FindingRecord: Codable, Hashable {
 }
 
 /// Canonical JSON: sorted keys, so one value always encodes to the same bytes and hash.
-enum CanonicalJSON {
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+package enum CanonicalJSON {
+    package static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding these plain records cannot fail.
         return Array((try? encoder.encode(value)) ?? Data())
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> T? {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> T? {
         try? JSONDecoder().decode(type, from: Data(bytes))
     }
 }
