@@ -122,42 +122,45 @@ package struct Auditor: Sendable {
             }
         })
 
-        // Every host is in: compare the fleet, one host's findings at a time.
-        let verdicts = comparison.finish()
-        func fleetFindings(of name: String) -> [Finding] {
-            waivers.apply(to: verdicts.findings(forHost: name), hosts: hosts, today: startedAt)
-        }
         var header = RunHeader(id: runID, startedAt: startedAt, finishedAt: startedAt, toolVersion: toolVersion,
                                inventory: inventory.sourceFile, architecture: inventory.architecture, exitCode: 0,
                                upgrade: ruleSet.upgrades.first?.target)
-        let hostsOnly = overview
         var built: RunOverview?
-        if storeError == nil {
-            do {
-                header.finishedAt = clock()
-                try store.finishRun(runID, finishedAt: header.finishedAt, upgrade: header.upgrade,
-                                    fleetFindings: hosts.lazy.map { host in
-                                        let findings = fleetFindings(of: host.name)
-                                        overview.add(findings)
-                                        return (host: host.name, findings: findings)
-                                    },
-                                    summary: {
-                                        let whole = overview.build()
-                                        built = whole
-                                        return (whole, Int(AuditExitCode.of(whole).rawValue))
-                                    })
-            } catch let error as StoreError {
-                storeError = error
-            } catch {
-                storeError = StoreError(.query, path: store.path, operation: "finishing run \(runID)", "\(error)")
+        // Every host is in: compare the fleet, one host's findings at a time. The fleet's
+        // observations end with this block, before the stored run is read back for the reports.
+        do {
+            let verdicts = comparison.finish()
+            func fleetFindings(of name: String) -> [Finding] {
+                waivers.apply(to: verdicts.findings(forHost: name), hosts: hosts, today: startedAt)
             }
-        }
-        if storeError != nil {
-            // Not stored: the fleet checks are still counted, so the summary and exit code stay true.
-            overview = hostsOnly
-            for host in hosts { overview.add(fleetFindings(of: host.name)) }
-            built = overview.build()
-            header.finishedAt = clock()
+            let hostsOnly = overview
+            if storeError == nil {
+                do {
+                    header.finishedAt = clock()
+                    try store.finishRun(runID, finishedAt: header.finishedAt, upgrade: header.upgrade,
+                                        fleetFindings: hosts.lazy.map { host in
+                                            let findings = fleetFindings(of: host.name)
+                                            overview.add(findings)
+                                            return (host: host.name, findings: findings)
+                                        },
+                                        summary: {
+                                            let whole = overview.build()
+                                            built = whole
+                                            return (whole, Int(AuditExitCode.of(whole).rawValue))
+                                        })
+                } catch let error as StoreError {
+                    storeError = error
+                } catch {
+                    storeError = StoreError(.query, path: store.path, operation: "finishing run \(runID)", "\(error)")
+                }
+            }
+            if storeError != nil {
+                // Not stored: the fleet checks are still counted, so the summary and exit code stay true.
+                overview = hostsOnly
+                for host in hosts { overview.add(fleetFindings(of: host.name)) }
+                built = overview.build()
+                header.finishedAt = clock()
+            }
         }
         let whole = built ?? overview.build()
         header.exitCode = Int(storeError == nil ? AuditExitCode.of(whole).rawValue : AuditExitCode.incomplete.rawValue)

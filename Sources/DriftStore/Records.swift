@@ -120,13 +120,59 @@ struct FindingRecord: Codable, Hashable {
 /// Canonical JSON: sorted keys, so one value always encodes to the same bytes and hash.
 package enum CanonicalJSON {
     package static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        // Encoding these plain records cannot fail.
+        Array((try? encoder().encode(value)) ?? Data())
+    }
+
+    /// The same bytes as `encode(items)`, one element at a time: the encoder builds its tree
+    /// of one element, never of a fleet's worth of them.
+    package static func encode<T: Encodable>(elements items: [T]) -> [UInt8] {
+        let encoder = encoder()
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += (try? encoder.encode(item)) ?? Data()
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
+    }
+
+    /// An object of already encoded members, given in sorted key order (as `encode` sorts them).
+    package static func object(_ members: [(key: String, value: [UInt8])]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        for (index, member) in members.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += encode(member.key)
+            bytes.append(UInt8(ascii: ":"))
+            bytes += member.value
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    private static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding these plain records cannot fail.
-        return Array((try? encoder.encode(value)) ?? Data())
+        return encoder
     }
 
     package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> T? {
         try? JSONDecoder().decode(type, from: Data(bytes))
+    }
+}
+
+extension RunOverview {
+    /// The overview's canonical encoding (`CanonicalJSON.encode(overview)`, byte for byte),
+    /// built host by host: encoding ten thousand hosts' rows as one value would hold the
+    /// encoder's tree of all of them at once, at the moment the fleet's observations are also held.
+    package var canonicalBytes: [UInt8] {
+        CanonicalJSON.object([
+            ("attention", CanonicalJSON.encode(elements: attention)),
+            ("files", CanonicalJSON.encode(elements: files)),
+            ("hosts", CanonicalJSON.encode(elements: hosts)),
+            ("problems", CanonicalJSON.encode(elements: problems)),
+            ("rules", CanonicalJSON.encode(elements: rules)),
+            ("waived", CanonicalJSON.encode(elements: waived)),
+        ])
     }
 }

@@ -126,7 +126,7 @@ package final class SnapshotStore {
                 wrote()
             }
             let (overview, exitCode) = summary()
-            let overviewID = try blobs.store(CanonicalJSON.encode(overview), kind: .overview)
+            let overviewID = try blobs.store(overview.canonicalBytes, kind: .overview)
             // The run's counts are the guide's; upgrade checks (`--upgrade-to`) are counted apart.
             let guide = overview.tally(.guide)
             try backend.finishRun(id, RunFinish(

@@ -34,6 +34,23 @@ import Testing
         return id
     }
 
+    /// The overview is stored host row by host row (`canonicalBytes`): the same bytes as
+    /// encoding it whole, so runs stored before and after share their overview blobs.
+    @Test func theOverviewEncodedRowByRowIsTheCanonicalEncoding() {
+        var builder = RunOverview.Builder()
+        builder.add(host: Self.host("c1", content: "[DEFAULT]\n"))
+        builder.add(host: HostResult(name: "c2", roles: [.compute], services: [], files: [
+            FileResult(path: Self.nova, status: .unparseable, format: .osloINI, reason: "line 3: expected a key", line: 3)]))
+        builder.add(host: HostResult(name: "c3/slash", roles: [.controller], services: [], error: "refused", errorKind: "connect", files: []))
+        var waived = finding("nova.my_ip", host: "c1", status: .waived)
+        waived.message = "accepted \"until\" 2027/01"
+        builder.add([finding("nova.my_ip", host: "c1", status: .fail), finding("my_ip.unique", host: "c1", status: .pass), waived])
+        let overview = builder.build()
+        #expect(!overview.problems.isEmpty && !overview.waived.isEmpty && overview.hosts.count == 3)
+        #expect(overview.canonicalBytes == CanonicalJSON.encode(overview))
+        #expect(CanonicalJSON.encode(elements: [String]()) == CanonicalJSON.encode([String]()))
+    }
+
     @Test(arguments: Backend.allCases) func aHostsOwnAndFleetFindingsAreOneSetWhenRead(_ backend: Backend) throws {
         guard let database = try TestStore(backend) else { return }
         let store = try database.open()
