@@ -99,9 +99,8 @@ package struct Auditor: Sendable {
                 judged = host
             case .reused(let previous, let collection, let request):
                 if storeError == nil, let reused = try? store.reuse(previous, inRun: runID),
-                   let evaluation = StoredEvaluation(bytes: reused.evaluation) {
-                    overview.add(host: reused.result)
-                    overview.add(reused.findings)
+                   let evaluation = StoredEvaluation(bytes: reused) {
+                    overview.add(evaluation.overview)
                     comparison.add(observations: evaluation.observations, unread: evaluation.unread)
                     reusedHosts += 1
                     return
@@ -109,8 +108,7 @@ package struct Auditor: Sendable {
                 // The store could not give the host back: judge it here, from what was collected.
                 judged = judge(collection, request, key: nil)
             }
-            overview.add(host: judged.result)
-            overview.add(judged.findings)
+            overview.add(judged.overview)
             comparison.add(observations: judged.observations, unread: judged.unread)
             guard storeError == nil else { return }
             do {
@@ -118,7 +116,7 @@ package struct Auditor: Sendable {
             } catch let error as StoreError {
                 storeError = error
             } catch {
-                storeError = StoreError(.query, path: store.path, operation: "storing host \(judged.result.name)", "\(error)")
+                storeError = StoreError(.query, path: store.path, operation: "storing host \(judged.overview.host.name)", "\(error)")
             }
         })
 
@@ -190,9 +188,9 @@ package struct Auditor: Sendable {
     /// A host parsed, redacted and judged: its own checks decided, its contribution to the
     /// fleet checks observed, and its record for the store prepared.
     struct JudgedHost: Sendable {
-        /// The host as the overview counts it (file contents are in `prepared`).
-        var result: HostResult
-        var findings: [Finding]
+        /// The host and its own findings as the overview counts them (the findings and file
+        /// contents themselves are in `prepared`).
+        var overview: RunOverview.HostPart
         var observations: [FleetObservation]
         /// Fleet-scoped rules this host could not give every value to.
         var unread: [Int]
@@ -202,7 +200,7 @@ package struct Auditor: Sendable {
     static func judge(_ collection: HostCollection, request: CollectionRequest, engine: RuleEngine, directory: FleetDirectory,
                       ruleSet: RuleSet, redactor: Redactor, waivers: WaiverSet, today: Date, key: String?) -> JudgedHost {
         let host = collection.host
-        var result: HostResult
+        let result: HostResult
         var findings: [Finding] = []
         var observations: [FleetObservation] = []
         var unread: [Int] = []
@@ -224,11 +222,12 @@ package struct Auditor: Sendable {
             observations = evaluation.observations.map { $0.redactingSecret(with: redactor.tag) }
             unread = evaluation.unread
         }
-        let record = key.map { HostEvaluationRecord(key: $0, bytes: StoredEvaluation(observations: observations, unread: unread).bytes) }
+        let part = RunOverview.Builder.part(of: result, findings: findings)
+        let record = key.map {
+            HostEvaluationRecord(key: $0, bytes: StoredEvaluation(observations: observations, unread: unread, overview: part).bytes)
+        }
         let prepared = PreparedHost(result, findings: findings, evaluation: record)
-        // The contents are in the prepared record; the overview needs only the files' standing.
-        for index in result.files.indices { result.files[index].content = nil }
-        return JudgedHost(result: result, findings: findings, observations: observations, unread: unread, prepared: prepared)
+        return JudgedHost(overview: part, observations: observations, unread: unread, prepared: prepared)
     }
 
     /// The legacy SSH algorithms an SSH host may use, for its report; none over the local transport.

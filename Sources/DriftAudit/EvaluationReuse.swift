@@ -35,8 +35,9 @@ struct EvaluationReuse: Sendable {
         }
         var digest = EvidenceDigest()
         // Bumped when what a stored verdict holds changes: 2, consistency findings carry their
-        // reference's place (problem grouping), which verdicts stored before lack.
-        digest.add("stackdrift evaluation 2")
+        // reference's place (problem grouping), which verdicts stored before lack; 3, the
+        // evaluation holds the host's part of the overview.
+        digest.add("stackdrift evaluation 3")
         digest.add(auditor.toolVersion)
         digest.add(auditor.ruleSet.digest)
         digest.add(auditor.ruleSet.rules.map(\.id))
@@ -92,17 +93,20 @@ struct EvaluationReuse: Sendable {
     }
 }
 
-/// A host's evaluation as stored for reuse: what it gave the fleet checks.
+/// A host's evaluation as stored for reuse: what it gave the fleet checks, and what it
+/// added to the run's overview (so a reused host's findings need not be decoded).
 struct StoredEvaluation: Codable {
     var observations: [FleetObservation]
     var unread: [Int]
+    var overview: RunOverview.HostPart
 
     /// The store's canonical encoding (sorted keys), so an unchanged host stores the same bytes.
     var bytes: [UInt8] { CanonicalJSON.encode(self) }
 
-    init(observations: [FleetObservation], unread: [Int]) {
+    init(observations: [FleetObservation], unread: [Int], overview: RunOverview.HostPart) {
         self.observations = observations
         self.unread = unread
+        self.overview = overview
     }
 
     init?(bytes: [UInt8]) {

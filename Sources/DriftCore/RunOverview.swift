@@ -139,6 +139,19 @@ package struct RunOverview: Sendable, Hashable, Codable {
 
     package var failedHosts: Int { hosts.count { !$0.collected } }
 
+    /// One host's part of an overview: what adding the host and its own findings records.
+    /// Kept with a host's stored evaluation, so a host reused from the store adds its part
+    /// without decoding each of its findings.
+    package struct HostPart: Sendable, Hashable, Codable {
+        package var host: Host
+        /// Failing and erroring findings, then waived ones, in report order.
+        package var attention: [Finding]
+        package var waived: [Finding]
+        /// Guide checks per file path.
+        package var files: [String: FindingTally]
+        package var rules: [Rule]
+    }
+
     /// Accumulates an overview one host (and one batch of findings) at a time.
     package struct Builder: Sendable {
         private var hosts: [String: Host] = [:]
@@ -184,6 +197,42 @@ package struct RunOverview: Sendable, Hashable, Codable {
                 let key = RuleKey(category: finding.category, id: finding.rule)
                 rules[key, default: (finding.title, FindingTally())].tally.add(finding)
             }
+        }
+
+        /// Adds a host's part (`part(of:)` of a builder that held only that host).
+        package mutating func add(_ part: HostPart) {
+            let name = part.host.name
+            var host = part.host
+            if let earlier = hosts[name] {
+                // Findings of the host came first (they make a placeholder row): keep their counts.
+                host.guide.merge(earlier.guide)
+                host.upgrade.merge(earlier.upgrade)
+            }
+            hosts[name] = host
+            attention += part.attention
+            waived += part.waived
+            for (path, tally) in part.files {
+                files[path, default: ([], FindingTally())].hosts.insert(name)
+                files[path, default: ([], FindingTally())].tally.merge(tally)
+            }
+            for rule in part.rules {
+                rules[RuleKey(category: rule.category, id: rule.id), default: (rule.title, FindingTally())].tally.merge(rule.tally)
+            }
+        }
+
+        /// A host's part of an overview: what adding `result` and its own `findings` to a
+        /// builder records, to be added to another with `add(_:)`.
+        package static func part(of result: HostResult, findings: [Finding]) -> HostPart {
+            var one = Builder()
+            one.add(host: result)
+            one.add(findings)
+            return HostPart(
+                host: one.hosts[result.name]!,
+                attention: one.attention.sorted(by: Finding.reportOrder),
+                waived: one.waived.sorted(by: Finding.reportOrder),
+                files: one.files.mapValues(\.tally),
+                rules: one.rules.map { Rule(id: $0.key.id, title: $0.value.title, category: $0.key.category, tally: $0.value.tally) }
+                    .sorted { ($0.category.rawValue, $0.id) < ($1.category.rawValue, $1.id) })
         }
 
         package func build() -> RunOverview {

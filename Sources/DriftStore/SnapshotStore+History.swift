@@ -60,7 +60,8 @@ extension SnapshotStore {
         if let overviewID = row.overviewID {
             overview = CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: overviewID, operation: operation))
         }
-        return try StoredRunReader(store: self, header: header, hosts: hosts, overview: overview, changes: try changes(for: id))
+        return try StoredRunReader(store: self, header: header, hosts: hosts, overview: overview,
+                                   changes: try changes(for: id, overview: overview))
     }
 
     /// A stored run, whole, as reporters see it: hosts, files with their redacted contents,
@@ -86,17 +87,22 @@ extension SnapshotStore {
     /// What changed in `run` since each of its hosts' previous collected run: files new,
     /// changed (with line diffs) or vanished, and findings new, fixed or still failing.
     /// `nil` when no finished run came before. A host whose files and findings are the very
-    /// blobs of its previous run costs two id comparisons and its manifest's file count.
-    package func changes(for run: Int64) throws -> RunChanges? {
+    /// blobs of its previous run costs two id comparisons and its manifest's file count: its
+    /// failing findings are the overview's (`overview`, the run's own when the caller has read it).
+    package func changes(for run: Int64, overview current: RunOverview? = nil) throws -> RunChanges? {
         let operation = "comparing run \(run) with the previous one"
         let inventory = try runRow(run, operation: operation).identity
         guard let previous = try backend.latestFinishedRun(before: run, of: inventory) else { return nil }
         let previousRow = try runRow(previous, operation: operation)
         let previousStarted = Self.date(previousRow.startedAt)
         // Problems are compared when both runs stored an overview (schema 4 on).
-        let overviews = try [previousRow.overviewID, try runRow(run, operation: operation).overviewID].map { id in
+        func overview(_ id: Int64?) throws -> RunOverview? {
             try id.flatMap { CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: $0, operation: operation)) }
         }
+        let overviews = [try overview(previousRow.overviewID), try current ?? overview(try runRow(run, operation: operation).overviewID)]
+        // A host's failing and erroring findings, as the run's overview holds them: all that an
+        // unchanged host's comparison reads, without decoding its finding sets.
+        let attention = overviews[1].map { Dictionary(grouping: $0.attention, by: \.host) }
         // The current status of the findings the previous run's problems explained: all "fixed" needs.
         let wanted = Set(overviews[0]?.problems.flatMap(\.findings) ?? [])
         var statuses: [String: FindingStatus] = [:]
@@ -106,11 +112,16 @@ extension SnapshotStore {
         let keyNow = try backend.redactionKeyID(run: run)
         for host in try backend.runHosts(run: run) where host.collected {
             let now = try blobs.manifest(id: host.manifestID, operation: operation)
-            let current = try findings(of: host, operation: operation)
+            let before = try backend.previousRunHost(named: host.name, before: run, of: inventory)
+            let same = before.map { $0.findingsID == host.findingsID && $0.fleetFindingsID == host.fleetFindingsID } ?? false
+            // The very finding sets of the previous run: only their failing and erroring findings
+            // can be new, still failing or explain a problem, and the overview has them.
+            let current = try same ? attention.map { $0[host.name] ?? [] } ?? findings(of: host, operation: operation)
+                                   : findings(of: host, operation: operation)
             if !wanted.isEmpty {
                 for finding in current where wanted.contains(finding.id) { statuses[finding.id] = finding.status }
             }
-            guard let before = try backend.previousRunHost(named: host.name, before: run, of: inventory) else {
+            guard let before else {
                 files += now.files.filter { $0.content != nil }.map { FileChange(host: host.name, path: $0.path, kind: .new) }
                 findingChanges += current.filter { $0.status == .fail }.map { FindingChange(kind: .new, finding: $0) }
                 continue
@@ -124,8 +135,8 @@ extension SnapshotStore {
                 files += changed
                 unchanged += same
             }
-            if before.findingsID == host.findingsID, before.fleetFindingsID == host.fleetFindingsID {
-                // The very finding sets of the previous run: compared with themselves, without reading them twice.
+            if same {
+                // Compared with themselves, without reading them twice.
                 findingChanges += Self.compare(current, current)
             } else {
                 findingChanges += Self.compare(try findings(of: before, operation: operation), current)

@@ -9,15 +9,6 @@ package struct ReusableHost: Sendable {
     let stored: StoredHost
 }
 
-/// A reused host as the run goes on with it: what the overview and the fleet checks need.
-package struct ReusedHost {
-    package var result: HostResult
-    /// The host's own findings, as stored (waivers applied).
-    package var findings: [Finding]
-    /// The auditor's encoding of what the host gave the fleet checks.
-    package var evaluation: [UInt8]
-}
-
 extension SnapshotStore {
     /// The hosts of the inventory's newest finished run that recorded an evaluation key, by
     /// name: what a new run of it may reuse. Empty on a first run and for runs stored before schema 6.
@@ -32,15 +23,13 @@ extension SnapshotStore {
     }
 
     /// Records `host` in run `id` as it was in its previous run (the same manifest, findings and
-    /// evaluation: a reference, nothing new stored), and returns what the run needs of it.
-    package func reuse(_ host: ReusableHost, inRun id: Int64) throws -> ReusedHost {
+    /// evaluation: a reference, nothing new stored), and returns the stored evaluation: all the
+    /// run needs of it (its manifest and findings are read again only by the reports).
+    package func reuse(_ host: ReusableHost, inRun id: Int64) throws -> [UInt8] {
         let operation = "reusing host \(host.name) of run \(host.stored.runID)"
         guard let evaluationID = host.stored.evaluationID else {
             throw StoreError(.corrupt, path: path, operation: operation, "the host has no stored evaluation")
         }
-        let manifest = try blobs.manifest(id: host.stored.manifestID, operation: operation)
-        let result = try self.result(of: host.stored, manifest: manifest, contents: false, operation: operation)
-        let findings = try blobs.findings(id: host.stored.findingsID, operation: operation).map { $0.finding(host: host.name) }
         let evaluation = try blobs.bytes(id: evaluationID, operation: operation)
         try backend.transaction(operation: "storing host \(host.name) of run \(id)") {
             try backend.insertRunHost(run: id, host: host.stored.id, collected: true, manifest: host.stored.manifestID,
@@ -48,6 +37,6 @@ extension SnapshotStore {
             try backend.setEvaluation(run: id, host: host.stored.id, key: host.key, evaluation: evaluationID)
             wrote()
         }
-        return ReusedHost(result: result, findings: findings, evaluation: evaluation)
+        return evaluation
     }
 }

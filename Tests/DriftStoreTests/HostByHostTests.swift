@@ -51,6 +51,30 @@ import Testing
         #expect(CanonicalJSON.encode(elements: [String]()) == CanonicalJSON.encode([String]()))
     }
 
+    /// A reused host adds its stored part of the overview instead of its findings: the
+    /// overview must be the one adding each host and its findings gives, whatever the order.
+    @Test func hostPartsAddUpToTheOverviewOfTheirHostsAndFindings() {
+        let hosts = [Self.host("c1", content: "[DEFAULT]\n"), Self.host("c2", content: "[DEFAULT]\n"),
+                     HostResult(name: "c3", roles: [.controller], services: [], files: [
+                        FileResult(path: Self.nova, status: .unparseable, format: .osloINI, reason: "expected a key", line: 3)])]
+        let own = [finding("nova.my_ip", host: "c1", status: .fail), finding("nova.other", host: "c1", status: .pass),
+                   finding("nova.my_ip", host: "c2", status: .waived), finding("nova.my_ip", host: "c3", status: .error)]
+        let fleet = [finding("my_ip.unique", host: "c2", status: .fail)]
+        var direct = RunOverview.Builder()
+        for host in hosts {
+            direct.add(host: host)
+            direct.add(own.filter { $0.host == host.name })
+        }
+        direct.add(fleet)
+        var byParts = RunOverview.Builder()
+        for host in hosts.reversed() {
+            byParts.add(RunOverview.Builder.part(of: host, findings: own.filter { $0.host == host.name }))
+        }
+        byParts.add(fleet)
+        #expect(byParts.build() == direct.build())
+        #expect(direct.build().attention.count == 3 && direct.build().waived.count == 1)
+    }
+
     @Test(arguments: Backend.allCases) func aHostsOwnAndFleetFindingsAreOneSetWhenRead(_ backend: Backend) throws {
         guard let database = try TestStore(backend) else { return }
         let store = try database.open()
