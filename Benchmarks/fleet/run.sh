@@ -12,6 +12,8 @@
 #   RUNS=5 JOBS=8 OUT=file.jsonl sudo -E bash Benchmarks/fleet/run.sh 10
 #
 # RUNS    timed rounds per N (default 5); the tables give medians
+# CONTENDERS  which to run, of "stackdrift ansible openssh" (default all three; Ansible takes
+#         about a second per host per run, so `CONTENDERS="stackdrift openssh"` for large N)
 # JOBS    stackdrift's --jobs (default: N, every host at once, like the other two)
 # OUT     raw results, one JSON object per run (default .build/fleet-bench/results.jsonl);
 #         report.py turns it into the tables, which this script prints at the end
@@ -113,7 +115,7 @@ PY
     esac
 }
 
-contenders=(stackdrift ansible openssh)
+read -r -a contenders <<< "${CONTENDERS:-stackdrift ansible openssh}"
 machine >> "$out"
 for hosts in "${sizes[@]}"; do
     echo "== $hosts hosts: starting the fleet" >&2
@@ -145,8 +147,8 @@ CFG
         echo "$result" >> "$out"
     done
     for round in $(seq 1 "$runs"); do
-        for k in 0 1 2; do
-            contender=${contenders[$(( (round - 1 + k) % 3 ))]}
+        for k in "${!contenders[@]}"; do
+            contender=${contenders[$(( (round - 1 + k) % ${#contenders[@]} ))]}
             echo "== $hosts hosts: round $round/$runs $contender" >&2
             measure "$contender" "$hosts" "$round" >> "$out"
         done
