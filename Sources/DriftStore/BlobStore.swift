@@ -47,7 +47,7 @@ struct BlobStore {
     }
 
     func findings(id: Int64, operation: String) throws -> [FindingRecord] {
-        guard let records = CanonicalJSON.decode([FindingRecord].self, from: try bytes(id: id, operation: operation)) else {
+        guard let records = FindingSetCodec.decode(try bytes(id: id, operation: operation)) else {
             throw StoreError(.corrupt, path: backend.location, operation: operation, "finding set \(id) is not readable")
         }
         return records
@@ -72,7 +72,7 @@ struct BlobStore {
     @discardableResult
     func recordHost(run: Int64, name: String, manifest: HostManifest, findings: [FindingRecord]) throws -> Int64 {
         try recordHost(run: run, name: name, manifest: PreparedBlob(CanonicalJSON.encode(manifest)), collected: manifest.collected,
-                       contentHashes: manifest.files.compactMap(\.content), findings: PreparedBlob(CanonicalJSON.encode(findings)))
+                       contentHashes: manifest.files.compactMap(\.content), findings: PreparedBlob(FindingSetCodec.encode(findings)))
     }
 }
 

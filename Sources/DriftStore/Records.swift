@@ -69,7 +69,9 @@ struct FindingRecord: Codable, Hashable {
     var remedy: Remedy?
     /// The place a consistency finding was compared with (`Finding.reference`); absent for others.
     var reference: ValuePlace?
+}
 
+extension FindingRecord {
     init(_ finding: Finding) {
         rule = finding.rule
         title = finding.title
