@@ -11,6 +11,8 @@ package struct FleetDirectory: Sendable {
     package let nameResolution: NameResolution
     private let addressByName: [String: String]
     private let position: [String: Int]
+    /// Places in `named` by canonical name (several when names differ only in case).
+    private let namedByCanonicalName: [String: [Int]]
 
     package init(hosts: [InventoryHost], nameResolution: NameResolution = .hosts) {
         named = hosts.compactMap { host in host.vars["management_ip"].map { (host.name, $0) } }
@@ -18,7 +20,12 @@ package struct FleetDirectory: Sendable {
         // Names compare as the resolver compares them (case, a trailing dot), so a lookup never scans the fleet.
         addressByName = Dictionary(named.map { (NodeResolver.canonicalName($0.name), $0.address) }, uniquingKeysWith: { first, _ in first })
         position = Dictionary(hosts.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        namedByCanonicalName = Dictionary(grouping: named.indices, by: { [named] in NodeResolver.canonicalName(named[$0].name) })
     }
+
+    /// The places in `named` of the fleet names a resolver would take `name` for (the same
+    /// name up to case and a trailing dot), in inventory order.
+    package func namedPlaces(matching name: String) -> [Int] { namedByCanonicalName[NodeResolver.canonicalName(name)] ?? [] }
 
     package init(inventory: Inventory) {
         self.init(hosts: inventory.hosts, nameResolution: inventory.nameResolution)

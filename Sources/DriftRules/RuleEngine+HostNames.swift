@@ -26,7 +26,7 @@ extension RuleEngine {
             var resolving = 0
             var missing: [String] = []
             var findings: [Finding] = []
-            for (name, address) in directory.named {
+            for (name, address) in lookup.fleetNamesToCheck(in: directory, dns: dns) {
                 guard let entry = lookup.entry(for: name) else {
                     missing.append(name)
                     continue
@@ -98,5 +98,18 @@ private struct NameLookup {
     func entry(for name: String) -> Entry? {
         guard let first else { return document.effectiveEntry(section: nil, key: name) }
         return first[document.format.normalizedKey(name)]
+    }
+
+    /// The fleet names whose lines to look at, in inventory order. Every one when the file must
+    /// list the fleet; with DNS only a line can contradict the inventory, so only the fleet
+    /// names the file's own lines may spell (a DNS-style file has a few lines, the fleet
+    /// thousands of names: looking each fleet name up in each host's file was quadratic).
+    /// Candidates are found by the resolver's coarser canonical name, then `entry(for:)` decides.
+    func fleetNamesToCheck(in directory: FleetDirectory, dns: Bool) -> [(name: String, address: String)] {
+        // The shortcut needs keys that fold no more than canonical names do (hosts files: case).
+        guard dns, let first, document.format == .hosts, first.count < directory.named.count else { return directory.named }
+        var places = Set<Int>()
+        for key in first.keys { places.formUnion(directory.namedPlaces(matching: key)) }
+        return places.sorted().map { directory.named[$0] }
     }
 }

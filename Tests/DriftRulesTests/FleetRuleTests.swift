@@ -281,6 +281,22 @@ private let examples = "examples: {pass: [{files: {/etc/unused: x}}], fail: [{fi
         #expect(guide.filter { $0.status == .fail && $0.items != nil }.map(\.host).sorted() == ["compute1", "compute2", "controller"])
     }
 
+    /// Under DNS a host's few lines are looked up in the fleet (not the fleet's names in each
+    /// file): a line spelling a fleet name in another case still contradicts it, once, and the
+    /// contradictions come in inventory order whatever order the file has them in.
+    @Test func underDNSTheFilesOwnLinesAreMatchedToTheFleetByTheResolversName() throws {
+        var fleet = (1...30).map { index in
+            TestHost(name: "compute\(index)", roles: [.compute], vars: ["management_ip": "10.0.1.\(index)"],
+                     files: ["/etc/hosts": "127.0.0.1 localhost\n10.0.1.\(index) compute\(index)\n"])
+        }
+        fleet[0].files["/etc/hosts"] = "127.0.0.1 localhost\n10.9.9.9 COMPUTE12 compute12\n10.0.1.1 compute1\n"
+            + "10.9.9.8 Compute7\n10.0.1.3 compute3\n10.9.9.7 compute12\n"
+        let findings = try evaluate(Self.hostNames, fleet, nameResolution: .dns)
+        let failing = findings.filter { $0.status == .fail }
+        #expect(failing.map { "\($0.host) \($0.key ?? "") \($0.actual ?? "")" } == ["compute1 compute7 10.9.9.8", "compute1 compute12 10.9.9.9"])
+        #expect(findings.filter { $0.status == .pass }.count == 29)
+    }
+
     @Test func noneEqualWithAStarLooksAtEveryEntry() throws {
         let yaml = """
         file: /etc/hosts
