@@ -86,7 +86,8 @@ package struct FleetVerdicts: Sendable {
 /// One copy of each text the fleet's observations hold: equal strings share a buffer.
 /// Strings short enough to be stored inline (15 UTF-8 bytes) are left alone.
 private struct TextPool: Sendable {
-    private var strings: Set<String> = []
+    /// By exact bytes: canonically equivalent texts stay apart, so no host gets another's spelling.
+    private var strings: Set<ExactText> = []
     private var origins: Set<ValueOrigin> = []
 
     mutating func interning(_ observation: FleetObservation) -> FleetObservation {
@@ -112,6 +113,6 @@ private struct TextPool: Sendable {
 
     private mutating func text(_ string: String) -> String {
         guard string.utf8.count > 15 else { return string }
-        return strings.insert(string).memberAfterInsert
+        return strings.insert(ExactText(string)).memberAfterInsert.text
     }
 }

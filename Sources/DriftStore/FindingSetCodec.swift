@@ -41,7 +41,9 @@ enum FindingSetCodec {
     private struct Writer {
         var bytes: [UInt8] = []
         private(set) var texts: [String] = []
-        private var index: [String: Int] = [:]
+        /// By exact bytes: `String` equality would take canonically equivalent texts (NFC and
+        /// NFD spellings of one word) for one and give the second finding the first one's bytes.
+        private var index: [ExactText: Int] = [:]
 
         mutating func count(_ value: Int) { unsigned(UInt64(value)) }
 
@@ -69,9 +71,9 @@ enum FindingSetCodec {
 
         mutating func text(_ value: String?) {
             guard let value else { return count(0) }
-            if let known = index[value] { return count(known + 1) }
+            if let known = index[ExactText(value)] { return count(known + 1) }
             texts.append(value)
-            index[value] = texts.count - 1
+            index[ExactText(value)] = texts.count - 1
             count(texts.count)
         }
 
@@ -154,7 +156,8 @@ enum FindingSetCodec {
             }
             let recordCount = try count()
             var records: [FindingRecord] = []
-            records.reserveCapacity(recordCount)
+            // A finding takes at least 20 bytes: a damaged count cannot make this reserve much.
+            records.reserveCapacity(min(recordCount, (bytes.count - offset) / 20))
             for _ in 0..<recordCount { records.append(try record()) }
             guard offset == bytes.count else { throw Malformed() }
             return records

@@ -46,6 +46,17 @@ import Testing
         #expect(FindingSetCodec.decode(FindingSetCodec.encode([])) == [])
     }
 
+    /// Canonically equivalent texts are equal as Swift strings but not as bytes: each comes back
+    /// as it was written, not as the first one the set held.
+    @Test func equivalentSpellingsKeepTheirOwnBytes() throws {
+        var composed = Self.findings()[0], decomposed = Self.findings()[0]
+        composed.message = "caf\u{E9}"
+        decomposed.message = "cafe\u{301}"
+        decomposed.line = 13
+        let decoded = try #require(FindingSetCodec.decode(FindingSetCodec.encode([composed, decomposed].map(FindingRecord.init))))
+        #expect(decoded.map { Array($0.message.utf8) } == [Array(composed.message.utf8), Array(decomposed.message.utf8)])
+    }
+
     @Test func setsStoredAsJSONStillRead() throws {
         let records = Self.findings().map(FindingRecord.init)
         #expect(FindingSetCodec.decode(CanonicalJSON.encode(records)) == records)

@@ -51,8 +51,7 @@ package enum ExternalProgram {
         package var signaled: Bool
     }
 
-    /// Runs a program to its end and returns what it printed, reading both pipes at once so
-    /// a full stderr cannot block the child.
+    /// Runs a program to its end and returns what it printed.
     package static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                            currentDirectory: String? = nil) throws -> Output {
         let process = Process()
@@ -64,41 +63,35 @@ package enum ExternalProgram {
         env["PYTHONUTF8"] = "1"
         env.merge(environment) { _, new in new }
         process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        return try captured(process)
+    }
+
+    /// Runs `process` to its end with its input from `input` and its output captured in files,
+    /// not pipes: a pipe's end of file waits for every process holding its write end, and a
+    /// child another test starts at that moment can inherit it (Foundation's `Process` does
+    /// not make its pipes close-on-exec); an `ssh-keygen` read that way once hung a test for
+    /// minutes after the program had exited. A file is complete when the program exits.
+    package static func captured(_ process: Process, input: Data? = nil) throws -> Output {
+        let directory = FileManager.default.temporaryDirectory
+        let stem = "stackdrift-test-\(getpid())-\(UUID().uuidString)"
+        let paths = ["in", "out", "err"].map { directory.appendingPathComponent("\(stem).\($0)").path }
+        defer { for path in paths { try? FileManager.default.removeItem(atPath: path) } }
+        guard FileManager.default.createFile(atPath: paths[0], contents: input ?? Data()),
+              FileManager.default.createFile(atPath: paths[1], contents: nil),
+              FileManager.default.createFile(atPath: paths[2], contents: nil),
+              let stdin = FileHandle(forReadingAtPath: paths[0]),
+              let stdout = FileHandle(forWritingAtPath: paths[1]), let stderr = FileHandle(forWritingAtPath: paths[2]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
         try process.run()
-        let errorData = LockedData()
-        let reader = Thread { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorData.isSet { usleep(1000) }
-        return Output(status: process.terminationStatus, stdout: stdout,
-                      stderr: String(decoding: errorData.value, as: UTF8.self),
+        for handle in [stdin, stdout, stderr] { try? handle.close() }
+        return Output(status: process.terminationStatus,
+                      stdout: FileManager.default.contents(atPath: paths[1]) ?? Data(),
+                      stderr: String(decoding: FileManager.default.contents(atPath: paths[2]) ?? Data(), as: UTF8.self),
                       signaled: process.terminationReason == .uncaughtSignal)
-    }
-}
-
-private final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-
-    func set(_ value: Data) {
-        lock.lock()
-        data = value
-        lock.unlock()
-    }
-
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return data != nil
-    }
-
-    var value: Data {
-        lock.lock()
-        defer { lock.unlock() }
-        return data ?? Data()
     }
 }

@@ -189,22 +189,12 @@ package enum SSHTestTools {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let output = Pipe(), errors = Pipe(), stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
+        // Captured in files, not pipes (`ExternalProgram.captured` says why).
+        let result = try ExternalProgram.captured(process, input: input.map { Data($0.utf8) })
+        guard result.status == 0, !result.signaled else {
+            throw Failure("\(executable) \(arguments.joined(separator: " ")) failed: \(result.stderr)")
         }
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure("\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: err, as: UTF8.self))")
-        }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: result.stdout, as: UTF8.self)
     }
 
     /// `ssh-ed25519 AAAA…` (without the comment) from `path.pub`.
