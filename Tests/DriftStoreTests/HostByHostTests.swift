@@ -75,6 +75,27 @@ import Testing
         #expect(direct.build().attention.count == 3 && direct.build().waived.count == 1)
     }
 
+    /// An unchanged host's failing findings are read from the overview only when its previous
+    /// collected run is the run whose problems are compared: here the run between collected
+    /// the host in part and failed a check that passes again now, with the very finding set of
+    /// the run before it. The problem is fixed, not "not checked".
+    @Test(arguments: Backend.allCases) func aProblemOfAPartlyCollectedRunIsFixedWhenTheCheckPassesAgain(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
+        let whole = Self.host("c1", content: "[DEFAULT]\nmy_ip = 10.0.0.31\n")
+        var partial = whole
+        partial.error = "the host's collection ended after 10 s"
+        partial.errorKind = "timeout"
+        _ = try Self.audit(store, hosts: [whole], own: [finding("nova.my_ip", host: "c1", status: .pass)], fleet: [], day: 0)
+        let cut = try Self.audit(store, hosts: [partial], own: [finding("nova.my_ip", host: "c1", status: .fail)], fleet: [], day: 1)
+        #expect(try store.reader(run: cut).overview.problems.flatMap(\.findings).count == 1)
+        let again = try Self.audit(store, hosts: [whole], own: [finding("nova.my_ip", host: "c1", status: .pass)], fleet: [], day: 2)
+        let changes = try #require(try store.reader(run: again).changes)
+        #expect(changes.previousRunID == cut)
+        // The failing check's problem, and the host's partial collection, are both fixed.
+        #expect(changes.problems.count == 2 && changes.problems.allSatisfy { $0.kind == .fixed }, "\(changes.problems)")
+    }
+
     @Test(arguments: Backend.allCases) func aHostsOwnAndFleetFindingsAreOneSetWhenRead(_ backend: Backend) throws {
         guard let database = try TestStore(backend) else { return }
         let store = try database.open()
