@@ -199,7 +199,8 @@ package struct RunOverview: Sendable, Hashable, Codable {
             }
         }
 
-        /// Adds a host's part (`part(of:)` of a builder that held only that host).
+        /// Adds a host's part (`part(of:findings:)`): the same as adding the host and its own
+        /// findings, except that counts of findings added for the host before it are kept.
         package mutating func add(_ part: HostPart) {
             let name = part.host.name
             var host = part.host

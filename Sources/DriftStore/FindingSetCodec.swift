@@ -14,6 +14,12 @@ import DriftCore
 enum FindingSetCodec {
     static let magic: [UInt8] = [0, UInt8(ascii: "S"), UInt8(ascii: "F"), UInt8(ascii: "1")]
 
+    /// A host's findings as stored: in report order, so the same findings are the same blob
+    /// whatever order they were judged in.
+    static func encode(_ findings: [Finding]) -> [UInt8] {
+        encode(findings.sorted(by: Finding.reportOrder).map(FindingRecord.init))
+    }
+
     static func encode(_ records: [FindingRecord]) -> [UInt8] {
         var body = Writer()
         body.count(records.count)

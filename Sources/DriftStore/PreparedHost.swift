@@ -44,7 +44,7 @@ package struct PreparedHost: Sendable {
                                     legacyAlgorithms: host.legacyAlgorithms.isEmpty ? nil : host.legacyAlgorithms)
         collected = manifest.collected
         self.manifest = PreparedBlob(CanonicalJSON.encode(manifest))
-        self.findings = PreparedBlob(FindingSetCodec.encode(findings.sorted(by: Finding.reportOrder).map(FindingRecord.init)))
+        self.findings = PreparedBlob(FindingSetCodec.encode(findings))
         self.evaluation = evaluation.map { (key: $0.key, blob: PreparedBlob($0.bytes)) }
     }
 }

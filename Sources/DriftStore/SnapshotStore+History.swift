@@ -113,15 +113,18 @@ extension SnapshotStore {
         for host in try backend.runHosts(run: run) where host.collected {
             let now = try blobs.manifest(id: host.manifestID, operation: operation)
             let before = try backend.previousRunHost(named: host.name, before: run, of: inventory)
-            let same = before.map { $0.findingsID == host.findingsID && $0.fleetFindingsID == host.fleetFindingsID } ?? false
+            let sameFindings = before.map { $0.findingsID == host.findingsID && $0.fleetFindingsID == host.fleetFindingsID } ?? false
             // The very finding sets of the previous run: only their failing and erroring findings
             // can be new, still failing or explain a problem, and the overview has them. Only when
             // that run is the one whose problems are compared (`previous`): after a run that
             // collected the host in part, a finding of its problems may pass now, which only the
             // whole set says.
-            let shortcut = same && before?.runID == previous
-            let current = try shortcut ? attention.map { $0[host.name] ?? [] } ?? findings(of: host, operation: operation)
-                                       : findings(of: host, operation: operation)
+            let current: [Finding]
+            if sameFindings, before?.runID == previous, let attention {
+                current = attention[host.name] ?? []
+            } else {
+                current = try findings(of: host, operation: operation)
+            }
             if !wanted.isEmpty {
                 for finding in current where wanted.contains(finding.id) { statuses[finding.id] = finding.status }
             }
@@ -139,7 +142,7 @@ extension SnapshotStore {
                 files += changed
                 unchanged += same
             }
-            if same {
+            if sameFindings {
                 // Compared with themselves, without reading them twice.
                 findingChanges += Self.compare(current, current)
             } else {

@@ -120,8 +120,7 @@ package final class SnapshotStore {
     where FleetFindings.Element == (host: String, findings: [Finding]) {
         try backend.transaction(operation: "finishing run \(id)") {
             for (host, findings) in fleetFindings where !findings.isEmpty {
-                let findingsID = try blobs.store(FindingSetCodec.encode(findings.sorted(by: Finding.reportOrder).map(FindingRecord.init)),
-                                                 kind: .findings)
+                let findingsID = try blobs.store(FindingSetCodec.encode(findings), kind: .findings)
                 try backend.setFleetFindings(run: id, host: try backend.hostID(named: host), findings: findingsID)
                 wrote()
             }

@@ -43,7 +43,7 @@ import Testing
         #expect(decoded.map { $0.finding(host: "compute1") } == Self.findings())
         // The same set gives the same bytes: an unchanged host's set is one blob.
         #expect(FindingSetCodec.encode(decoded) == bytes)
-        #expect(FindingSetCodec.decode(FindingSetCodec.encode([])) == [])
+        #expect(FindingSetCodec.decode(FindingSetCodec.encode([FindingRecord]())) == [])
     }
 
     /// Canonically equivalent texts are equal as Swift strings but not as bytes: each comes back

@@ -118,14 +118,10 @@ import Testing
                              "-o", "IdentitiesOnly=yes", "-o", "IdentityFile=\(fixture.key.privateKey)", "-o", "ConnectTimeout=5",
                              "-p", String(fixture.server.port), "-l", SSHTestTools.loginUser, fixture.server.address, "true"]
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": fixture.scratch.path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus == 0 { return .accepted(recorded: recorded(path, lines, fixture)) }
+        // Captured in files, not a pipe (`ExternalProgram.captured` says why).
+        let result = try ExternalProgram.captured(process)
+        let said = result.stderr
+        if result.status == 0, !result.signaled { return .accepted(recorded: recorded(path, lines, fixture)) }
         if said.contains("has changed and you have requested strict checking") { return .changed }
         if said.contains("was revoked and you have requested strict checking") { return .revoked }
         if said.range(of: #"No \S+ host key is known for"#, options: .regularExpression) != nil { return .unknown }
