@@ -2,13 +2,19 @@ import Foundation
 
 /// A TCP listener on 127.0.0.1 for faults a real sshd will not produce on demand:
 /// a server that accepts and then says nothing, and a connection cut mid-transfer.
+///
+/// Tests run in parallel in one process, so a socket number closed here is soon another
+/// test's socket. Every socket a thread uses is therefore closed by that thread alone, once
+/// it is done with it; releasing the listener only shuts such sockets down (which ends the
+/// thread's blocking call). Closing them from here used to let a relay thread still blocked
+/// in `recv` later shut down, or write into, whatever connection had got the number since:
+/// another test's SSH session then saw its connection dropped.
 package final class LoopbackListener: @unchecked Sendable {
     package let port: Int
     private let descriptor: Int32
+    private let sockets = Sockets()
     private let lock = NSLock()
-    private var connections: [Int32] = []
-    private var floods: [Int32] = []
-    private var stopped = false
+    private var serving = false
     private var relayed = 0
 
     /// Bytes relayed from the target to clients so far, over every connection (see `relay`).
@@ -41,42 +47,32 @@ package final class LoopbackListener: @unchecked Sendable {
     }
 
     deinit {
+        sockets.stop()
         lock.lock()
-        stopped = true
-        let open = connections, flooding = floods
+        let accepting = serving
         lock.unlock()
-        for connection in open { close(connection) }
-        for connection in flooding { shutdown(connection, Int32(SHUT_RDWR)) }
-        shutdown(descriptor, Int32(SHUT_RDWR))
-        close(descriptor)
+        // The accepting thread closes the listening socket itself once `accept` fails.
+        if accepting { shutdown(descriptor, Int32(SHUT_RDWR)) } else { close(descriptor) }
     }
 
     /// Accepts every connection and holds it open without sending a byte, until released.
     package func acceptAndStaySilent() {
-        serve { [weak self] client in self?.keep(client) }
+        let sockets = sockets
+        serve { client in sockets.hold(client) }
     }
 
     /// Accepts every connection and sends it `chunk` again and again, every `interval` seconds
     /// (or as fast as it is read), until the client goes away or the listener is released: a
     /// banner flood, or a trickle that never lets a read wait long enough to time out.
     package func acceptAndFlood(with chunk: [UInt8], every interval: Double? = nil) {
-        serve { [weak self] client in
-            guard let self else { close(client); return }
-            lock.lock()
-            if stopped {
-                lock.unlock()
-                close(client)
-                return
-            }
-            floods.append(client)
-            lock.unlock()
-            // The sending thread owns the descriptor: release only shuts it down, so a closed
-            // number is never written to after the system hands it out again.
+        let sockets = sockets
+        serve { client in
+            guard sockets.adopt(client) else { return }
             Thread.detachNewThread {
-                while chunk.withUnsafeBytes({ send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {
+                while Self.sendAll(chunk[...], to: client) {
                     if let interval { usleep(UInt32(interval * 1_000_000)) }
                 }
-                close(client)
+                sockets.close(client)
             }
         }
     }
@@ -85,19 +81,37 @@ package final class LoopbackListener: @unchecked Sendable {
     /// have come back from the target: a connection dropped in the middle of a transfer.
     /// With `bytesPerSecond`, what comes back is slowed to that rate: a slow link.
     package func relay(to target: Int, cuttingAfter bytes: Int, bytesPerSecond: Int? = nil) {
+        let sockets = sockets
         serve { [weak self] client in
-            guard let self, let server = Self.connect(port: target) else { close(client); return }
-            keep(client)
-            keep(server)
-            let cut: @Sendable () -> Void = { shutdown(client, Int32(SHUT_RDWR)); shutdown(server, Int32(SHUT_RDWR)) }
-            Thread.detachNewThread { Self.pump(from: client, to: server, limit: nil, cut: cut) }
+            guard let server = Self.connect(port: target) else {
+                close(client)
+                return
+            }
+            guard sockets.adopt(client) else {
+                close(server)
+                return
+            }
+            guard sockets.adopt(server) else {
+                sockets.close(client)
+                return
+            }
+            // Whichever direction ends first cuts both; the second to end closes both.
+            let ends = Sockets.Pair(client, server, in: sockets)
+            Thread.detachNewThread {
+                Self.pump(from: client, to: server, limit: nil, cut: ends.cut)
+                ends.finish()
+            }
             Thread.detachNewThread { [weak self] in
-                Self.pump(from: server, to: client, limit: bytes, rate: bytesPerSecond, cut: cut) { count in self?.count(count) }
+                Self.pump(from: server, to: client, limit: bytes, rate: bytesPerSecond, cut: ends.cut) { count in self?.count(count) }
+                ends.finish()
             }
         }
     }
 
     private func serve(_ handle: @escaping @Sendable (Int32) -> Void) {
+        lock.lock()
+        serving = true
+        lock.unlock()
         let descriptor = descriptor
         Thread.detachNewThread {
             while true {
@@ -105,23 +119,32 @@ package final class LoopbackListener: @unchecked Sendable {
                 if client < 0 {
                     // Only a listener shut down by release ends the loop, not a signal or an aborted connection.
                     if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE { usleep(1000); continue }
+                    close(descriptor)
                     return
                 }
+                // Not inherited by the programs other tests start (Glibc does not export accept4).
+                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
                 handle(client)
             }
         }
-    }
-
-    private func keep(_ connection: Int32) {
-        lock.lock()
-        defer { lock.unlock() }
-        if stopped { close(connection) } else { connections.append(connection) }
     }
 
     private func count(_ bytes: Int) {
         lock.lock()
         relayed += bytes
         lock.unlock()
+    }
+
+    /// Sends all of `bytes`, through short sends and signals; false once the peer is gone.
+    private static func sendAll(_ bytes: ArraySlice<UInt8>, to destination: Int32) -> Bool {
+        var rest = bytes
+        while !rest.isEmpty {
+            let sent = rest.withUnsafeBytes { send(destination, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0, errno == EINTR { continue }
+            if sent <= 0 { return false }
+            rest = rest.dropFirst(sent)
+        }
+        return true
     }
 
     private static func pump(from source: Int32, to destination: Int32, limit: Int?, rate: Int? = nil, cut: () -> Void,
@@ -131,10 +154,11 @@ package final class LoopbackListener: @unchecked Sendable {
         var total = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
             if count <= 0 { break }
             var chunk = count
             if let limit, total + count > limit { chunk = limit - total }
-            if chunk > 0, buffer.withUnsafeBytes({ send(destination, $0.baseAddress, chunk, Int32(MSG_NOSIGNAL)) }) < 0 { break }
+            if chunk > 0, !sendAll(buffer[0..<chunk], to: destination) { break }
             total += chunk
             relayed(chunk)
             if rate != nil { usleep(10_000) }
@@ -163,5 +187,91 @@ package final class LoopbackListener: @unchecked Sendable {
         guard let descriptor = connect(port: port) else { return false }
         close(descriptor)
         return true
+    }
+}
+
+/// The sockets a listener's threads use. A socket is closed once, by `close`, and only
+/// shut down by `stop` while it is open, both under one lock: no call here ever reaches a
+/// socket number after it was closed.
+private final class Sockets: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private var open: Set<Int32> = []
+    /// Sockets no thread uses (silent connections): `stop` closes them.
+    private var held: [Int32] = []
+
+    /// Takes `socket` into the set a thread will use and close; closes it and says false once stopped.
+    func adopt(_ socket: Int32) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if stopped {
+            Foundation.close(socket)
+            return false
+        }
+        open.insert(socket)
+        return true
+    }
+
+    /// Keeps `socket` open, untouched, until `stop`.
+    func hold(_ socket: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if stopped { Foundation.close(socket) } else { held.append(socket) }
+    }
+
+    /// Shuts `socket` down if it is still open.
+    func shutdown(_ socket: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if open.contains(socket) { _ = Foundation.shutdown(socket, Int32(SHUT_RDWR)) }
+    }
+
+    /// Closes `socket`, which the calling thread owns.
+    func close(_ socket: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if open.remove(socket) != nil { Foundation.close(socket) }
+    }
+
+    /// Shuts down every socket a thread still uses (the thread then closes it) and closes the held ones.
+    func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        stopped = true
+        for socket in open { _ = Foundation.shutdown(socket, Int32(SHUT_RDWR)) }
+        for socket in held { Foundation.close(socket) }
+        held = []
+    }
+
+    /// The two sockets of one relayed connection and its two pumping threads.
+    final class Pair: @unchecked Sendable {
+        private let client: Int32, server: Int32
+        private let sockets: Sockets
+        private let lock = NSLock()
+        private var running = 2
+
+        init(_ client: Int32, _ server: Int32, in sockets: Sockets) {
+            self.client = client
+            self.server = server
+            self.sockets = sockets
+        }
+
+        /// Cuts both directions (the other thread's blocking call ends).
+        func cut() {
+            sockets.shutdown(client)
+            sockets.shutdown(server)
+        }
+
+        /// Called by each thread as it ends: the second closes both sockets.
+        func finish() {
+            lock.lock()
+            running -= 1
+            let last = running == 0
+            lock.unlock()
+            if last {
+                sockets.close(client)
+                sockets.close(server)
+            }
+        }
     }
 }
