@@ -36,8 +36,8 @@ struct EvaluationReuse: Sendable {
         var digest = EvidenceDigest()
         // Bumped when what a stored verdict holds changes: 2, consistency findings carry their
         // reference's place (problem grouping), which verdicts stored before lack; 3, the
-        // evaluation holds the host's part of the overview.
-        digest.add("stackdrift evaluation 3")
+        // evaluation holds the host's part of the overview; 4, in the compact layout.
+        digest.add("stackdrift evaluation 4")
         digest.add(auditor.toolVersion)
         digest.add(auditor.ruleSet.digest)
         digest.add(auditor.ruleSet.rules.map(\.id))
@@ -95,13 +95,27 @@ struct EvaluationReuse: Sendable {
 
 /// A host's evaluation as stored for reuse: what it gave the fleet checks, and what it
 /// added to the run's overview (so a reused host's findings need not be decoded).
-struct StoredEvaluation: Codable {
+///
+/// In the compact layout (`CompactWriter`, magic `\0SE1`): decoding it was most of an
+/// unchanged night's CPU with Foundation's JSON. Only the version that wrote it reads it
+/// (the evaluation key holds the tool's version), so the layout may change with any release.
+struct StoredEvaluation: Equatable {
+    static let magic: [UInt8] = [0, UInt8(ascii: "S"), UInt8(ascii: "E"), UInt8(ascii: "1")]
+
     var observations: [FleetObservation]
     var unread: [Int]
     var overview: RunOverview.HostPart
 
-    /// The store's canonical encoding (sorted keys), so an unchanged host stores the same bytes.
-    var bytes: [UInt8] { CanonicalJSON.encode(self) }
+    /// Deterministic: the same evaluation gives the same bytes, so an unchanged host stores nothing new.
+    var bytes: [UInt8] {
+        var writer = CompactWriter()
+        overview.write(to: &writer)
+        writer.count(observations.count)
+        for observation in observations { observation.write(to: &writer) }
+        writer.count(unread.count)
+        for rule in unread { writer.count(rule) }
+        return writer.finish(magic: Self.magic)
+    }
 
     init(observations: [FleetObservation], unread: [Int], overview: RunOverview.HostPart) {
         self.observations = observations
@@ -109,9 +123,21 @@ struct StoredEvaluation: Codable {
         self.overview = overview
     }
 
+    /// `nil` for bytes this layout cannot read (damaged, or written by another layout).
     init?(bytes: [UInt8]) {
-        guard let decoded = CanonicalJSON.decode(Self.self, from: bytes) else { return nil }
-        self = decoded
+        do {
+            var reader = try CompactReader(bytes, magic: Self.magic)
+            overview = try RunOverview.HostPart(reading: &reader)
+            let observationCount = try reader.count()
+            observations = []
+            observations.reserveCapacity(min(observationCount, reader.remaining / 16))
+            for _ in 0..<observationCount { observations.append(try FleetObservation(reading: &reader)) }
+            unread = []
+            for _ in 0..<(try reader.count()) { unread.append(try reader.count()) }
+            try reader.end()
+        } catch {
+            return nil
+        }
     }
 }
 

@@ -57,3 +57,25 @@ package struct FindingTally: Sendable, Hashable, Codable {
         try container.encode(Dictionary(uniqueKeysWithValues: failing.map { ($0.key.rawValue, $0.value) }), forKey: .failing)
     }
 }
+
+extension FindingTally {
+    /// The total, then a count per status and per severity in declaration order. Only what the
+    /// same version of the tool wrote is read back (stored evaluations are keyed by version).
+    package func write(to writer: inout CompactWriter) {
+        writer.count(total)
+        for status in FindingStatus.allCases { writer.count(statuses[status] ?? 0) }
+        for severity in Severity.allCases { writer.count(failing[severity] ?? 0) }
+    }
+
+    package init(reading reader: inout CompactReader) throws(CompactCodingError) {
+        total = try reader.count()
+        for status in FindingStatus.allCases {
+            let count = try reader.count()
+            if count > 0 { statuses[status] = count }
+        }
+        for severity in Severity.allCases {
+            let count = try reader.count()
+            if count > 0 { failing[severity] = count }
+        }
+    }
+}

@@ -80,6 +80,13 @@ package struct RunOverview: Sendable, Hashable, Codable {
         package var title: String
         package var category: FindingCategory
         package var tally: FindingTally
+
+        package init(id: String, title: String, category: FindingCategory, tally: FindingTally) {
+            self.id = id
+            self.title = title
+            self.category = category
+            self.tally = tally
+        }
     }
 
     /// Every host, in name order.
@@ -150,6 +157,14 @@ package struct RunOverview: Sendable, Hashable, Codable {
         /// Guide checks per file path.
         package var files: [String: FindingTally]
         package var rules: [Rule]
+
+        package init(host: Host, attention: [Finding], waived: [Finding], files: [String: FindingTally], rules: [Rule]) {
+            self.host = host
+            self.attention = attention
+            self.waived = waived
+            self.files = files
+            self.rules = rules
+        }
     }
 
     /// Accumulates an overview one host (and one batch of findings) at a time.

@@ -4,10 +4,10 @@ import Foundation
 /// One value read for a consistency check: everything the comparison and its finding need,
 /// and nothing of the file it came from, so a fleet's observations stay small.
 ///
-/// Codable so that an unchanged host's observations can be stored and taken again on the next
-/// night instead of re-reading its files; the encoding is canonical (sorted elements), so one
-/// observation always stores as the same bytes.
-package struct FleetObservation: Sendable, Codable {
+/// Written compactly (`write(to:)`) so that an unchanged host's observations can be stored and
+/// taken again on the next night instead of re-reading its files; the encoding is canonical
+/// (sorted elements), so one observation always stores as the same bytes.
+package struct FleetObservation: Sendable, Equatable {
     /// Index of the rule in the rule set.
     var rule: Int
     var host: String
@@ -33,6 +33,54 @@ package struct FleetObservation: Sendable, Codable {
     var isOwner: Bool
     /// The rule's fix, rendered with the host's variables.
     var fix: String?
+}
+
+extension FleetObservation {
+    package func write(to writer: inout CompactWriter) {
+        writer.count(rule)
+        writer.text(host)
+        writer.count(hostIndex)
+        writer.count(source)
+        writer.text(file)
+        writer.text(section)
+        writer.text(key)
+        writer.int(line)
+        writer.flag(isDefault)
+        writer.flag(origin != nil)
+        if let origin {
+            writer.text(origin.kind.rawValue)
+            writer.text(origin.option)
+            writer.texts(origin.definedAt)
+        }
+        value.write(to: &writer)
+        writer.texts(elements)
+        writer.text(display)
+        writer.flag(secret)
+        writer.flag(isOwner)
+        writer.text(fix)
+    }
+
+    package init(reading reader: inout CompactReader) throws(CompactCodingError) {
+        rule = try reader.count()
+        host = try reader.text()
+        hostIndex = try reader.count()
+        source = try reader.count()
+        file = try reader.text()
+        section = try reader.optionalText()
+        key = try reader.text()
+        line = try reader.optionalInt()
+        isDefault = try reader.flag()
+        origin = try reader.flag()
+            ? ValueOrigin(kind: try reader.raw(ValueOrigin.Kind.self), option: try reader.text(),
+                          definedAt: try reader.textList() ?? [])
+            : nil
+        value = try ValueType.Normalized(reading: &reader)
+        elements = try reader.textList() ?? []
+        display = try reader.text()
+        secret = try reader.flag()
+        isOwner = try reader.flag()
+        fix = try reader.optionalText()
+    }
 }
 
 extension RuleEngine {

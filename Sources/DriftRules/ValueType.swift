@@ -221,35 +221,36 @@ struct URLParts: Hashable {
     }
 }
 
-/// Canonical: a set encodes sorted, so one value always stores as the same bytes.
-extension ValueType.Normalized: Codable {
-    private enum CodingKeys: String, CodingKey { case string, bool, int, list, set }
-
-    package init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        if let value = try container.decodeIfPresent(String.self, forKey: .string) {
-            self = .string(value)
-        } else if let value = try container.decodeIfPresent(Bool.self, forKey: .bool) {
-            self = .bool(value)
-        } else if let value = try container.decodeIfPresent(Int64.self, forKey: .int) {
-            self = .int(value)
-        } else if let value = try container.decodeIfPresent([String].self, forKey: .list) {
-            self = .list(value)
-        } else if let value = try container.decodeIfPresent([String].self, forKey: .set) {
-            self = .set(Set(value))
-        } else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "no known value kind"))
+/// Canonical: a set is written sorted, so one value always stores as the same bytes.
+extension ValueType.Normalized {
+    package func write(to writer: inout CompactWriter) {
+        switch self {
+        case .string(let value):
+            writer.count(0)
+            writer.text(value)
+        case .bool(let value):
+            writer.count(1)
+            writer.flag(value)
+        case .int(let value):
+            writer.count(2)
+            writer.int64(value)
+        case .list(let value):
+            writer.count(3)
+            writer.texts(value)
+        case .set(let value):
+            writer.count(4)
+            writer.texts(value.sorted())
         }
     }
 
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        switch self {
-        case .string(let value): try container.encode(value, forKey: .string)
-        case .bool(let value): try container.encode(value, forKey: .bool)
-        case .int(let value): try container.encode(value, forKey: .int)
-        case .list(let value): try container.encode(value, forKey: .list)
-        case .set(let value): try container.encode(value.sorted(), forKey: .set)
+    package init(reading reader: inout CompactReader) throws(CompactCodingError) {
+        switch try reader.count() {
+        case 0: self = .string(try reader.text())
+        case 1: self = .bool(try reader.flag())
+        case 2: self = .int(try reader.int64())
+        case 3: self = .list(try reader.textList() ?? [])
+        case 4: self = .set(Set(try reader.textList() ?? []))
+        default: throw CompactCodingError()
         }
     }
 }

@@ -56,7 +56,10 @@ import Testing
                      + "passed \(row.passed) errors \(row.errors) skipped \(row.skipped) waived \(row.waived)")
         func blob(_ id: Int64?) throws -> String {
             guard let id else { return "-" }
-            return String(decoding: try store.blobs.bytes(id: id, operation: "dump"), as: UTF8.self)
+            let bytes = try store.blobs.bytes(id: id, operation: "dump")
+            // Binary blobs (finding sets, evaluations) whole: decoding them as UTF-8 would make
+            // different invalid sequences the same replacement character.
+            return String(bytes: bytes, encoding: .utf8) ?? "base64 " + Data(bytes).base64EncodedString()
         }
         for host in try store.backend.runHosts(run: run) {
             lines.append("host \(host.name) collected \(host.collected) key \(host.evaluationKey ?? "-")")
@@ -129,6 +132,34 @@ import Testing
         })
         #expect(judged.overview.attention.map(\.rule) == drifted.overview.attention.map(\.rule))
         try Self.expectSame(reusing, judging, run: 3)
+    }
+
+    @Test func aStoredEvaluationReadsBackAsWrittenAndADamagedOneIsRefused() throws {
+        let fleet = try Fleet()
+        let scratch = try TemporaryDirectory(prefix: "reuse-codec")
+        let store = try Self.store(in: scratch, "history")
+        _ = try Self.audit(fleet, into: store, jobs: 2, reuse: true, day: 0)
+        let overview = try store.reader(run: 1).overview
+        var observations = 0, attention = 0
+        for host in try store.backend.runHosts(run: 1) {
+            let bytes = try store.blobs.bytes(id: try #require(host.evaluationID), operation: "test")
+            let evaluation = try #require(StoredEvaluation(bytes: bytes), "\(host.name)")
+            #expect(evaluation.bytes == bytes, "\(host.name): decoding and encoding again changes the blob")
+            // The run's overview adds the fleet checks' findings to each host's tallies, not its files or services.
+            let standing = try #require(overview.hosts.first { $0.name == host.name })
+            #expect(standing.files == evaluation.overview.host.files && standing.services == evaluation.overview.host.services
+                    && standing.fileFailures == evaluation.overview.host.fileFailures)
+            #expect(evaluation.overview.attention.allSatisfy { $0.host == host.name })
+            observations += evaluation.observations.count
+            attention += evaluation.overview.attention.count
+            // Cut anywhere, or with a byte more, the blob is refused, never read as something else.
+            for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+                #expect(StoredEvaluation(bytes: Array(bytes.prefix(length))) == nil, "\(host.name) cut at \(length)")
+            }
+            #expect(StoredEvaluation(bytes: bytes + [0]) == nil)
+        }
+        // The demo fleet gives the fleet checks values and has failing checks of its own hosts.
+        #expect(observations > 0 && attention > 0)
     }
 
     @Test func aChangedRuleSetOrInventoryEntryIsJudgedAgain() throws {
