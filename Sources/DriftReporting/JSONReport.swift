@@ -31,9 +31,12 @@ package enum JSONReport {
             ("hosts", .elements { emit in
                 try run.forEachHost(only: nil, parts: .files) { result, _ in try emit(host(result)) }
             }),
-            ("findings", .elements { emit in
+            ("findings", .written { emit in
                 try run.forEachHost(only: nil, parts: .findings) { _, findings in
-                    for item in findings { try emit(finding(item, problem: index.problemOf[item.id])) }
+                    for item in findings {
+                        let problem = index.problemOf[item.id]
+                        try emit { write(item, problem: problem, to: &$0) }
+                    }
                 }
             }),
             ("changes", .value(run.changes.map(changes) ?? .null)),
@@ -132,59 +135,56 @@ package enum JSONReport {
         ])
     }
 
-    static func finding(_ finding: Finding, problem: String?) -> JSONValue {
-        .object([
-            ("id", .string(finding.id)),
-            ("problem", .string(problem)),
-            ("rule", .string(finding.rule)),
-            ("category", .string(finding.category.rawValue)),
-            ("title", .string(finding.title)),
-            ("host", .string(finding.host)),
-            ("file", .string(finding.file)),
-            ("section", .string(finding.section)),
-            ("key", .string(finding.key)),
-            ("status", .string(finding.status.rawValue)),
-            ("severity", .string(finding.severity.rawValue)),
-            ("expected", .string(finding.expected)),
-            ("actual", .string(finding.actual)),
-            ("secret", .bool(finding.secret)),
-            ("line", .int(finding.line)),
-            ("message", .string(finding.message)),
-            ("guide", finding.guide.map { guide in
-                .object([
-                    ("chapter", .int(guide.chapter)),
-                    ("section", .string(guide.section)),
-                    ("step", .string(guide.step)),
-                ])
-            } ?? .null),
-            ("fix", .string(finding.fix)),
-            ("remedy", remedy(finding.remedy)),
-            ("waiver", finding.waiver.map { waiver in
-                .object([
-                    ("reason", .string(waiver.reason)),
-                    ("expires", .string(waiver.expires)),
-                    ("expired", .bool(waiver.expired)),
-                    ("defined_at", .string(waiver.definedAt.description)),
-                ])
-            } ?? .null),
-            ("items", finding.items.map { .array($0.map(JSONValue.string)) } ?? .null),
-            ("source", finding.origin.map { origin in
-                .object([
-                    ("kind", .string(origin.kind.rawValue)),
-                    ("option", .string(origin.option)),
-                    ("defined_at", .array(origin.definedAt.map { .string($0) })),
-                ])
-            } ?? .null),
-            ("reference", finding.reference.map { place in
-                .object([
-                    ("host", .string(place.host)),
-                    ("file", .string(place.file)),
-                    ("section", .string(place.section)),
-                    ("key", .string(place.key)),
-                    ("line", .int(place.line)),
-                ])
-            } ?? .null),
-        ])
+    /// One finding, compact, written straight into the report's text: a fleet's findings are
+    /// most of the report, too many to build a `JSONValue` tree for each. Prints as that tree
+    /// would (keys in this order, absent values `null`).
+    static func write(_ finding: Finding, problem: String?, to output: inout String) {
+        CompactObject.write(into: &output) { object in write(finding, problem: problem, into: &object) }
+    }
+
+    private static func write(_ finding: Finding, problem: String?, into object: inout CompactObject) {
+        object.string("id", finding.id)
+        object.string("problem", problem)
+        object.string("rule", finding.rule)
+        object.string("category", finding.category.rawValue)
+        object.string("title", finding.title)
+        object.string("host", finding.host)
+        object.string("file", finding.file)
+        object.string("section", finding.section)
+        object.string("key", finding.key)
+        object.string("status", finding.status.rawValue)
+        object.string("severity", finding.severity.rawValue)
+        object.string("expected", finding.expected)
+        object.string("actual", finding.actual)
+        object.bool("secret", finding.secret)
+        object.int("line", finding.line)
+        object.string("message", finding.message)
+        object.object("guide", finding.guide) { guide, inner in
+            inner.int("chapter", guide.chapter)
+            inner.string("section", guide.section)
+            inner.string("step", guide.step)
+        }
+        object.string("fix", finding.fix)
+        object.value("remedy", remedy(finding.remedy))
+        object.object("waiver", finding.waiver) { waiver, inner in
+            inner.string("reason", waiver.reason)
+            inner.string("expires", waiver.expires)
+            inner.bool("expired", waiver.expired)
+            inner.string("defined_at", waiver.definedAt.description)
+        }
+        object.strings("items", finding.items)
+        object.object("source", finding.origin) { origin, inner in
+            inner.string("kind", origin.kind.rawValue)
+            inner.string("option", origin.option)
+            inner.strings("defined_at", origin.definedAt)
+        }
+        object.object("reference", finding.reference) { place, inner in
+            inner.string("host", place.host)
+            inner.string("file", place.file)
+            inner.string("section", place.section)
+            inner.string("key", place.key)
+            inner.int("line", place.line)
+        }
     }
 
     /// What changed since the previous run: counts, changed files with their diffs, and the
@@ -251,5 +251,68 @@ package enum JSONReport {
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
+    }
+}
+
+/// A compact JSON object written member by member, as `JSONValue.object` prints without
+/// indentation. It holds the text while it writes (`write(into:)` swaps it in and out, so
+/// the text's storage is appended to in place).
+private struct CompactObject {
+    private var text = ""
+    private var first = true
+
+    /// Writes `{`, the members `body` writes, and `}` at the end of `output`.
+    static func write(into output: inout String, _ body: (inout CompactObject) -> Void) {
+        var object = CompactObject()
+        swap(&object.text, &output)
+        object.text += "{"
+        body(&object)
+        object.text += "}"
+        swap(&object.text, &output)
+    }
+
+    private mutating func key(_ name: StaticString) {
+        text += first ? "\"" : ",\""
+        first = false
+        text += name.description
+        text += "\":"
+    }
+
+    mutating func string(_ name: StaticString, _ value: String?) {
+        key(name)
+        if let value { JSONValue.writeString(value, to: &text) } else { text += "null" }
+    }
+
+    mutating func int(_ name: StaticString, _ value: Int?) {
+        key(name)
+        text += value.map(String.init) ?? "null"
+    }
+
+    mutating func bool(_ name: StaticString, _ value: Bool) {
+        key(name)
+        text += value ? "true" : "false"
+    }
+
+    mutating func strings(_ name: StaticString, _ values: [String]?) {
+        key(name)
+        guard let values else { return text += "null" }
+        guard !values.isEmpty else { return text += "[]" }
+        for (index, value) in values.enumerated() {
+            text += index == 0 ? "[" : ","
+            JSONValue.writeString(value, to: &text)
+        }
+        text += "]"
+    }
+
+    mutating func value(_ name: StaticString, _ value: JSONValue) {
+        key(name)
+        value.write(to: &text, indent: nil)
+    }
+
+    /// A nested object, or `null` without a value.
+    mutating func object<Value>(_ name: StaticString, _ value: Value?, _ members: (Value, inout CompactObject) -> Void) {
+        key(name)
+        guard let value else { return text += "null" }
+        Self.write(into: &text) { members(value, &$0) }
     }
 }

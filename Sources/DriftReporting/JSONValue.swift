@@ -47,6 +47,9 @@ package indirect enum JSONValue: Hashable, Sendable {
     enum StreamedMember {
         case value(JSONValue)
         case elements((_ emit: (JSONValue) throws -> Void) throws -> Void)
+        /// Elements each written compactly straight into the text by the emitted closure (a
+        /// fleet's findings: a million of them, too many to build a tree for each).
+        case written((_ emit: ((inout String) -> Void) throws -> Void) throws -> Void)
     }
 
     static func writeStreamed(_ members: [(String, StreamedMember)], to text: inout ReportText) throws {
@@ -56,30 +59,34 @@ package indirect enum JSONValue: Hashable, Sendable {
             newline(&output, 1)
             writeString(key, to: &output)
             output += ": "
+            var count = 0
+            // One element per line, compact: a fleet's findings are most of the report, and
+            // line-per-finding keeps it greppable at a fraction of the indented size.
+            func element(_ write: (inout String) -> Void) throws {
+                output += count == 0 ? "[" : ","
+                count += 1
+                newline(&output, 2)
+                write(&output)
+                if output.utf8.count >= ReportText.flushSize {
+                    text.append(output)
+                    output = ""
+                    try text.flush()
+                }
+            }
             switch member {
             case .value(let value):
                 value.write(to: &output, indent: 1)
+                continue
             case .elements(let stream):
-                var count = 0
-                try stream { element in
-                    output += count == 0 ? "[" : ","
-                    count += 1
-                    newline(&output, 2)
-                    // One element per line, compact: a fleet's findings are most of the report, and
-                    // line-per-finding keeps it greppable at a fraction of the indented size.
-                    element.write(to: &output, indent: nil)
-                    if output.utf8.count >= ReportText.flushSize {
-                        text.append(output)
-                        output = ""
-                        try text.flush()
-                    }
-                }
-                if count == 0 {
-                    output += "[]"
-                } else {
-                    newline(&output, 1)
-                    output += "]"
-                }
+                try stream { value in try element { value.write(to: &$0, indent: nil) } }
+            case .written(let stream):
+                try stream { write in try element(write) }
+            }
+            if count == 0 {
+                output += "[]"
+            } else {
+                newline(&output, 1)
+                output += "]"
             }
         }
         newline(&output, 0)
@@ -87,7 +94,7 @@ package indirect enum JSONValue: Hashable, Sendable {
         text.append(output)
     }
 
-    private func write(to output: inout String, indent: Int?) {
+    func write(to output: inout String, indent: Int?) {
         switch self {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
@@ -124,7 +131,7 @@ package indirect enum JSONValue: Hashable, Sendable {
         output += "\n" + String(repeating: "  ", count: indent)
     }
 
-    private static func writeString(_ value: String, to output: inout String) {
+    static func writeString(_ value: String, to output: inout String) {
         output += "\""
         // Most strings need no escape: copied whole. 0xE2 leads U+2028 and U+2029 (and other
         // punctuation), which then take the scalar-by-scalar path.

@@ -70,6 +70,39 @@ func sampleRun() -> AuditRun {
         #expect(absent["guide"] is NSNull)
     }
 
+    @Test func aFindingWithEveryFieldSetPrintsEachOfThem() throws {
+        var finding = Finding(
+            rule: "nova.database.connection.consistent", title: "One \"database\"\n", host: "compute1",
+            file: "/etc/nova/nova.conf", section: "database", key: "connection", status: .fail, severity: .high,
+            expected: "a\u{2028}b", actual: "c\\d", line: 12, message: "differs", guide: GuideReference(chapter: 5, section: "Compute", step: "2.b"),
+            fix: "set it", secret: false)
+        finding.waiver = WaiverNote(reason: "until the move", expires: "2027-01-01", expired: true,
+                                    definedAt: SourceLocation(file: "/srv/waivers.yaml", line: 4, column: 3))
+        finding.items = ["compute2", "é"]
+        finding.origin = ValueOrigin(kind: .builtinDefault, option: "[database] connection", definedAt: ["nova@2014.1:db.py:9"])
+        finding.remedy = .manual("do it by hand")
+        finding.reference = ValuePlace(host: "controller", file: "/etc/nova/nova.conf", section: "database", key: nil, line: nil)
+        var run = sampleRun()
+        run.findings = [finding]
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(JSONReport.render(run).utf8)) as? [String: Any])
+        let printed = try #require((object["findings"] as? [[String: Any]])?.first)
+        #expect(printed["id"] as? String == finding.id && printed["problem"] as? String != nil)
+        #expect(printed["title"] as? String == "One \"database\"\n" && printed["expected"] as? String == "a\u{2028}b")
+        #expect(printed["actual"] as? String == "c\\d" && printed["line"] as? Int == 12 && printed["secret"] as? Bool == false)
+        let guide = try #require(printed["guide"] as? [String: Any])
+        #expect(guide["chapter"] as? Int == 5 && guide["section"] as? String == "Compute" && guide["step"] as? String == "2.b")
+        let waiver = try #require(printed["waiver"] as? [String: Any])
+        #expect(waiver["reason"] as? String == "until the move" && waiver["expired"] as? Bool == true
+                && waiver["defined_at"] as? String == "/srv/waivers.yaml:4:3")
+        #expect(printed["items"] as? [String] == ["compute2", "é"])
+        let source = try #require(printed["source"] as? [String: Any])
+        #expect(source["kind"] as? String == "default" && source["defined_at"] as? [String] == ["nova@2014.1:db.py:9"])
+        #expect((printed["remedy"] as? [String: Any])?["manual"] as? String == "do it by hand")
+        let reference = try #require(printed["reference"] as? [String: Any])
+        #expect(reference["host"] as? String == "controller" && reference["key"] is NSNull && reference["line"] is NSNull)
+        #expect(printed.count == 23, "every key of the contract, no other: \(printed.keys.sorted())")
+    }
+
     @Test func keepsTheContractsKeyOrder() {
         let json = JSONReport.render(sampleRun())
         let positions = ["\"schema\"", "\"run\"", "\"summary\"", "\"hosts\"", "\"findings\""].map {
