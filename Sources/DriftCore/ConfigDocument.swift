@@ -36,7 +36,13 @@ package struct ConfigDocument: Sendable {
     package var lineBreaks: LineBreaks
     /// Every assignment in reading order; for MySQL this is the effective option set across
     /// `!include`d files, each entry's span naming the file it came from.
-    package var entries: [Entry]
+    package var entries: [Entry] {
+        didSet { keyIndex = nil }
+    }
+    /// Positions in `entries` by key as the format's program compares it, in reading order,
+    /// so a lookup need not fold every key of the file (a hosts file of ten thousand lines is
+    /// looked up a name at a time); made by the parser (DriftParsing), dropped when `entries` changes.
+    package var keyIndex: [String: [Int]]?
     /// This file's own bytes, tiled in order.
     package var segments: [Segment]
     /// Problems the consuming program tolerates (it warns and goes on), such as a sysctl.conf

@@ -85,6 +85,15 @@ package struct Finding: Hashable, Sendable, Codable {
     }
 }
 
+extension Array where Element == Finding {
+    /// The findings sorted by `Finding.reportOrder`. Positions are sorted, not the findings
+    /// themselves: a finding is a large value, and a host's hundred of them are sorted on every
+    /// store and overview.
+    package func inReportOrder() -> [Finding] {
+        indices.sorted { Finding.reportOrder(self[$0], self[$1]) }.map { self[$0] }
+    }
+}
+
 /// Which question a finding answers.
 package enum FindingCategory: String, Sendable, Hashable, CaseIterable, Codable {
     /// Does the host match the installation guide?

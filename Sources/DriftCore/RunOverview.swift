@@ -244,8 +244,8 @@ package struct RunOverview: Sendable, Hashable, Codable {
             one.add(findings)
             return HostPart(
                 host: one.hosts[result.name]!,
-                attention: one.attention.sorted(by: Finding.reportOrder),
-                waived: one.waived.sorted(by: Finding.reportOrder),
+                attention: one.attention.inReportOrder(),
+                waived: one.waived.inReportOrder(),
                 files: one.files.mapValues(\.tally),
                 rules: one.rules.map { Rule(id: $0.key.id, title: $0.value.title, category: $0.key.category, tally: $0.value.tally) }
                     .sorted { ($0.category.rawValue, $0.id) < ($1.category.rawValue, $1.id) })

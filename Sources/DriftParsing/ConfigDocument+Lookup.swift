@@ -22,12 +22,24 @@ extension ConfigDocument {
     /// Every occurrence of `key` read when the program looks it up in `section`, in reading
     /// order (`section` is ignored for sectionless formats).
     package func entries(section: String?, key: String) -> [Entry] {
-        let wantedKey = format.normalizedKey(key)
-        return entries.filter { entry in
-            guard format.normalizedKey(entry.key) == wantedKey else { return false }
-            guard format.hasSections, let section else { return true }
-            return entry.section.map { format.sectionMatches($0, wanted: section) } ?? false
+        let details = format.details
+        let wantedKey = details.normalizedKey(key)
+        func read(_ entry: Entry) -> Bool {
+            guard details.hasSections, let section else { return true }
+            return entry.section.map { details.sectionMatches($0, wanted: section) } ?? false
         }
+        guard let keyIndex else {
+            return entries.filter { details.normalizedKey($0.key) == wantedKey && read($0) }
+        }
+        return (keyIndex[wantedKey] ?? []).lazy.map { entries[$0] }.filter(read)
+    }
+
+    /// Makes `keyIndex`, for lookups by key that do not fold every key of the file.
+    package mutating func indexKeys() {
+        let details = format.details
+        var index: [String: [Int]] = [:]
+        for (position, entry) in entries.enumerated() { index[details.normalizedKey(entry.key), default: []].append(position) }
+        keyIndex = index
     }
 
     /// The occurrence the program uses for a single-valued option.

@@ -15,6 +15,7 @@ package enum DocumentParser {
             document.warnings.insert(Diagnostic(.encoding, at: SourceLocation(file: path, line: 1),
                                                 "file is not valid UTF-8; read byte for byte as Latin-1"), at: 0)
         }
+        document.indexKeys()
         return document
     }
 

@@ -6,22 +6,28 @@ extension RuleEngine {
     /// without any passes. Keys already covered by a `not-placeholder` rule are left to that
     /// rule, so one placeholder is reported once.
     func scanPlaceholders(_ rule: Rule, on evidence: HostEvidence) -> [Finding] {
-        var covered = Set<String>()
+        // By file: the section and folded key of each option a `not-placeholder` rule covers.
+        var covered: [String: Set<String>] = [:]
         for other in rules(for: evidence.host) {
             if case .value(let check) = other.check, check.matcher == .notPlaceholder {
-                covered.insert(check.file + "\u{0}" + (check.section ?? "") + "\u{0}" + check.format.normalizedKey(check.key))
+                covered[check.file, default: []].insert((check.section ?? "") + "\u{0}" + check.format.normalizedKey(check.key))
             }
         }
         var findings: [Finding] = []
         for path in evidence.files.keys.sorted() {
             guard case .parsed(let document) = evidence.files[path]! else { continue }
+            let details = document.format.details
+            let coveredHere = covered[path]
             var found = false
             for entry in document.entries {
-                let identity = path + "\u{0}" + (entry.section ?? "") + "\u{0}" + document.format.normalizedKey(entry.key)
-                guard !covered.contains(identity) else { continue }
-                let shown = show(entry.value.text, key: entry.key)
+                if let coveredHere, coveredHere.contains((entry.section ?? "") + "\u{0}" + details.normalizedKey(entry.key)) { continue }
+                let token = ruleSet.placeholders(in: ValueMatching.plain(entry.value)).first
+                // A format that holds no secret (hosts, sysctl) has no weak one and nothing to mask:
+                // only placeholders are looked for in its entries (a hosts file lists the whole fleet).
+                guard token != nil || details.holdsSecrets else { continue }
+                let shown = details.holdsSecrets ? show(entry.value.text, key: entry.key) : (text: entry.value.text, masked: false)
                 let message: String, fix: String
-                if let token = ruleSet.placeholders(in: ValueMatching.plain(entry.value)).first {
+                if let token {
                     message = shown.masked ? "'\(entry.key)' still holds a guide placeholder"
                         : "'\(entry.key)' still holds the guide placeholder '\(token)'"
                     fix = "replace the placeholder with the real value"

@@ -1,4 +1,5 @@
 import DriftCore
+import Synchronization
 
 /// Evaluates rules against what was collected from hosts.
 ///
@@ -10,6 +11,9 @@ package struct RuleEngine: Sendable {
     /// Each rule's position in the rule set, by id: observations name their rule by it.
     let ruleIndex: [String: Int]
     let weakSecrets: WeakSecrets
+    /// The rules of each set of roles met so far: a fleet has a few role sets and thousands of
+    /// hosts, and each host asks for its rules several times.
+    private let rulesByRoles = RulesByRoles()
 
     package init(ruleSet: RuleSet, architecture: NetworkingVariant) {
         self.ruleSet = ruleSet
@@ -20,7 +24,11 @@ package struct RuleEngine: Sendable {
 
     /// Rules concerning the host's roles and the cloud's networking variant.
     package func rules(for host: InventoryHost) -> [Rule] {
-        ruleSet.rules.filter { $0.applies(to: host, architecture: architecture) }
+        let roles = Set(host.roles)
+        if let known = rulesByRoles.rules.withLock({ $0[roles] }) { return known }
+        let rules = ruleSet.rules.filter { $0.applies(to: host, architecture: architecture) }
+        rulesByRoles.rules.withLock { $0[roles] = rules }
+        return rules
     }
 
     /// Files to fetch from a host: those its rules read, the files its facts come from, and the
@@ -267,4 +275,9 @@ struct Outcome {
         self.fix = fix
         self.origin = origin
     }
+}
+
+/// `RuleEngine.rules(for:)`'s memory, shared by the engine's copies across the audit's threads.
+private final class RulesByRoles: Sendable {
+    let rules = Mutex<[Set<Role>: [Rule]]>([:])
 }

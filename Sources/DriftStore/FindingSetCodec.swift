@@ -15,7 +15,7 @@ package enum FindingSetCodec {
     /// A host's findings as stored: in report order, so the same findings are the same blob
     /// whatever order they were judged in.
     static func encode(_ findings: [Finding]) -> [UInt8] {
-        encode(findings.sorted(by: Finding.reportOrder).map(FindingRecord.init))
+        encode(findings.inReportOrder().map(FindingRecord.init))
     }
 
     static func encode(_ records: [FindingRecord]) -> [UInt8] {
