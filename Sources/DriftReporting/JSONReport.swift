@@ -32,16 +32,41 @@ package enum JSONReport {
                 try run.forEachHost(only: nil, parts: .files) { result, _ in try emit(host(result)) }
             }),
             ("findings", .written { emit in
-                try run.forEachHost(only: nil, parts: .findings) { _, findings in
-                    for item in findings {
-                        let problem = index.problemOf[item.id]
-                        try emit { write(item, problem: problem, to: &$0) }
-                    }
+                // Hosts are read one at a time and printed a batch at a time on every core, in order.
+                var batch: [[Finding]] = []
+                func printBatch() throws {
+                    for text in printed(batch, index: index) where !text.isEmpty { try emit { $0 += text } }
+                    batch.removeAll(keepingCapacity: true)
                 }
+                try run.forEachHost(only: nil, parts: .findings) { _, findings in
+                    batch.append(findings)
+                    if batch.count == Self.hostsPerBatch { try printBatch() }
+                }
+                try printBatch()
             }),
             ("changes", .value(run.changes.map(changes) ?? .null)),
         ], to: &text)
         try text.flush()
+    }
+
+    /// Hosts whose findings are printed together: enough to keep every core busy, few enough
+    /// that their text (about 80 KB a host) stays small.
+    static let hostsPerBatch = 64
+
+    /// Each host's findings as consecutive elements of the `findings` array (separated as
+    /// `JSONValue.writeStreamed` separates elements), printed concurrently; empty for a host without.
+    static func printed(_ hosts: [[Finding]], index: ProblemIndex) -> [String] {
+        let texts = PrintedHosts(count: hosts.count)
+        DispatchQueue.concurrentPerform(iterations: hosts.count) { position in
+            var text = ""
+            for finding in hosts[position] {
+                if !text.isEmpty { text += JSONValue.elementSeparator }
+                let id = finding.id
+                write(finding, id: id, problem: index.problemOf[id], to: &text)
+            }
+            texts.set(position, text)
+        }
+        return texts.all
     }
 
     static func runObject(_ run: RunHeader) -> JSONValue {
@@ -138,12 +163,12 @@ package enum JSONReport {
     /// One finding, compact, written straight into the report's text: a fleet's findings are
     /// most of the report, too many to build a `JSONValue` tree for each. Prints as that tree
     /// would (keys in this order, absent values `null`).
-    static func write(_ finding: Finding, problem: String?, to output: inout String) {
-        CompactObject.write(into: &output) { object in write(finding, problem: problem, into: &object) }
+    static func write(_ finding: Finding, id: String, problem: String?, to output: inout String) {
+        CompactObject.write(into: &output) { object in write(finding, id: id, problem: problem, into: &object) }
     }
 
-    private static func write(_ finding: Finding, problem: String?, into object: inout CompactObject) {
-        object.string("id", finding.id)
+    private static func write(_ finding: Finding, id: String, problem: String?, into object: inout CompactObject) {
+        object.string("id", id)
         object.string("problem", problem)
         object.string("rule", finding.rule)
         object.string("category", finding.category.rawValue)
@@ -251,6 +276,26 @@ package enum JSONReport {
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
+    }
+}
+
+/// The texts `JSONReport.printed` makes, one slot per host, filled from several threads.
+private final class PrintedHosts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var texts: [String]
+
+    init(count: Int) { texts = Array(repeating: "", count: count) }
+
+    func set(_ position: Int, _ text: String) {
+        lock.lock()
+        texts[position] = text
+        lock.unlock()
+    }
+
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return texts
     }
 }
 

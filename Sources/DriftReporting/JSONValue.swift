@@ -52,6 +52,9 @@ package indirect enum JSONValue: Hashable, Sendable {
         case written((_ emit: ((inout String) -> Void) throws -> Void) throws -> Void)
     }
 
+    /// What separates two elements of a streamed array member (each on its own line).
+    static let elementSeparator = ",\n    "
+
     static func writeStreamed(_ members: [(String, StreamedMember)], to text: inout ReportText) throws {
         var output = "{"
         for (index, (key, member)) in members.enumerated() {
@@ -63,9 +66,8 @@ package indirect enum JSONValue: Hashable, Sendable {
             // One element per line, compact: a fleet's findings are most of the report, and
             // line-per-finding keeps it greppable at a fraction of the indented size.
             func element(_ write: (inout String) -> Void) throws {
-                output += count == 0 ? "[" : ","
+                output += count == 0 ? "[\n    " : elementSeparator
                 count += 1
-                newline(&output, 2)
                 write(&output)
                 if output.utf8.count >= ReportText.flushSize {
                     text.append(output)
@@ -131,11 +133,23 @@ package indirect enum JSONValue: Hashable, Sendable {
         output += "\n" + String(repeating: "  ", count: indent)
     }
 
+    /// Whether any byte of `value` may need an escape (a plain loop over contiguous UTF-8: this
+    /// runs for every string of a report of a million findings).
+    private static func needsEscaping(_ value: String) -> Bool {
+        func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            for byte in bytes where byte == 0x22 || byte == 0x5C || byte < 0x20 || byte == 0x7F || byte == 0xE2 { return true }
+            return false
+        }
+        if let found = value.utf8.withContiguousStorageIfAvailable(scan) { return found }
+        var copy = value
+        return copy.withUTF8(scan)
+    }
+
     static func writeString(_ value: String, to output: inout String) {
         output += "\""
         // Most strings need no escape: copied whole. 0xE2 leads U+2028 and U+2029 (and other
         // punctuation), which then take the scalar-by-scalar path.
-        guard value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 == 0x7F || $0 == 0xE2 }) else {
+        guard Self.needsEscaping(value) else {
             output += value
             output += "\""
             return

@@ -25,7 +25,7 @@ extension SnapshotStore {
     func findings(of host: StoredHost, operation: String) throws -> [Finding] {
         var records = try blobs.findings(id: host.findingsID, operation: operation)
         if let fleet = host.fleetFindingsID { records += try blobs.findings(id: fleet, operation: operation) }
-        return records.map { $0.finding(host: host.name) }.sorted(by: Finding.reportOrder)
+        return records.map { $0.finding(host: host.name) }.inReportOrder()
     }
 
     /// A stored host as reporters see it; file contents only when asked for.

@@ -103,6 +103,29 @@ func sampleRun() -> AuditRun {
         #expect(printed.count == 23, "every key of the contract, no other: \(printed.keys.sorted())")
     }
 
+    @Test func findingsOfManyHostsPrintOnePerLineInReportOrderAcrossBatches() throws {
+        // More hosts than a batch prints at once, some without findings (also the first and last).
+        var run = sampleRun()
+        run.hosts = (0..<150).map { HostResult(name: String(format: "compute%03d", $0), roles: [.compute], services: [], files: []) }
+        var findings: [Finding] = []
+        for host in 0..<150 {
+            let checks = host % 3 == 0 ? 0 : host % 4 + 1
+            for check in 0..<checks {
+                findings.append(Finding(rule: "rule.\(check)", title: "t", host: String(format: "compute%03d", host),
+                                        file: "/etc/nova/nova.conf", section: "DEFAULT", key: "k\(check)", status: .pass,
+                                        severity: .low, expected: nil, actual: nil, line: check + 1, message: "m", guide: nil))
+            }
+        }
+        run.findings = findings
+        let json = JSONReport.render(run)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let printed = try #require(object["findings"] as? [[String: Any]])
+        #expect(printed.map { $0["id"] as? String } == run.findings.inReportOrder().map(\.id))
+        let lines = json.split(separator: "\n").filter { $0.hasPrefix("    {\"id\":") }
+        #expect(lines.count == run.findings.count, "one finding per line")
+        #expect(json == JSONReport.render(run))
+    }
+
     @Test func keepsTheContractsKeyOrder() {
         let json = JSONReport.render(sampleRun())
         let positions = ["\"schema\"", "\"run\"", "\"summary\"", "\"hosts\"", "\"findings\""].map {
