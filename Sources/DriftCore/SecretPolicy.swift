@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Decides which option values are secret and masks them: the one policy behind the
 /// terminal, `parse`, every report, diffs, history and what is stored.
@@ -185,11 +184,38 @@ package enum Glob {
 }
 
 /// Verdicts of one secret policy, shared by every copy of it and every thread of an audit.
-/// Spread over shards, each behind its own lock, so the audit's worker threads (which all ask
-/// about the same keys at once) rarely wait for each other: one lock made them queue.
+/// Spread over shards, each behind a reader-writer lock: the audit's worker threads all ask
+/// about the same keys at once, and only a key seen for the first time is written. With a
+/// plain lock per shard, threads asking about one popular key (`connection`) queued behind
+/// each other, and behind a holder the scheduler had preempted (5% of a 10,000-node night).
 final class SecretDecisions: Sendable {
-    private final class Shard: Sendable {
-        let verdicts = Mutex<[String: Bool]>([:])
+    private final class Shard: @unchecked Sendable {
+        /// Allocated, so the lock never moves; `verdicts` is read and written only under it.
+        private let lock: UnsafeMutablePointer<pthread_rwlock_t>
+        private var verdicts: [String: Bool] = [:]
+
+        init() {
+            lock = .allocate(capacity: 1)
+            lock.initialize(to: pthread_rwlock_t())
+            pthread_rwlock_init(lock, nil)
+        }
+
+        deinit {
+            pthread_rwlock_destroy(lock)
+            lock.deallocate()
+        }
+
+        func verdict(for key: String) -> Bool? {
+            pthread_rwlock_rdlock(lock)
+            defer { pthread_rwlock_unlock(lock) }
+            return verdicts[key]
+        }
+
+        func record(_ verdict: Bool, for key: String) {
+            pthread_rwlock_wrlock(lock)
+            defer { pthread_rwlock_unlock(lock) }
+            if verdicts.count < SecretDecisions.capacity { verdicts[key] = verdict }
+        }
     }
 
     private let shards = (0..<SecretDecisions.shardCount).map { _ in Shard() }
@@ -201,9 +227,9 @@ final class SecretDecisions: Sendable {
         var hasher = Hasher()
         hasher.combine(key)
         let shard = shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
-        if let known = shard.verdicts.withLock({ $0[key] }) { return known }
+        if let known = shard.verdict(for: key) { return known }
         let verdict = decide()
-        shard.verdicts.withLock { if $0.count < Self.capacity { $0[key] = verdict } }
+        shard.record(verdict, for: key)
         return verdict
     }
 }

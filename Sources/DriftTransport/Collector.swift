@@ -49,6 +49,10 @@ package struct Collector: Sendable {
         let slots = DispatchSemaphore(value: capacity)
         let waiting = DispatchSemaphore(value: 0)
         let workers = min(jobs, requests.count)
+        // `jobs` hosts may be collected at once (mostly waiting on the network), but only as many
+        // processed as there are cores: more threads than cores judging hosts only queued them on
+        // each other's locks and caches.
+        let cores = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount))
         for _ in 0..<workers {
             let thread = Thread {
                 while true {
@@ -60,7 +64,9 @@ package struct Collector: Sendable {
                     guard let index else { break }
                     let collection = collect(requests[index])
                     let failed = collection.failure != nil
+                    cores.wait()
                     let result = process(index, collection)
+                    cores.signal()
                     slots.wait()
                     let counts = state.withLock { state -> (Int, Int) in
                         state.ready.append((index, result))
