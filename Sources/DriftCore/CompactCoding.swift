@@ -180,6 +180,17 @@ package struct CompactReader {
         return values
     }
 
+    /// Values of a `RawRepresentable` type stored as a list of their raw texts (`texts`).
+    package mutating func raws<Value: RawRepresentable>(_: Value.Type) throws(CompactCodingError) -> [Value]
+        where Value.RawValue == String {
+        var values: [Value] = []
+        for raw in try textList() ?? [] {
+            guard let value = Value(rawValue: raw) else { throw CompactCodingError() }
+            values.append(value)
+        }
+        return values
+    }
+
     /// A value of a `RawRepresentable` type stored as its raw text.
     package mutating func raw<Value: RawRepresentable>(_: Value.Type) throws(CompactCodingError) -> Value
         where Value.RawValue == String {

@@ -72,6 +72,12 @@ package struct RunOverview: Sendable, Hashable, Codable {
         package var path: String
         package var hosts: Int
         package var tally: FindingTally
+
+        package init(path: String, hosts: Int, tally: FindingTally) {
+            self.path = path
+            self.hosts = hosts
+            self.tally = tally
+        }
     }
 
     /// One rule's checks across the fleet.

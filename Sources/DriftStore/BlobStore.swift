@@ -40,7 +40,7 @@ struct BlobStore {
     }
 
     func manifest(id: Int64, operation: String) throws -> HostManifest {
-        guard let manifest = CanonicalJSON.decode(HostManifest.self, from: try bytes(id: id, operation: operation)) else {
+        guard let manifest = HostManifest.stored(try bytes(id: id, operation: operation)) else {
             throw StoreError(.corrupt, path: backend.location, operation: operation, "manifest \(id) is not readable")
         }
         return manifest
@@ -71,7 +71,7 @@ struct BlobStore {
 
     @discardableResult
     func recordHost(run: Int64, name: String, manifest: HostManifest, findings: [FindingRecord]) throws -> Int64 {
-        try recordHost(run: run, name: name, manifest: PreparedBlob(CanonicalJSON.encode(manifest)), collected: manifest.collected,
+        try recordHost(run: run, name: name, manifest: PreparedBlob(manifest.storedBytes), collected: manifest.collected,
                        contentHashes: manifest.files.compactMap(\.content), findings: PreparedBlob(FindingSetCodec.encode(findings)))
     }
 }

@@ -46,6 +46,27 @@ package enum FindingSetCodec {
         for finding in findings { writer.record(FindingRecord(finding)) }
     }
 
+    /// Findings of several hosts (an overview's attention list), each with its host, in the order given.
+    package static func write(hosted findings: [Finding], to writer: inout CompactWriter) {
+        writer.count(findings.count)
+        for finding in findings {
+            writer.text(finding.host)
+            writer.record(FindingRecord(finding))
+        }
+    }
+
+    /// What `write(hosted:to:)` wrote.
+    package static func readHostedFindings(from reader: inout CompactReader) throws(CompactCodingError) -> [Finding] {
+        let count = try reader.count()
+        var findings: [Finding] = []
+        findings.reserveCapacity(min(count, reader.remaining / 20))
+        for _ in 0..<count {
+            let host = try reader.text()
+            findings.append(try reader.record().finding(host: host))
+        }
+        return findings
+    }
+
     /// What `write(_:to:)` wrote, as findings of `host`.
     package static func readFindings(from reader: inout CompactReader, host: String) throws(CompactCodingError) -> [Finding] {
         try reader.records().map { $0.finding(host: host) }

@@ -43,7 +43,7 @@ package struct PreparedHost: Sendable {
                                     errorKind: host.errorKind, error: host.error, files: files,
                                     legacyAlgorithms: host.legacyAlgorithms.isEmpty ? nil : host.legacyAlgorithms)
         collected = manifest.collected
-        self.manifest = PreparedBlob(CanonicalJSON.encode(manifest))
+        self.manifest = PreparedBlob(manifest.storedBytes)
         self.findings = PreparedBlob(FindingSetCodec.encode(findings))
         self.evaluation = evaluation.map { (key: $0.key, blob: PreparedBlob($0.bytes)) }
     }

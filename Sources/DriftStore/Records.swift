@@ -25,6 +25,52 @@ struct HostManifest: Codable, Hashable {
     var legacyAlgorithms: [String]?
 
     var collected: Bool { error == nil }
+
+    static let magic: [UInt8] = [0, UInt8(ascii: "S"), UInt8(ascii: "M"), UInt8(ascii: "1")]
+
+    /// The manifest as stored, in the compact layout (`CompactWriter`): every report and every
+    /// night's comparison reads one per host.
+    var storedBytes: [UInt8] {
+        var writer = CompactWriter()
+        writer.texts(roles)
+        writer.texts(services)
+        writer.text(errorKind)
+        writer.text(error)
+        writer.count(files.count)
+        for file in files {
+            writer.text(file.path)
+            writer.text(file.status)
+            writer.text(file.format)
+            writer.text(file.reason)
+            writer.int(file.line)
+            writer.text(file.content)
+        }
+        writer.texts(legacyAlgorithms)
+        return writer.finish(magic: Self.magic)
+    }
+
+    /// A manifest as stored: compact, or canonical JSON (runs stored before it); `nil` for bytes that are neither.
+    static func stored(_ bytes: [UInt8]) -> HostManifest? {
+        guard bytes.starts(with: magic) else { return CanonicalJSON.decode(HostManifest.self, from: bytes) }
+        do {
+            var reader = try CompactReader(bytes, magic: magic)
+            let roles = try reader.textList() ?? [], services = try reader.textList() ?? []
+            let errorKind = try reader.optionalText(), error = try reader.optionalText()
+            let count = try reader.count()
+            var files: [File] = []
+            files.reserveCapacity(min(count, reader.remaining / 6))
+            for _ in 0..<count {
+                files.append(File(path: try reader.text(), status: try reader.text(), format: try reader.optionalText(),
+                                  reason: try reader.optionalText(), line: try reader.optionalInt(), content: try reader.optionalText()))
+            }
+            let manifest = HostManifest(roles: roles, services: services, errorKind: errorKind, error: error, files: files,
+                                        legacyAlgorithms: try reader.textList())
+            try reader.end()
+            return manifest
+        } catch {
+            return nil
+        }
+    }
 }
 
 /// A finding as stored in a host's finding set. Everything a report shows is kept, so a
@@ -126,32 +172,6 @@ package enum CanonicalJSON {
         Array((try? encoder().encode(value)) ?? Data())
     }
 
-    /// The same bytes as `encode(items)`, one element at a time: the encoder builds its tree
-    /// of one element, never of a fleet's worth of them.
-    package static func encode<T: Encodable>(elements items: [T]) -> [UInt8] {
-        let encoder = encoder()
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for (index, item) in items.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += (try? encoder.encode(item)) ?? Data()
-        }
-        bytes.append(UInt8(ascii: "]"))
-        return bytes
-    }
-
-    /// An object of already encoded members, given in sorted key order (as `encode` sorts them).
-    package static func object(_ members: [(key: String, value: [UInt8])]) -> [UInt8] {
-        var bytes: [UInt8] = [UInt8(ascii: "{")]
-        for (index, member) in members.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += encode(member.key)
-            bytes.append(UInt8(ascii: ":"))
-            bytes += member.value
-        }
-        bytes.append(UInt8(ascii: "}"))
-        return bytes
-    }
-
     private static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -160,21 +180,5 @@ package enum CanonicalJSON {
 
     package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) -> T? {
         try? JSONDecoder().decode(type, from: Data(bytes))
-    }
-}
-
-extension RunOverview {
-    /// The overview's canonical encoding (`CanonicalJSON.encode(overview)`, byte for byte),
-    /// built host by host: encoding ten thousand hosts' rows as one value would hold the
-    /// encoder's tree of all of them at once, at the moment the fleet's observations are also held.
-    package var canonicalBytes: [UInt8] {
-        CanonicalJSON.object([
-            ("attention", CanonicalJSON.encode(elements: attention)),
-            ("files", CanonicalJSON.encode(elements: files)),
-            ("hosts", CanonicalJSON.encode(elements: hosts)),
-            ("problems", CanonicalJSON.encode(elements: problems)),
-            ("rules", CanonicalJSON.encode(elements: rules)),
-            ("waived", CanonicalJSON.encode(elements: waived)),
-        ])
     }
 }

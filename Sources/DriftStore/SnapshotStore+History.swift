@@ -58,7 +58,7 @@ extension SnapshotStore {
         let hosts = try backend.runHosts(run: id)
         var overview: RunOverview?
         if let overviewID = row.overviewID {
-            overview = CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: overviewID, operation: operation))
+            overview = RunOverview.stored(try blobs.bytes(id: overviewID, operation: operation))
         }
         return try StoredRunReader(store: self, header: header, hosts: hosts, overview: overview,
                                    changes: try changes(for: id, overview: overview))
@@ -97,7 +97,7 @@ extension SnapshotStore {
         let previousStarted = Self.date(previousRow.startedAt)
         // Problems are compared when both runs stored an overview (schema 4 on).
         func overview(_ id: Int64?) throws -> RunOverview? {
-            try id.flatMap { CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: $0, operation: operation)) }
+            try id.flatMap { RunOverview.stored(try blobs.bytes(id: $0, operation: operation)) }
         }
         let overviews = [try overview(previousRow.overviewID), try current ?? overview(try runRow(run, operation: operation).overviewID)]
         // A host's failing and erroring findings, as the run's overview holds them: all that an

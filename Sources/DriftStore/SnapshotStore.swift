@@ -125,7 +125,7 @@ package final class SnapshotStore {
                 wrote()
             }
             let (overview, exitCode) = summary()
-            let overviewID = try blobs.store(overview.canonicalBytes, kind: .overview)
+            let overviewID = try blobs.store(overview.storedBytes, kind: .overview)
             // The run's counts are the guide's; upgrade checks (`--upgrade-to`) are counted apart.
             let guide = overview.tally(.guide)
             try backend.finishRun(id, RunFinish(
@@ -180,8 +180,7 @@ package final class SnapshotStore {
         try backend.runRows(limit: limit, auditor: auditor, inventory: inventory).map { row in
             var row = row
             if let overview = row.overviewID {
-                row.problems = CanonicalJSON.decode(RunOverview.self, from: try blobs.bytes(id: overview, operation: "listing runs"))?
-                    .problems.count
+                row.problems = RunOverview.stored(try blobs.bytes(id: overview, operation: "listing runs"))?.problems.count
             }
             return row
         }

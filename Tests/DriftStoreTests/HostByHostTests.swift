@@ -34,9 +34,9 @@ import Testing
         return id
     }
 
-    /// The overview is stored host row by host row (`canonicalBytes`): the same bytes as
-    /// encoding it whole, so runs stored before and after share their overview blobs.
-    @Test func theOverviewEncodedRowByRowIsTheCanonicalEncoding() {
+    /// The overview is stored in the compact layout and reads back whole; an overview stored
+    /// as JSON (before it) still reads; a damaged one is refused.
+    @Test func theStoredOverviewReadsBackAsItWasAndJSONOnesStillRead() {
         var builder = RunOverview.Builder()
         builder.add(host: Self.host("c1", content: "[DEFAULT]\n"))
         builder.add(host: HostResult(name: "c2", roles: [.compute], services: [], files: [
@@ -47,8 +47,31 @@ import Testing
         builder.add([finding("nova.my_ip", host: "c1", status: .fail), finding("my_ip.unique", host: "c1", status: .pass), waived])
         let overview = builder.build()
         #expect(!overview.problems.isEmpty && !overview.waived.isEmpty && overview.hosts.count == 3)
-        #expect(overview.canonicalBytes == CanonicalJSON.encode(overview))
-        #expect(CanonicalJSON.encode(elements: [String]()) == CanonicalJSON.encode([String]()))
+        let bytes = overview.storedBytes
+        #expect(RunOverview.stored(bytes) == overview)
+        #expect(RunOverview.stored(bytes)?.storedBytes == bytes, "the same overview, the same bytes")
+        #expect(RunOverview.stored(CanonicalJSON.encode(overview)) == overview)
+        for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 89)) {
+            #expect(RunOverview.stored(Array(bytes.prefix(length))) == nil, "cut at \(length)")
+        }
+        #expect(RunOverview.stored(bytes + [0]) == nil)
+    }
+
+    /// A host's manifest is stored compact and reads back whole; one stored as JSON still reads.
+    @Test func aStoredManifestReadsBackAsItWasAndJSONOnesStillRead() {
+        let manifest = HostManifest(
+            roles: ["compute"], services: ["telemetry"], errorKind: "dropped", error: "connection dropped while reading 'é'",
+            files: [HostManifest.File(path: Self.nova, status: "parsed", format: "oslo-ini", reason: nil, line: nil, content: "ab12"),
+                    HostManifest.File(path: "/etc/hosts", status: "unparseable", format: "hosts", reason: "bad", line: 3, content: nil)],
+            legacyAlgorithms: ["ssh-rsa"])
+        let bytes = manifest.storedBytes
+        #expect(HostManifest.stored(bytes) == manifest)
+        #expect(HostManifest.stored(CanonicalJSON.encode(manifest)) == manifest)
+        var plain = manifest
+        plain.legacyAlgorithms = nil
+        #expect(HostManifest.stored(plain.storedBytes) == plain, "no legacy algorithms stays nil")
+        for length in 0..<bytes.count { #expect(HostManifest.stored(Array(bytes.prefix(length))) == nil) }
+        #expect(HostManifest.stored(bytes + [1]) == nil)
     }
 
     /// A reused host adds its stored part of the overview instead of its findings: the
