@@ -55,12 +55,12 @@ package enum JSONReport {
 
     /// Each host's findings as consecutive elements of the `findings` array (separated as
     /// `JSONValue.writeStreamed` separates elements), printed concurrently; empty for a host without.
-    static func printed(_ hosts: [[Finding]], index: ProblemIndex) -> [String] {
+    static func printed(_ hosts: [[Finding]], index: ProblemIndex) -> [[UInt8]] {
         let texts = PrintedHosts(count: hosts.count)
         DispatchQueue.concurrentPerform(iterations: hosts.count) { position in
-            var text = ""
+            var text: [UInt8] = []
             for finding in hosts[position] {
-                if !text.isEmpty { text += JSONValue.elementSeparator }
+                if !text.isEmpty { text += JSONValue.elementSeparator.utf8 }
                 let id = finding.id
                 write(finding, id: id, problem: index.problemOf[id], to: &text)
             }
@@ -163,7 +163,7 @@ package enum JSONReport {
     /// One finding, compact, written straight into the report's text: a fleet's findings are
     /// most of the report, too many to build a `JSONValue` tree for each. Prints as that tree
     /// would (keys in this order, absent values `null`).
-    static func write(_ finding: Finding, id: String, problem: String?, to output: inout String) {
+    static func write(_ finding: Finding, id: String, problem: String?, to output: inout [UInt8]) {
         CompactObject.write(into: &output) { object in write(finding, id: id, problem: problem, into: &object) }
     }
 
@@ -282,82 +282,88 @@ package enum JSONReport {
 /// The texts `JSONReport.printed` makes, one slot per host, filled from several threads.
 private final class PrintedHosts: @unchecked Sendable {
     private let lock = NSLock()
-    private var texts: [String]
+    private var texts: [[UInt8]]
 
-    init(count: Int) { texts = Array(repeating: "", count: count) }
+    init(count: Int) { texts = Array(repeating: [], count: count) }
 
-    func set(_ position: Int, _ text: String) {
+    func set(_ position: Int, _ text: [UInt8]) {
         lock.lock()
         texts[position] = text
         lock.unlock()
     }
 
-    var all: [String] {
+    var all: [[UInt8]] {
         lock.lock()
         defer { lock.unlock() }
         return texts
     }
 }
 
-/// A compact JSON object written member by member, as `JSONValue.object` prints without
-/// indentation. It holds the text while it writes (`write(into:)` swaps it in and out, so
-/// the text's storage is appended to in place).
+/// A compact JSON object written member by member, as UTF-8, as `JSONValue.object` prints
+/// without indentation. It holds the text while it writes (`write(into:)` swaps it in and
+/// out, so the text's storage is appended to in place).
 private struct CompactObject {
-    private var text = ""
+    private var text: [UInt8] = []
     private var first = true
 
     /// Writes `{`, the members `body` writes, and `}` at the end of `output`.
-    static func write(into output: inout String, _ body: (inout CompactObject) -> Void) {
+    static func write(into output: inout [UInt8], _ body: (inout CompactObject) -> Void) {
         var object = CompactObject()
         swap(&object.text, &output)
-        object.text += "{"
+        object.text.append(UInt8(ascii: "{"))
         body(&object)
-        object.text += "}"
+        object.text.append(UInt8(ascii: "}"))
         swap(&object.text, &output)
     }
 
     private mutating func key(_ name: StaticString) {
-        text += first ? "\"" : ",\""
+        if !first { text.append(UInt8(ascii: ",")) }
         first = false
-        text += name.description
-        text += "\":"
+        text.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { text += $0 }
+        text.append(UInt8(ascii: "\""))
+        text.append(UInt8(ascii: ":"))
     }
+
+    private mutating func null() { text += "null".utf8 }
 
     mutating func string(_ name: StaticString, _ value: String?) {
         key(name)
-        if let value { JSONValue.writeString(value, to: &text) } else { text += "null" }
+        if let value { JSONValue.writeString(value, to: &text) } else { null() }
     }
 
     mutating func int(_ name: StaticString, _ value: Int?) {
         key(name)
-        text += value.map(String.init) ?? "null"
+        if let value { text += String(value).utf8 } else { null() }
     }
 
     mutating func bool(_ name: StaticString, _ value: Bool) {
         key(name)
-        text += value ? "true" : "false"
+        text += (value ? "true" : "false").utf8
     }
 
     mutating func strings(_ name: StaticString, _ values: [String]?) {
         key(name)
-        guard let values else { return text += "null" }
-        guard !values.isEmpty else { return text += "[]" }
+        guard let values else { return null() }
+        text.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
-            text += index == 0 ? "[" : ","
+            if index > 0 { text.append(UInt8(ascii: ",")) }
             JSONValue.writeString(value, to: &text)
         }
-        text += "]"
+        text.append(UInt8(ascii: "]"))
     }
 
     mutating func value(_ name: StaticString, _ value: JSONValue) {
         key(name)
-        value.write(to: &text, indent: nil)
+        var rendered = ""
+        value.write(to: &rendered, indent: nil)
+        text += rendered.utf8
     }
 
     /// A nested object, or `null` without a value.
     mutating func object<Value>(_ name: StaticString, _ value: Value?, _ members: (Value, inout CompactObject) -> Void) {
         key(name)
-        guard let value else { return text += "null" }
+        guard let value else { return null() }
         Self.write(into: &text) { members(value, &$0) }
     }
 }

@@ -47,53 +47,55 @@ package indirect enum JSONValue: Hashable, Sendable {
     enum StreamedMember {
         case value(JSONValue)
         case elements((_ emit: (JSONValue) throws -> Void) throws -> Void)
-        /// Elements each written compactly straight into the text by the emitted closure (a
-        /// fleet's findings: a million of them, too many to build a tree for each).
-        case written((_ emit: ((inout String) -> Void) throws -> Void) throws -> Void)
+        /// Elements each written compactly, as UTF-8, straight into the text by the emitted
+        /// closure (a fleet's findings: a million of them, too many to build a tree for each).
+        case written((_ emit: ((inout [UInt8]) -> Void) throws -> Void) throws -> Void)
     }
 
     /// What separates two elements of a streamed array member (each on its own line).
     static let elementSeparator = ",\n    "
 
     static func writeStreamed(_ members: [(String, StreamedMember)], to text: inout ReportText) throws {
-        var output = "{"
+        var output: [UInt8] = [UInt8(ascii: "{")]
+        func append(_ value: String) { output += value.utf8 }
         for (index, (key, member)) in members.enumerated() {
-            if index > 0 { output += "," }
-            newline(&output, 1)
+            append(index > 0 ? ",\n  " : "\n  ")
             writeString(key, to: &output)
-            output += ": "
+            append(": ")
             var count = 0
             // One element per line, compact: a fleet's findings are most of the report, and
             // line-per-finding keeps it greppable at a fraction of the indented size.
-            func element(_ write: (inout String) -> Void) throws {
-                output += count == 0 ? "[\n    " : elementSeparator
+            func element(_ write: (inout [UInt8]) -> Void) throws {
+                append(count == 0 ? "[\n    " : elementSeparator)
                 count += 1
                 write(&output)
-                if output.utf8.count >= ReportText.flushSize {
-                    text.append(output)
-                    output = ""
+                if output.count >= ReportText.flushSize {
+                    text.append(bytes: output)
+                    output.removeAll(keepingCapacity: true)
                     try text.flush()
                 }
             }
             switch member {
             case .value(let value):
-                value.write(to: &output, indent: 1)
+                var rendered = ""
+                value.write(to: &rendered, indent: 1)
+                append(rendered)
                 continue
             case .elements(let stream):
-                try stream { value in try element { value.write(to: &$0, indent: nil) } }
+                try stream { value in
+                    try element { output in
+                        var rendered = ""
+                        value.write(to: &rendered, indent: nil)
+                        output += rendered.utf8
+                    }
+                }
             case .written(let stream):
                 try stream { write in try element(write) }
             }
-            if count == 0 {
-                output += "[]"
-            } else {
-                newline(&output, 1)
-                output += "]"
-            }
+            append(count == 0 ? "[]" : "\n  ]")
         }
-        newline(&output, 0)
-        output += "}\n"
-        text.append(output)
+        append("\n}\n")
+        text.append(bytes: output)
     }
 
     func write(to output: inout String, indent: Int?) {
@@ -143,6 +145,19 @@ package indirect enum JSONValue: Hashable, Sendable {
         if let found = value.utf8.withContiguousStorageIfAvailable(scan) { return found }
         var copy = value
         return copy.withUTF8(scan)
+    }
+
+    /// `writeString`, into UTF-8: a string without anything to escape is copied as it is.
+    static func writeString(_ value: String, to output: inout [UInt8]) {
+        guard Self.needsEscaping(value) else {
+            output.append(UInt8(ascii: "\""))
+            output += value.utf8
+            output.append(UInt8(ascii: "\""))
+            return
+        }
+        var escaped = ""
+        writeString(value, to: &escaped)
+        output += escaped.utf8
     }
 
     static func writeString(_ value: String, to output: inout String) {

@@ -4,6 +4,15 @@
 /// pieces of about 64 KiB: a report of ten thousand hosts is never one string in memory.
 package protocol ReportSink: AnyObject {
     func write(_ text: String) throws
+    /// The same as `write(_:)` for text already in UTF-8 (the default converts it): a file
+    /// sink writes the bytes as they are.
+    func write(bytes: [UInt8]) throws
+}
+
+extension ReportSink {
+    package func write(bytes: [UInt8]) throws {
+        try write(String(decoding: bytes, as: UTF8.self))
+    }
 }
 
 /// Collects a report in memory: for tests, golden files and small runs.
@@ -20,7 +29,8 @@ package final class StringSink: ReportSink {
 /// A report's text being written: appended to in small pieces, passed to the sink in large ones.
 struct ReportText {
     private let sink: any ReportSink
-    private(set) var buffer = ""
+    /// UTF-8: appending bytes is cheaper than appending to a `String`, and the sink writes bytes.
+    private var buffer: [UInt8] = []
     static let flushSize = 1 << 16
 
     init(_ sink: any ReportSink) {
@@ -29,21 +39,25 @@ struct ReportText {
     }
 
     mutating func append(_ text: String) {
-        buffer += text
+        buffer += text.utf8
     }
 
     mutating func append(_ text: StaticString) {
-        buffer += text.description
+        text.withUTF8Buffer { buffer += $0 }
+    }
+
+    mutating func append(bytes: [UInt8]) {
+        buffer += bytes
     }
 
     /// Hands the text so far to the sink once there is enough of it.
     mutating func flushIfLarge() throws {
-        if buffer.utf8.count >= Self.flushSize { try flush() }
+        if buffer.count >= Self.flushSize { try flush() }
     }
 
     mutating func flush() throws {
         guard !buffer.isEmpty else { return }
-        try sink.write(buffer)
+        try sink.write(bytes: buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }

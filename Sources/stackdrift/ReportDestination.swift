@@ -169,18 +169,22 @@ final class DescriptorSink: ReportSink {
 
     func write(_ text: String) throws {
         var text = text
-        let failure: Int32? = text.withUTF8 { bytes -> Int32? in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
+        try text.withUTF8(write)
+    }
+
+    func write(bytes: [UInt8]) throws {
+        try bytes.withUnsafeBufferPointer(write)
+    }
+
+    private func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ReportDestination.WriteError(path: path, errno: errno)
             }
-            return nil
+            offset += written
         }
-        if let failure { throw ReportDestination.WriteError(path: path, errno: failure) }
     }
 }
