@@ -180,8 +180,20 @@ extension Finding {
     /// or the line its value moved to. Findings that judge no key (a program's refusals, one
     /// per line) are told apart by their line.
     package var id: String {
-        var text = [category.rawValue, rule, host, file, section ?? "\u{1}", key ?? "\u{1}"]
-        if key == nil { text.append(line.map(String.init) ?? "-") }
-        return "f-" + Digest.hex(Array(Digest.sha256(Array(text.joined(separator: "\u{0}").utf8)).prefix(6)))
+        // The fields joined by NUL, as UTF-8 (a report computes a million of these).
+        var identity: [UInt8] = []
+        identity.reserveCapacity(category.rawValue.utf8.count + rule.utf8.count + host.utf8.count + file.utf8.count + 64)
+        func add(_ field: String, first: Bool = false) {
+            if !first { identity.append(0) }
+            identity += field.utf8
+        }
+        add(category.rawValue, first: true)
+        add(rule)
+        add(host)
+        add(file)
+        add(section ?? "\u{1}")
+        add(key ?? "\u{1}")
+        if key == nil { add(line.map(String.init) ?? "-") }
+        return "f-" + Digest.hex(Array(Digest.sha256(identity).prefix(6)))
     }
 }

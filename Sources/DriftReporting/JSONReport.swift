@@ -32,17 +32,24 @@ package enum JSONReport {
                 try run.forEachHost(only: nil, parts: .files) { result, _ in try emit(host(result)) }
             }),
             ("findings", .written { emit in
-                // Hosts are read one at a time and printed a batch at a time on every core, in order.
+                // Hosts are read one at a time, in order, on this thread; each batch of them is
+                // printed on every core while the next is read, and written in order.
                 var batch: [[Finding]] = []
-                func printBatch() throws {
-                    for text in printed(batch, index: index) where !text.isEmpty { try emit { $0 += text } }
-                    batch.removeAll(keepingCapacity: true)
+                var printing: BatchPrinting?
+                func finishPrinting() throws {
+                    guard let previous = printing else { return }
+                    printing = nil
+                    for text in previous.texts() where !text.isEmpty { try emit { $0 += text } }
                 }
                 try run.forEachHost(only: nil, parts: .findings) { _, findings in
                     batch.append(findings)
-                    if batch.count == Self.hostsPerBatch { try printBatch() }
+                    guard batch.count == Self.hostsPerBatch else { return }
+                    try finishPrinting()
+                    printing = BatchPrinting(batch, index: index)
+                    batch = []
                 }
-                try printBatch()
+                try finishPrinting()
+                for text in printed(batch, index: index) where !text.isEmpty { try emit { $0 += text } }
             }),
             ("changes", .value(run.changes.map(changes) ?? .null)),
         ], to: &text)
@@ -276,6 +283,27 @@ package enum JSONReport {
 
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
+    }
+}
+
+/// One batch of hosts being printed in the background (`JSONReport.printed`), while the
+/// thread that reads the stored run goes on to the next batch.
+private final class BatchPrinting: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once by the printing thread before `done` is signalled, read only after it.
+    private var printed: [[UInt8]] = []
+
+    init(_ hosts: [[Finding]], index: ProblemIndex) {
+        DispatchQueue.global().async {
+            self.printed = JSONReport.printed(hosts, index: index)
+            self.done.signal()
+        }
+    }
+
+    /// The batch's texts, once printed.
+    func texts() -> [[UInt8]] {
+        done.wait()
+        return printed
     }
 }
 
