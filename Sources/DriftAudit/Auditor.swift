@@ -73,6 +73,7 @@ package struct Auditor: Sendable {
             CollectionRequest(host: host, paths: engine.filesToCollect(for: host), expandIncludes: expandIncludes)
         }
         let redactor = Redactor(policy: ruleSet.secrets, key: store.redactionKey)
+        let parsedFiles = ParsedFiles()
         let (ruleSet, waivers, hosts) = (ruleSet, waivers, inventory.hosts)
         // Every host's evidence is keyed (so the next run may reuse it); the previous run's hosts are taken only with `reuse`.
         let reuse = EvaluationReuse(auditor: self, redactionKeyID: store.redactionKeyID, today: startedAt,
@@ -84,7 +85,7 @@ package struct Auditor: Sendable {
         var reusedHosts = 0
         @Sendable func judge(_ collection: HostCollection, _ request: CollectionRequest, key: String?) -> JudgedHost {
             Self.judge(collection, request: request, engine: engine, directory: directory, ruleSet: ruleSet,
-                       redactor: redactor, waivers: waivers, today: startedAt, key: key)
+                       redactor: redactor, parsedFiles: parsedFiles, waivers: waivers, today: startedAt, key: key)
         }
         collector.collect(requests, progress: progress, process: { index, collection -> EvaluatedHost in
             let key = reuse.key(for: collection, request: requests[index])
@@ -198,7 +199,8 @@ package struct Auditor: Sendable {
     }
 
     static func judge(_ collection: HostCollection, request: CollectionRequest, engine: RuleEngine, directory: FleetDirectory,
-                      ruleSet: RuleSet, redactor: Redactor, waivers: WaiverSet, today: Date, key: String?) -> JudgedHost {
+                      ruleSet: RuleSet, redactor: Redactor, parsedFiles: ParsedFiles = ParsedFiles(), waivers: WaiverSet,
+                      today: Date, key: String?) -> JudgedHost {
         let host = collection.host
         let result: HostResult
         var findings: [Finding] = []
@@ -210,7 +212,8 @@ package struct Auditor: Sendable {
         } else {
             let processed = HostFiles(collection: collection, requested: request.paths,
                                       filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
-                                      factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor)
+                                      factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor,
+                                      parsedFiles: parsedFiles)
             let evidence = HostEvidence(host: host, files: processed.states, facts: processed.facts)
             let evaluation = engine.evaluate(host: evidence, directory: directory)
             let failure = collection.failure

@@ -13,7 +13,7 @@ struct HostFiles {
     var facts: [HostFact: String] = [:]
 
     init(collection: HostCollection, requested: [String], filesRead: Set<String>, factSources: Set<String>, ruleSet: RuleSet,
-         redactor: Redactor) {
+         redactor: Redactor, parsedFiles: ParsedFiles = ParsedFiles()) {
         let resolver = CollectedFiles(collection: collection)
         var includedDocuments: [String: ConfigDocument] = [:]
         let requestedSet = Set(requested)
@@ -48,23 +48,22 @@ struct HostFiles {
                     results.append(FileResult(path: path, status: .present, format: format, content: content))
                     continue
                 }
-                do {
-                    let document = try DocumentParser.parse(bytes, path: path, format: format, secrets: ruleSet.secrets,
-                                                            includes: resolver)
+                let parsed = parsedFiles.parsed(path: path, format: format, bytes: bytes) {
+                    Self.parse(bytes, path: path, format: format, ruleSet: ruleSet, includes: resolver, redactor: redactor)
+                }
+                switch parsed.outcome {
+                case .parsed(let document):
                     states[path] = .parsed(document)
-                    let content = Self.redact(bytes, document: document, redactor: redactor)
-                    results.append(FileResult(path: path, status: .parsed, format: format, content: content))
+                    results.append(FileResult(path: path, status: .parsed, format: format, content: parsed.redacted))
                     for included in document.includes { includedDocuments[included.path] = included }
-                } catch let diagnostic as Diagnostic {
+                case .unparseable(let diagnostic):
                     states[path] = .unparseable(diagnostic)
-                    let content = Self.redact(bytes, document: nil, redactor: redactor)
                     results.append(FileResult(path: path, status: .unparseable, format: format, reason: diagnostic.message,
-                                              line: diagnostic.location.line, content: content))
-                } catch {
-                    states[path] = .unreadable(reason: "\(error)")
-                    let content = Self.redact(bytes, document: nil, redactor: redactor)
-                    results.append(FileResult(path: path, status: .unparseable, format: format, reason: "\(error)",
-                                              content: content))
+                                              line: diagnostic.location.line, content: parsed.redacted))
+                case .unreadable(let reason):
+                    states[path] = .unreadable(reason: reason)
+                    results.append(FileResult(path: path, status: .unparseable, format: format, reason: reason,
+                                              content: parsed.redacted))
                 }
             }
         }
@@ -86,6 +85,19 @@ struct HostFiles {
         }
         for path in collection.notCollected.sorted() where !requestedSet.contains(path) {
             results.append(FileResult(path: path, status: .notCollected, format: ruleSet.format(forFile: path) ?? .mysql))
+        }
+    }
+
+    /// A file parsed as its program reads it, and its content redacted accordingly.
+    static func parse(_ bytes: [UInt8], path: String, format: ConfigFormat, ruleSet: RuleSet, includes: IncludeResolver,
+                      redactor: Redactor) -> ParsedFiles.Parsed {
+        do {
+            let document = try DocumentParser.parse(bytes, path: path, format: format, secrets: ruleSet.secrets, includes: includes)
+            return ParsedFiles.Parsed(outcome: .parsed(document), redacted: redact(bytes, document: document, redactor: redactor))
+        } catch let diagnostic as Diagnostic {
+            return ParsedFiles.Parsed(outcome: .unparseable(diagnostic), redacted: redact(bytes, document: nil, redactor: redactor))
+        } catch {
+            return ParsedFiles.Parsed(outcome: .unreadable("\(error)"), redacted: redact(bytes, document: nil, redactor: redactor))
         }
     }
 

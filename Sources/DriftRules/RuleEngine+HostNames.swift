@@ -1,4 +1,5 @@
 import DriftCore
+import DriftParsing
 
 extension RuleEngine {
     /// The guide: "each node must resolve the other nodes by name". On a host the rule applies
@@ -82,22 +83,25 @@ extension RuleEngine {
 /// the check cubic in the fleet's size: every host's file lists every host).
 private struct NameLookup {
     let document: ConfigDocument
-    private let first: [String: Entry]?
+    /// Entry positions by folded name: the document's key index (made once per parsed file,
+    /// and shared by every host whose file has the same content), or one made here.
+    private let positions: [String: [Int]]?
 
     init(_ document: ConfigDocument) {
         self.document = document
-        guard document.format.details.precedence == .first else { first = nil; return }
-        var first: [String: Entry] = [:]
-        for entry in document.entries {
-            let key = document.format.normalizedKey(entry.key)
-            if first[key] == nil { first[key] = entry }
+        guard document.format.details.precedence == .first else { positions = nil; return }
+        if let index = document.keyIndex {
+            positions = index
+        } else {
+            var indexed = document
+            indexed.indexKeys()
+            positions = indexed.keyIndex
         }
-        self.first = first
     }
 
     func entry(for name: String) -> Entry? {
-        guard let first else { return document.effectiveEntry(section: nil, key: name) }
-        return first[document.format.normalizedKey(name)]
+        guard let positions else { return document.effectiveEntry(section: nil, key: name) }
+        return positions[document.format.normalizedKey(name)]?.first.map { document.entries[$0] }
     }
 
     /// The fleet names whose lines to look at, in inventory order. Every one when the file must
@@ -107,9 +111,9 @@ private struct NameLookup {
     /// Candidates are found by the resolver's coarser canonical name, then `entry(for:)` decides.
     func fleetNamesToCheck(in directory: FleetDirectory, dns: Bool) -> [(name: String, address: String)] {
         // The shortcut needs keys that fold no more than canonical names do (hosts files: case).
-        guard dns, let first, document.format == .hosts, first.count < directory.named.count else { return directory.named }
+        guard dns, let positions, document.format == .hosts, positions.count < directory.named.count else { return directory.named }
         var places = Set<Int>()
-        for key in first.keys { places.formUnion(directory.namedPlaces(matching: key)) }
+        for key in positions.keys { places.formUnion(directory.namedPlaces(matching: key)) }
         return places.sorted().map { directory.named[$0] }
     }
 }

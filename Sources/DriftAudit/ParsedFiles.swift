@@ -1,0 +1,60 @@
+import DriftCore
+import DriftParsing
+import Synchronization
+
+/// Files parsed during one run, by path, format and content: a large file that many hosts
+/// share (an `/etc/hosts` listing every node, on every node, as the guide asks) is parsed and
+/// redacted once, not once per host. Parsing a file depends on nothing else for formats
+/// without includes, so the same bytes at the same path give the same document.
+///
+/// Small files are parsed afresh (hashing and sharing them costs more than parsing), and what
+/// is kept is bounded (`capacity`): a fleet whose large files all differ keeps the first few
+/// and parses the rest as before.
+final class ParsedFiles: Sendable {
+    /// Files smaller than this are not kept.
+    static let minimumSize = 16 << 10
+    /// Roughly the memory kept: a document costs some multiple of its bytes (entries, index).
+    static let capacity = 64 << 20
+    static let costPerByte = 8
+
+    /// What parsing and redacting a file gave.
+    struct Parsed: Sendable {
+        enum Outcome: Sendable {
+            case parsed(ConfigDocument)
+            case unparseable(Diagnostic)
+            case unreadable(String)
+        }
+
+        var outcome: Outcome
+        var redacted: [UInt8]
+    }
+
+    private struct Key: Hashable {
+        var path: String
+        var format: ConfigFormat
+        var digest: [UInt8]
+    }
+
+    private struct Kept {
+        var files: [Key: Parsed] = [:]
+        var cost = 0
+    }
+
+    private let kept = Mutex(Kept())
+
+    /// `parse`'s result for these bytes, made once per run when the file is large and its
+    /// format has no includes.
+    func parsed(path: String, format: ConfigFormat, bytes: [UInt8], parse: () -> Parsed) -> Parsed {
+        guard bytes.count >= Self.minimumSize, format.details.includes == nil else { return parse() }
+        let key = Key(path: path, format: format, digest: Digest.sha256(bytes))
+        if let known = kept.withLock({ $0.files[key] }) { return known }
+        let parsed = parse()
+        let cost = bytes.count * Self.costPerByte
+        kept.withLock { kept in
+            guard kept.cost + cost <= Self.capacity, kept.files[key] == nil else { return }
+            kept.files[key] = parsed
+            kept.cost += cost
+        }
+        return parsed
+    }
+}
