@@ -34,6 +34,14 @@ extension ConfigDocument {
         return (keyIndex[wantedKey] ?? []).lazy.map { entries[$0] }.filter(read)
     }
 
+    /// This document with its key index: itself when the parser made one, else an indexed copy.
+    package var indexed: ConfigDocument {
+        guard keyIndex == nil else { return self }
+        var copy = self
+        copy.indexKeys()
+        return copy
+    }
+
     /// Makes `keyIndex`, for lookups by key that do not fold every key of the file.
     package mutating func indexKeys() {
         let details = format.details

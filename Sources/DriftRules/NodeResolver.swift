@@ -1,4 +1,5 @@
 import DriftCore
+import DriftParsing
 import Foundation
 
 /// How one node reaches a host name or address: its own `/etc/hosts` first (the first line
@@ -28,10 +29,9 @@ package struct NodeResolver: Sendable {
     }
 
     package let host: InventoryHost
-    /// The node's /etc/hosts: looked up through its key index (a hosts file may list ten
-    /// thousand nodes, and every node has one); `table` only for a document without an index.
+    /// The node's /etc/hosts, looked up through its key index (a hosts file may list ten
+    /// thousand nodes, and every node has one).
     private let hostsFile: ConfigDocument?
-    private let table: [String: (address: String, line: Int)]?
     private let directory: FleetDirectory
     /// The node's own addresses: its management address and what its /etc/hosts maps its own name to.
     package let ownAddresses: Set<String>
@@ -40,21 +40,11 @@ package struct NodeResolver: Sendable {
     package init(host: InventoryHost, hostsFile: ConfigDocument?, directory: FleetDirectory) {
         self.host = host
         self.directory = directory
-        let hosts = hostsFile.flatMap { $0.format == .hosts ? $0 : nil }
+        let hosts = hostsFile.flatMap { $0.format == .hosts ? $0.indexed : nil }
         self.hostsFile = hosts
-        if let hosts, hosts.keyIndex == nil {
-            var entries: [String: (address: String, line: Int)] = [:]
-            for entry in hosts.entries {
-                let name = Self.canonicalName(entry.key)
-                if entries[name] == nil { entries[name] = (entry.value.text, entry.line) }
-            }
-            table = entries
-        } else {
-            table = nil
-        }
         var own = Set<String>()
         if let management = host.vars["management_ip"] { own.insert(Self.canonicalAddress(management) ?? management) }
-        if let mapped = Self.hostsEntry(Self.canonicalName(host.name), in: hosts, table: table), let address = Self.canonicalAddress(mapped.address),
+        if let mapped = Self.hostsEntry(Self.canonicalName(host.name), in: hosts), let address = Self.canonicalAddress(mapped.address),
            !Self.isLoopback(address) {
             own.insert(address)
         }
@@ -64,13 +54,7 @@ package struct NodeResolver: Sendable {
     /// The first line of the node's /etc/hosts whose name is `name` (canonical: glibc ignores
     /// case and one trailing dot). The index folds case only, so a name is also looked for with
     /// its dot.
-    private func hostsEntry(_ name: String) -> (address: String, line: Int)? {
-        Self.hostsEntry(name, in: hostsFile, table: table)
-    }
-
-    private static func hostsEntry(_ name: String, in hostsFile: ConfigDocument?,
-                                   table: [String: (address: String, line: Int)]?) -> (address: String, line: Int)? {
-        if let table { return table[name] }
+    private static func hostsEntry(_ name: String, in hostsFile: ConfigDocument?) -> (address: String, line: Int)? {
         guard let hostsFile, let index = hostsFile.keyIndex else { return nil }
         // Keys are single tokens, already without blanks; lowercased, they are the index's keys.
         var first = index[name + "."]?.first
@@ -89,7 +73,7 @@ package struct NodeResolver: Sendable {
         }
         let name = Self.canonicalName(text)
         guard !name.isEmpty else { return nil }
-        if let entry = hostsEntry(name), let address = Self.canonicalAddress(entry.address) {
+        if let entry = Self.hostsEntry(name, in: hostsFile), let address = Self.canonicalAddress(entry.address) {
             return Resolution(address: address, via: .hostsFile(line: entry.line), isLoopback: Self.isLoopback(address))
         }
         if name == "localhost" || name.hasSuffix(".localhost") {

@@ -89,14 +89,7 @@ private struct NameLookup {
 
     init(_ document: ConfigDocument) {
         self.document = document
-        guard document.format.details.precedence == .first else { positions = nil; return }
-        if let index = document.keyIndex {
-            positions = index
-        } else {
-            var indexed = document
-            indexed.indexKeys()
-            positions = indexed.keyIndex
-        }
+        positions = document.format.details.precedence == .first ? document.indexed.keyIndex : nil
     }
 
     func entry(for name: String) -> Entry? {
