@@ -83,16 +83,19 @@ package struct Auditor: Sendable {
         var comparison = FleetComparison(engine: engine)
         var storeError: StoreError?
         var reusedHosts = 0
-        @Sendable func judge(_ collection: HostCollection, _ request: CollectionRequest, key: String?) -> JudgedHost {
+        @Sendable func judge(_ collection: HostCollection, _ request: CollectionRequest, key: String?,
+                             digests: ContentDigests = ContentDigests()) -> JudgedHost {
             Self.judge(collection, request: request, engine: engine, directory: directory, ruleSet: ruleSet,
-                       redactor: redactor, parsedFiles: parsedFiles, waivers: waivers, today: startedAt, key: key)
+                       redactor: redactor, parsedFiles: parsedFiles, digests: digests, waivers: waivers, today: startedAt,
+                       key: key)
         }
         collector.collect(requests, progress: progress, process: { index, collection -> EvaluatedHost in
-            let key = reuse.key(for: collection, request: requests[index])
+            let digests = ContentDigests()
+            let key = reuse.key(for: collection, request: requests[index], digests: digests)
             if let previous = reuse.reusable(host: collection.host.name, key: key) {
                 return .reused(previous, collection, requests[index])
             }
-            return .judged(judge(collection, requests[index], key: key))
+            return .judged(judge(collection, requests[index], key: key, digests: digests))
         }, deliver: { (_, evaluated: EvaluatedHost) in
             var judged: JudgedHost
             switch evaluated {
@@ -199,8 +202,8 @@ package struct Auditor: Sendable {
     }
 
     static func judge(_ collection: HostCollection, request: CollectionRequest, engine: RuleEngine, directory: FleetDirectory,
-                      ruleSet: RuleSet, redactor: Redactor, parsedFiles: ParsedFiles = ParsedFiles(), waivers: WaiverSet,
-                      today: Date, key: String?) -> JudgedHost {
+                      ruleSet: RuleSet, redactor: Redactor, parsedFiles: ParsedFiles, digests: ContentDigests,
+                      waivers: WaiverSet, today: Date, key: String?) -> JudgedHost {
         let host = collection.host
         let result: HostResult
         var findings: [Finding] = []
@@ -213,7 +216,7 @@ package struct Auditor: Sendable {
             let processed = HostFiles(collection: collection, requested: request.paths,
                                       filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
                                       factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor,
-                                      parsedFiles: parsedFiles)
+                                      parsedFiles: parsedFiles, digests: digests)
             let evidence = HostEvidence(host: host, files: processed.states, facts: processed.facts)
             let evaluation = engine.evaluate(host: evidence, directory: directory)
             let failure = collection.failure

@@ -61,7 +61,7 @@ struct EvaluationReuse: Sendable {
 
     /// The key of a host's evidence, or `nil` when the host must be judged afresh every time
     /// (reuse is off, or its collection failed in whole or in part).
-    func key(for collection: HostCollection, request: CollectionRequest) -> String? {
+    func key(for collection: HostCollection, request: CollectionRequest, digests: ContentDigests) -> String? {
         guard isOn, collection.failure == nil, collection.notCollected.isEmpty else { return nil }
         var digest = EvidenceDigest()
         digest.add(runDigest)
@@ -70,7 +70,7 @@ struct EvaluationReuse: Sendable {
         for path in collection.files.keys.sorted() {
             digest.add(path)
             switch collection.files[path]! {
-            case .content(let bytes): digest.add(["content", Digest.hex(Digest.sha256(bytes))])
+            case .content(let bytes): digest.add(["content", Digest.hex(digests.of(path, bytes))])
             case .missing: digest.add("missing")
             case .failed(let error): digest.add(["failed", error.kind.rawValue, error.message])
             }

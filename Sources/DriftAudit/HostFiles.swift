@@ -13,7 +13,7 @@ struct HostFiles {
     var facts: [HostFact: String] = [:]
 
     init(collection: HostCollection, requested: [String], filesRead: Set<String>, factSources: Set<String>, ruleSet: RuleSet,
-         redactor: Redactor, parsedFiles: ParsedFiles = ParsedFiles()) {
+         redactor: Redactor, parsedFiles: ParsedFiles, digests: ContentDigests) {
         let resolver = CollectedFiles(collection: collection)
         var includedDocuments: [String: ConfigDocument] = [:]
         let requestedSet = Set(requested)
@@ -48,7 +48,7 @@ struct HostFiles {
                     results.append(FileResult(path: path, status: .present, format: format, content: content))
                     continue
                 }
-                let parsed = parsedFiles.parsed(path: path, format: format, bytes: bytes) {
+                let parsed = parsedFiles.parsed(path: path, format: format, bytes: bytes, digests: digests) {
                     Self.parse(bytes, path: path, format: format, ruleSet: ruleSet, includes: resolver, redactor: redactor)
                 }
                 switch parsed.outcome {

@@ -26,7 +26,7 @@ import Testing
         var parses = 0
         var documents: [ConfigDocument] = []
         for _ in 0..<3 {
-            let parsed = files.parsed(path: "/etc/hosts", format: .hosts, bytes: shared) {
+            let parsed = files.parsed(path: "/etc/hosts", format: .hosts, bytes: shared, digests: ContentDigests()) {
                 Self.parse(shared, path: "/etc/hosts", format: .hosts, count: &parses)
             }
             guard case .parsed(let document) = parsed.outcome else { Issue.record("not parsed"); return }
@@ -38,8 +38,8 @@ import Testing
 
         // Other bytes, or the same bytes at another path, are parsed for themselves.
         let other = Self.hostsFile(2_000, extra: "10.9.9.9 extra\n")
-        _ = files.parsed(path: "/etc/hosts", format: .hosts, bytes: other) { Self.parse(other, path: "/etc/hosts", format: .hosts, count: &parses) }
-        _ = files.parsed(path: "/srv/hosts", format: .hosts, bytes: shared) { Self.parse(shared, path: "/srv/hosts", format: .hosts, count: &parses) }
+        _ = files.parsed(path: "/etc/hosts", format: .hosts, bytes: other, digests: ContentDigests()) { Self.parse(other, path: "/etc/hosts", format: .hosts, count: &parses) }
+        _ = files.parsed(path: "/srv/hosts", format: .hosts, bytes: shared, digests: ContentDigests()) { Self.parse(shared, path: "/srv/hosts", format: .hosts, count: &parses) }
         #expect(parses == 3)
     }
 
@@ -50,8 +50,8 @@ import Testing
         let mysql = Array(("[mysqld]\n" + String(repeating: "# padding line for a large option file\n", count: 600)).utf8)
         #expect(mysql.count >= ParsedFiles.minimumSize)
         for _ in 0..<2 {
-            _ = files.parsed(path: "/etc/hosts", format: .hosts, bytes: small) { Self.parse(small, path: "/etc/hosts", format: .hosts, count: &parses) }
-            _ = files.parsed(path: "/etc/mysql/my.cnf", format: .mysql, bytes: mysql) {
+            _ = files.parsed(path: "/etc/hosts", format: .hosts, bytes: small, digests: ContentDigests()) { Self.parse(small, path: "/etc/hosts", format: .hosts, count: &parses) }
+            _ = files.parsed(path: "/etc/mysql/my.cnf", format: .mysql, bytes: mysql, digests: ContentDigests()) {
                 Self.parse(mysql, path: "/etc/mysql/my.cnf", format: .mysql, count: &parses)
             }
         }
@@ -68,7 +68,7 @@ import Testing
         let contents = (0...(fits + 1)).map { Self.hostsFile(nodes, extra: "10.9.9.\($0) extra\($0)\n") }
         for _ in 0..<2 {
             for bytes in contents {
-                _ = files.parsed(path: "/etc/hosts", format: .hosts, bytes: bytes) { Self.parse(bytes, path: "/etc/hosts", format: .hosts, count: &parses) }
+                _ = files.parsed(path: "/etc/hosts", format: .hosts, bytes: bytes, digests: ContentDigests()) { Self.parse(bytes, path: "/etc/hosts", format: .hosts, count: &parses) }
             }
         }
         #expect(parses == contents.count + (contents.count - fits))
