@@ -87,10 +87,20 @@ package struct Finding: Hashable, Sendable, Codable {
 
 extension Array where Element == Finding {
     /// The findings sorted by `Finding.reportOrder`. Positions are sorted, not the findings
-    /// themselves: a finding is a large value, and a host's hundred of them are sorted on every
-    /// store and overview.
+    /// themselves, and compared where they lie: a finding is a large value (a copy retains a
+    /// dozen strings), and a host's hundred of them are sorted on every store and overview.
+    /// Findings already in order (most are: the engine and the store make them so) are
+    /// returned as they are.
     package func inReportOrder() -> [Finding] {
-        indices.sorted { Finding.reportOrder(self[$0], self[$1]) }.map { self[$0] }
+        withUnsafeBufferPointer { findings in
+            var ordered = true
+            for index in findings.indices.dropFirst() where Finding.reportOrder(findings[index], findings[index - 1]) {
+                ordered = false
+                break
+            }
+            if ordered { return self }
+            return findings.indices.sorted { Finding.reportOrder(findings[$0], findings[$1]) }.map { findings[$0] }
+        }
     }
 }
 

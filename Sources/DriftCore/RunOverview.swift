@@ -205,19 +205,35 @@ package struct RunOverview: Sendable, Hashable, Codable {
         }
 
         /// Findings of hosts already added (a host's own checks, later its fleet checks).
+        /// Findings come a host at a time (a host's own, or its fleet checks'), so each run of
+        /// one host's findings looks its host up once, and each run of one file's names the host once.
         package mutating func add<Findings: Sequence>(_ findings: Findings) where Findings.Element == Finding {
-            for finding in findings {
-                if hosts[finding.host] == nil { hosts[finding.host] = Host(name: finding.host, roles: [], services: []) }
-                if finding.category == .guide { hosts[finding.host]?.guide.add(finding) } else { hosts[finding.host]?.upgrade.add(finding) }
-                if finding.needsAttention { attention.append(finding) }
-                if finding.status == .waived { waived.append(finding) }
-                if finding.category == .guide {
-                    files[finding.file, default: ([], FindingTally())].hosts.insert(finding.host)
-                    files[finding.file, default: ([], FindingTally())].tally.add(finding)
+            var iterator = findings.makeIterator()
+            var next = iterator.next()
+            while let first = next {
+                let name = first.host
+                var host = hosts.removeValue(forKey: name) ?? Host(name: name, roles: [], services: [])
+                var lastFile: String?
+                while let finding = next, finding.host == name {
+                    if finding.category == .guide { host.guide.add(finding) } else { host.upgrade.add(finding) }
+                    if finding.needsAttention { attention.append(finding) }
+                    if finding.status == .waived { waived.append(finding) }
+                    if finding.category == .guide {
+                        // In report order a host's findings of one file come together: name the host once per run of them.
+                        let named = finding.file == lastFile
+                        lastFile = finding.file
+                        Self.tally(finding, naming: named ? nil : name, in: &files[finding.file, default: ([], FindingTally())])
+                    }
+                    rules[RuleKey(category: finding.category, id: finding.rule), default: (finding.title, FindingTally())].tally.add(finding)
+                    next = iterator.next()
                 }
-                let key = RuleKey(category: finding.category, id: finding.rule)
-                rules[key, default: (finding.title, FindingTally())].tally.add(finding)
+                hosts[name] = host
             }
+        }
+
+        private static func tally(_ finding: Finding, naming host: String?, in file: inout (hosts: Set<String>, tally: FindingTally)) {
+            if let host { file.hosts.insert(host) }
+            file.tally.add(finding)
         }
 
         /// Adds a host's part (`part(of:findings:)`): the same as adding the host and its own
