@@ -48,7 +48,11 @@ final class ParsedFiles: Sendable {
         guard bytes.count >= Self.minimumSize, format.details.includes == nil else { return parse() }
         let key = Key(path: path, format: format, digest: digests.of(path, bytes))
         if let known = kept.withLock({ $0.files[key] }) { return known }
-        let parsed = parse()
+        var parsed = parse()
+        if case .parsed(var document) = parsed.outcome {
+            document.sharedDigest = key.digest
+            parsed.outcome = .parsed(document)
+        }
         let cost = bytes.count * Self.costPerByte
         kept.withLock { kept in
             guard kept.cost + cost <= Self.capacity, kept.files[key] == nil else { return }

@@ -37,12 +37,21 @@ package struct ConfigDocument: Sendable {
     /// Every assignment in reading order; for MySQL this is the effective option set across
     /// `!include`d files, each entry's span naming the file it came from.
     package var entries: [Entry] {
-        didSet { keyIndex = nil }
+        didSet {
+            keyIndex = nil
+            sharedDigest = nil
+        }
     }
     /// Positions in `entries` by key as the format's program compares it, in reading order,
     /// so a lookup need not fold every key of the file (a hosts file of ten thousand lines is
     /// looked up a name at a time); made by the parser (DriftParsing), dropped when `entries` changes.
     package var keyIndex: [String: [Int]]?
+    /// The SHA-256 of the file's bytes when the run shares this document among the hosts whose
+    /// file holds the same bytes (`ParsedFiles`, for large files): a check whose verdict depends
+    /// only on the bytes and the fleet (the name check of an /etc/hosts listing every node, on
+    /// every node) is made once per content instead of once per host. `nil`: parsed for one host,
+    /// or changed since (dropped with `keyIndex`).
+    package var sharedDigest: [UInt8]?
     /// This file's own bytes, tiled in order.
     package var segments: [Segment]
     /// Problems the consuming program tolerates (it warns and goes on), such as a sysctl.conf

@@ -13,6 +13,8 @@ package struct FleetDirectory: Sendable {
     private let position: [String: Int]
     /// Places in `named` by canonical name (several when names differ only in case).
     private let namedByCanonicalName: [String: [Int]]
+    /// The name check's verdicts for files many hosts share, made once per content.
+    let nameChecks = SharedNameChecks()
 
     package init(hosts: [InventoryHost], nameResolution: NameResolution = .hosts) {
         named = hosts.compactMap { host in host.vars["management_ip"].map { (host.name, $0) } }

@@ -1,5 +1,6 @@
 import DriftCore
 import DriftParsing
+import Synchronization
 
 extension RuleEngine {
     /// The guide: "each node must resolve the other nodes by name". On a host the rule applies
@@ -23,22 +24,13 @@ extension RuleEngine {
         let dns = directory.nameResolution == .dns
         switch evidence.files[file] ?? .missing {
         case .parsed(let document):
-            let lookup = NameLookup(document)
-            var resolving = 0
-            var missing: [String] = []
-            var findings: [Finding] = []
-            for (name, address) in lookup.fleetNamesToCheck(in: directory, dns: dns) {
-                guard let entry = lookup.entry(for: name) else {
-                    missing.append(name)
-                    continue
-                }
-                let resolved = entry.value.text
-                if resolved == address {
-                    resolving += 1
-                } else {
-                    findings.append(finding(.fail, key: name, expected: address, actual: resolved, line: entry.line,
-                                            "'\(name)' resolves to '\(resolved)' (its first line), not to its management address \(address)"))
-                }
+            let names = directory.nameChecks.names(in: document) {
+                HostNameResolution(document, directory: directory, dns: dns)
+            }
+            let missing = names.missing
+            var findings = names.wrong.map { wrong in
+                finding(.fail, key: wrong.name, expected: wrong.address, actual: wrong.resolved, line: wrong.line,
+                        "'\(wrong.name)' resolves to '\(wrong.resolved)' (its first line), not to its management address \(wrong.address)")
             }
             if !missing.isEmpty, !dns {
                 let shown = 5
@@ -55,8 +47,8 @@ extension RuleEngine {
                     findings.append(finding(.pass, key: nil, expected: "no line contradicting the inventory", actual: nil, line: nil,
                                             "no line of \(file) contradicts the inventory's addresses (names resolve through DNS)"))
                 }
-            } else if resolving > 0 {
-                let every = resolving == directory.named.count
+            } else if names.resolving > 0 {
+                let every = names.resolving == directory.named.count
                 findings.append(finding(.pass, key: nil, expected: every ? "every fleet host's management address" : nil,
                                         actual: nil, line: nil,
                                         every ? "every host of the fleet resolves to its management address"
@@ -75,6 +67,78 @@ extension RuleEngine {
         case .notCollected:
             return []  // the host's failure says why; no finding, as for a host not collected at all
         }
+    }
+}
+
+/// How a hosts file resolves the fleet's names: what the name check's findings say, the same
+/// for every host whose file holds the same bytes.
+struct HostNameResolution: Sendable {
+    /// A fleet name whose first line gives another address than the inventory's.
+    struct Wrong: Sendable {
+        var name: String
+        var address: String
+        var resolved: String
+        var line: Int
+    }
+
+    /// Fleet names resolving to their management address.
+    var resolving = 0
+    /// Fleet names the file lacks, in inventory order.
+    var missing: [String] = []
+    var wrong: [Wrong] = []
+
+    init(_ document: ConfigDocument, directory: FleetDirectory, dns: Bool) {
+        let lookup = NameLookup(document)
+        for (name, address) in lookup.fleetNamesToCheck(in: directory, dns: dns) {
+            guard let entry = lookup.entry(for: name) else {
+                missing.append(name)
+                continue
+            }
+            let resolved = entry.value.text
+            if resolved == address {
+                resolving += 1
+            } else {
+                wrong.append(Wrong(name: name, address: address, resolved: resolved, line: entry.line))
+            }
+        }
+    }
+
+    /// Names it holds: what the memo's bound counts.
+    var size: Int { 1 + missing.count + wrong.count }
+}
+
+/// The name check's results by file content, for documents the run shares among hosts
+/// (`ConfigDocument.sharedDigest`): with an /etc/hosts listing every node on every node, each
+/// host looked every fleet name up in its own copy of the same file, a hundred million lookups
+/// at 10,000 nodes. Bounded in the names it keeps; past the bound a file is checked per host.
+final class SharedNameChecks: Sendable {
+    static let capacity = 1 << 20
+
+    private struct Key: Hashable {
+        var path: String
+        var format: ConfigFormat
+        var digest: [UInt8]
+    }
+
+    private struct Kept {
+        var names: [Key: HostNameResolution] = [:]
+        var size = 0
+    }
+
+    private let kept = Mutex(Kept())
+
+    /// `resolve()`, made once per content for a shared document.
+    func names(in document: ConfigDocument, resolve: () -> HostNameResolution) -> HostNameResolution {
+        guard let digest = document.sharedDigest else { return resolve() }
+        let key = Key(path: document.path, format: document.format, digest: digest)
+        if let known = kept.withLock({ $0.names[key] }) { return known }
+        let names = resolve()
+        kept.withLock { kept in
+            guard kept.size + names.size <= Self.capacity, kept.names[key] == nil else { return }
+            kept.names[key] = names
+            kept.size += names.size
+        }
+        return names
     }
 }
 

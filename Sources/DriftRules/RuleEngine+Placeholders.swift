@@ -19,11 +19,25 @@ extension RuleEngine {
             let details = document.format.details
             let coveredHere = covered[path]
             var found = false
-            for entry in document.entries {
-                if let coveredHere, coveredHere.contains((entry.section ?? "") + "\u{0}" + details.normalizedKey(entry.key)) { continue }
+            func looked(at entry: Entry) -> Bool {
+                if let coveredHere, coveredHere.contains((entry.section ?? "") + "\u{0}" + details.normalizedKey(entry.key)) { return false }
+                return true
+            }
+            // A format that holds no secret (hosts, sysctl) has no weak one and nothing to mask:
+            // only placeholders are looked for in its entries, once per shared content (a hosts
+            // file lists the whole fleet, on every node).
+            let candidates = details.holdsSecrets ? Array(document.entries.indices) : sharedScans.answer(
+                "placeholders\u{0}" + (coveredHere ?? []).sorted().joined(separator: "\u{1}"), in: document
+            ) {
+                document.entries.indices.filter { index in
+                    looked(at: document.entries[index])
+                        && ruleSet.placeholders(in: ValueMatching.plain(document.entries[index].value)).first != nil
+                }
+            }
+            for index in candidates {
+                let entry = document.entries[index]
+                guard looked(at: entry) else { continue }
                 let token = ruleSet.placeholders(in: ValueMatching.plain(entry.value)).first
-                // A format that holds no secret (hosts, sysctl) has no weak one and nothing to mask:
-                // only placeholders are looked for in its entries (a hosts file lists the whole fleet).
                 guard token != nil || details.holdsSecrets else { continue }
                 let shown = details.holdsSecrets ? show(entry.value.text, key: entry.key) : (text: entry.value.text, masked: false)
                 let message: String, fix: String

@@ -67,12 +67,29 @@ struct ValueMatching {
         let place = check.section.map { " in [\($0)]" } ?? ""
         let key = check.key
         // Key '*': every entry of the file (or of the section); no option, so no default.
+        // An /etc/hosts listing the fleet has as many entries as the fleet has names, on every
+        // node: the scan is made once per shared content (`SharedScans`), each entry looked at where it lies.
         if check.key == "*" {
-            let entries = document.entries.filter { entry in
-                guard let section = check.section else { return true }
-                return entry.section.map { document.format.sectionMatches($0, wanted: section) } ?? false
+            guard case .noneEqual(let template) = check.matcher else {
+                return Outcome(status: .error, expected: expected, message: "key '*' needs 'none-equal'")
             }
-            return try matchNoneEqual(entries.map { Candidate(value: $0.value, entry: $0) }, expected: expected, all: true)
+            let unwanted = try template.render(vars)
+            let section = check.section
+            let comparator = ValueComparator(type: check.effectiveType, aliases: [:], resolver: nil)
+            let question = ["none-equal", section ?? "", "\(check.effectiveType)", unwanted].joined(separator: "\u{0}")
+            let found = engine.sharedScans.answer(question, in: document) {
+                let unwantedValue = comparator.normalize(unwanted)
+                let first = document.entries.indices.first { index in
+                    let entry = document.entries[index]
+                    if let section, !(entry.section.map { document.format.sectionMatches($0, wanted: section) } ?? false) {
+                        return false
+                    }
+                    return comparator.normalize(entry.value) == unwantedValue
+                }
+                return first.map { [$0] } ?? []
+            }.first
+            return noneEqual(found.map { Candidate(value: document.entries[$0].value, entry: document.entries[$0]) },
+                             unwanted: unwanted, expected: expected, all: true)
         }
         let effective = effectiveValue(in: document)
         let origin = effective.origin(section: check.section, key: check.key)
@@ -161,7 +178,7 @@ struct ValueMatching {
                               masked: shown.masked)
 
         case .noneEqual:
-            outcome = try matchNoneEqual(all, expected: expected, all: false, comparator: comparator)
+            outcome = try matchNoneEqual(all, expected: expected, comparator: comparator)
 
         case .movedTo(let moved):
             guard let entry = document.effectiveEntry(section: check.section, key: check.key) else {
@@ -227,14 +244,19 @@ struct ValueMatching {
                        message: "no value of '\(key)' is '\(wantedShown)' (found \(found))", masked: masked)
     }
 
-    private func matchNoneEqual(_ all: [Candidate], expected: String?, all everyEntry: Bool,
-                                comparator: ValueComparator? = nil) throws -> Outcome {
+    private func matchNoneEqual(_ all: [Candidate], expected: String?, comparator: ValueComparator) throws -> Outcome {
         guard case .noneEqual(let template) = check.matcher else {
             return Outcome(status: .error, expected: expected, message: "key '*' needs 'none-equal'")
         }
         let unwanted = try template.render(vars)
-        let comparator = comparator ?? ValueComparator(type: check.effectiveType, aliases: [:], resolver: nil)
-        if let candidate = all.first(where: { comparator.normalize($0.value) == comparator.normalize(unwanted) }) {
+        let unwantedValue = comparator.normalize(unwanted)
+        return noneEqual(all.first { comparator.normalize($0.value) == unwantedValue }, unwanted: unwanted,
+                         expected: expected, all: false)
+    }
+
+    /// The verdict of `none-equal`, given the first value equal to the unwanted one.
+    private func noneEqual(_ found: Candidate?, unwanted: String, expected: String?, all everyEntry: Bool) -> Outcome {
+        if let candidate = found {
             let shown = show(candidate.value.text)
             return Outcome(status: .fail, expected: expected, actual: shown.text, entry: candidate.entry,
                            message: "'\(candidate.entry?.key ?? check.key)' is '\(shown.text)'", masked: shown.masked)
