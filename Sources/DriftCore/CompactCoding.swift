@@ -54,10 +54,16 @@ package struct CompactWriter {
 
     package mutating func text(_ value: String?) {
         guard let value else { return count(0) }
-        if let known = index[ExactText(value)] { return count(known + 1) }
-        texts.append(value)
-        index[ExactText(value)] = texts.count - 1
-        count(texts.count)
+        // One hash and one probe whether the text is known or new.
+        let (position, isNew) = Self.place(in: &index[ExactText(value)], next: texts.count)
+        if isNew { texts.append(value) }
+        count(position + 1)
+    }
+
+    private static func place(in slot: inout Int?, next: Int) -> (position: Int, isNew: Bool) {
+        if let known = slot { return (known, false) }
+        slot = next
+        return (next, true)
     }
 
     package mutating func texts(_ values: [String]?) {
