@@ -132,18 +132,22 @@ package struct Auditor: Sendable {
         // observations end with this block, before the stored run is read back for the reports.
         do {
             let verdicts = comparison.finish()
-            func fleetFindings(of name: String) -> [Finding] {
+            @Sendable func fleetFindings(of name: String) -> [Finding] {
                 waivers.apply(to: verdicts.findings(forHost: name), hosts: hosts, today: startedAt)
             }
             let hostsOnly = overview
             if storeError == nil {
                 do {
                     header.finishedAt = clock()
+                    // Judged and encoded on every core a batch ahead; counted and written here, in inventory order.
+                    let prepared = InOrderBatches(hosts.map(\.name)) { name in
+                        let findings = fleetFindings(of: name)
+                        return (findings: findings, prepared: SnapshotStore.PreparedFleetFindings(host: name, findings: findings))
+                    }
                     try store.finishRun(runID, finishedAt: header.finishedAt, upgrade: header.upgrade,
-                                        fleetFindings: hosts.lazy.map { host in
-                                            let findings = fleetFindings(of: host.name)
-                                            overview.add(findings)
-                                            return (host: host.name, findings: findings)
+                                        fleetFindings: prepared.lazy.map { host in
+                                            overview.add(host.findings)
+                                            return host.prepared
                                         },
                                         summary: {
                                             let whole = overview.build()

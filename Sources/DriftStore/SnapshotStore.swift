@@ -110,6 +110,18 @@ package final class SnapshotStore {
         }
     }
 
+    /// A host's findings of the checks that compared it with other hosts, made ready for
+    /// `finishRun` off the store's thread (encoded, hashed and deflated, as `PreparedHost` is).
+    package struct PreparedFleetFindings: Sendable {
+        package let host: String
+        let blob: PreparedBlob?
+
+        package init(host: String, findings: [Finding]) {
+            self.host = host
+            blob = findings.isEmpty ? nil : PreparedBlob(FindingSetCodec.encode(findings))
+        }
+    }
+
     /// Finishes a run in one transaction: each host's fleet checks (the checks that compared
     /// it with other hosts, produced one host at a time), then the run's overview and exit code,
     /// which `summary` gives once every fleet finding has been written (so the caller can count
@@ -117,11 +129,12 @@ package final class SnapshotStore {
     package func finishRun<FleetFindings: Sequence>(_ id: Int64, finishedAt: Date, upgrade: UpgradeTarget?,
                                                   fleetFindings: FleetFindings,
                                                   summary: () -> (overview: RunOverview, exitCode: Int)) throws
-    where FleetFindings.Element == (host: String, findings: [Finding]) {
+    where FleetFindings.Element == PreparedFleetFindings {
         try backend.transaction(operation: "finishing run \(id)") {
-            for (host, findings) in fleetFindings where !findings.isEmpty {
-                let findingsID = try blobs.store(FindingSetCodec.encode(findings), kind: .findings)
-                try backend.setFleetFindings(run: id, host: try backend.hostID(named: host), findings: findingsID)
+            for prepared in fleetFindings {
+                guard let blob = prepared.blob else { continue }
+                let findingsID = try blobs.store(blob, kind: .findings)
+                try backend.setFleetFindings(run: id, host: try backend.hostID(named: prepared.host), findings: findingsID)
                 wrote()
             }
             let (overview, exitCode) = summary()
@@ -141,7 +154,7 @@ package final class SnapshotStore {
         let byHost = Dictionary(grouping: run.findings, by: \.host)
         for host in run.hosts { try recordHost(run: id, host, findings: byHost[host.name] ?? []) }
         try finishRun(id, finishedAt: run.finishedAt, upgrade: run.upgrade,
-                      fleetFindings: [(host: String, findings: [Finding])](), summary: { (run.overview, run.exitCode) })
+                      fleetFindings: [PreparedFleetFindings](), summary: { (run.overview, run.exitCode) })
     }
 
     func wrote() {

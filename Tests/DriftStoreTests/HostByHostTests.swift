@@ -28,7 +28,7 @@ import Testing
                             fleetFindings: hosts.lazy.map { host in
                                 let findings = fleetByHost[host.name] ?? []
                                 builder.add(findings)
-                                return (host: host.name, findings: findings)
+                                return SnapshotStore.PreparedFleetFindings(host: host.name, findings: findings)
                             },
                             summary: { let overview = builder.build(); return (overview, 1) })
         return id
