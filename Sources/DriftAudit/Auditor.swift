@@ -74,6 +74,7 @@ package struct Auditor: Sendable {
         }
         let redactor = Redactor(policy: ruleSet.secrets, key: store.redactionKey)
         let parsedFiles = ParsedFiles()
+        let preparedContents = PreparedContents()
         let (ruleSet, waivers, hosts) = (ruleSet, waivers, inventory.hosts)
         // Every host's evidence is keyed (so the next run may reuse it); the previous run's hosts are taken only with `reuse`.
         let reuse = EvaluationReuse(auditor: self, redactionKeyID: store.redactionKeyID, today: startedAt,
@@ -86,7 +87,8 @@ package struct Auditor: Sendable {
         @Sendable func judge(_ collection: HostCollection, _ request: CollectionRequest, key: String?,
                              digests: ContentDigests = ContentDigests()) -> JudgedHost {
             Self.judge(collection, request: request, engine: engine, directory: directory, ruleSet: ruleSet,
-                       redactor: redactor, parsedFiles: parsedFiles, digests: digests, waivers: waivers, today: startedAt,
+                       redactor: redactor, parsedFiles: parsedFiles, digests: digests, preparedContents: preparedContents,
+                       waivers: waivers, today: startedAt,
                        key: key)
         }
         collector.collect(requests, progress: progress, process: { index, collection -> EvaluatedHost in
@@ -207,7 +209,7 @@ package struct Auditor: Sendable {
 
     static func judge(_ collection: HostCollection, request: CollectionRequest, engine: RuleEngine, directory: FleetDirectory,
                       ruleSet: RuleSet, redactor: Redactor, parsedFiles: ParsedFiles, digests: ContentDigests,
-                      waivers: WaiverSet, today: Date, key: String?) -> JudgedHost {
+                      preparedContents: PreparedContents, waivers: WaiverSet, today: Date, key: String?) -> JudgedHost {
         let host = collection.host
         let result: HostResult
         var findings: [Finding] = []
@@ -236,7 +238,7 @@ package struct Auditor: Sendable {
         let record = key.map {
             HostEvaluationRecord(key: $0, bytes: StoredEvaluation(observations: observations, unread: unread, overview: part).bytes)
         }
-        let prepared = PreparedHost(result, findings: findings, evaluation: record)
+        let prepared = PreparedHost(result, findings: findings, evaluation: record, contents: preparedContents)
         return JudgedHost(overview: part, observations: observations, unread: unread, prepared: prepared)
     }
 

@@ -5,12 +5,22 @@ import Dispatch
 /// store, counting into the overview) overlaps the next batch's making, and what comes out is
 /// the same whatever the thread timing. Holds at most two batches of results.
 package struct InOrderBatches<Item: Sendable, Result: Sendable>: Sequence {
-    private let items: [Item]
+    private let makeSource: () -> () -> Item?
     private let batchSize: Int
     private let transform: @Sendable (Item) -> Result
 
     package init(_ items: [Item], batchSize: Int = 64, transform: @escaping @Sendable (Item) -> Result) {
-        self.items = items
+        self.init(batchSize: batchSize, source: {
+            var remaining = items.makeIterator()
+            return { remaining.next() }
+        }, transform: transform)
+    }
+
+    /// Items drawn from `source()` (made once per iteration), a batch at a time on the iterating
+    /// thread, as they are needed: what reads them (a database connection) stays on one thread
+    /// and only two batches are ever held. The source ends the items by giving `nil`.
+    package init(batchSize: Int = 64, source: @escaping () -> () -> Item?, transform: @escaping @Sendable (Item) -> Result) {
+        makeSource = source
         self.batchSize = Swift.max(1, batchSize)
         self.transform = transform
     }
@@ -19,14 +29,14 @@ package struct InOrderBatches<Item: Sendable, Result: Sendable>: Sequence {
 
     package struct Iterator: IteratorProtocol {
         private let batches: InOrderBatches
-        private var nextStart: Int
+        private let source: () -> Item?
         private var current: [Result] = []
         private var position = 0
         private var pending: Batch?
 
         fileprivate init(_ batches: InOrderBatches) {
             self.batches = batches
-            nextStart = 0
+            source = batches.makeSource()
             pending = start()
         }
 
@@ -42,13 +52,11 @@ package struct InOrderBatches<Item: Sendable, Result: Sendable>: Sequence {
             return current[position]
         }
 
-        /// Begins making the next batch in the background; `nil` past the last item.
+        /// Draws the next batch's items and begins making it in the background; `nil` past the last item.
         private mutating func start() -> Batch? {
-            guard nextStart < batches.items.count else { return nil }
-            let end = Swift.min(nextStart + batches.batchSize, batches.items.count)
-            let batch = Batch(Array(batches.items[nextStart..<end]), transform: batches.transform)
-            nextStart = end
-            return batch
+            var items: [Item] = []
+            while items.count < batches.batchSize, let item = source() { items.append(item) }
+            return items.isEmpty ? nil : Batch(items, transform: batches.transform)
         }
     }
 

@@ -32,9 +32,13 @@ struct BlobStore {
     }
 
     func inflate(_ blob: StoredBlob, operation: String, what: String) throws -> [UInt8] {
+        try Self.inflate(blob, location: backend.location, operation: operation, what: what)
+    }
+
+    static func inflate(_ blob: StoredBlob, location: String, operation: String, what: String) throws -> [UInt8] {
         guard blob.encoding == .deflate else { return blob.data }
         guard let bytes = Deflate.decompress(blob.data, size: blob.size) else {
-            throw StoreError(.corrupt, path: backend.location, operation: operation, "\(what) does not inflate to \(blob.size) bytes")
+            throw StoreError(.corrupt, path: location, operation: operation, "\(what) does not inflate to \(blob.size) bytes")
         }
         return bytes
     }
@@ -47,8 +51,27 @@ struct BlobStore {
     }
 
     func findings(id: Int64, operation: String) throws -> [FindingRecord] {
-        guard let records = FindingSetCodec.decode(try bytes(id: id, operation: operation)) else {
-            throw StoreError(.corrupt, path: backend.location, operation: operation, "finding set \(id) is not readable")
+        try Self.findings(of: try read(id: id, operation: operation), location: backend.location, operation: operation)
+    }
+
+    /// A blob as stored (deflated or not), with its id, to be decoded elsewhere (`findings(of:…)`).
+    struct ReadBlob: Sendable {
+        var id: Int64
+        var blob: StoredBlob
+    }
+
+    func read(id: Int64, operation: String) throws -> ReadBlob {
+        guard let blob = try backend.blob(id: id) else {
+            throw StoreError(.corrupt, path: backend.location, operation: operation, "blob \(id) is missing")
+        }
+        return ReadBlob(id: id, blob: blob)
+    }
+
+    /// The records of a finding set read by `read(id:…)`: needs no connection, so any thread may decode.
+    static func findings(of read: ReadBlob, location: String, operation: String) throws -> [FindingRecord] {
+        let bytes = try inflate(read.blob, location: location, operation: operation, what: "blob \(read.id)")
+        guard let records = FindingSetCodec.decode(bytes) else {
+            throw StoreError(.corrupt, path: location, operation: operation, "finding set \(read.id) is not readable")
         }
         return records
     }

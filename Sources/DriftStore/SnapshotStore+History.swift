@@ -23,9 +23,26 @@ extension SnapshotStore {
 
     /// A host's findings in a run: its own checks and those that compared it with the fleet.
     func findings(of host: StoredHost, operation: String) throws -> [Finding] {
-        var records = try blobs.findings(id: host.findingsID, operation: operation)
-        if let fleet = host.fleetFindingsID { records += try blobs.findings(id: fleet, operation: operation) }
-        return records.map { $0.finding(host: host.name) }.inReportOrder()
+        try Self.findings(of: try readFindings(of: host, operation: operation), location: blobs.backend.location, operation: operation)
+    }
+
+    /// A host's finding sets as stored, to be decoded by `findings(of:location:operation:)`.
+    struct ReadFindings: Sendable {
+        var host: String
+        var own: BlobStore.ReadBlob
+        var fleet: BlobStore.ReadBlob?
+    }
+
+    func readFindings(of host: StoredHost, operation: String) throws -> ReadFindings {
+        ReadFindings(host: host.name, own: try blobs.read(id: host.findingsID, operation: operation),
+                     fleet: try host.fleetFindingsID.map { try blobs.read(id: $0, operation: operation) })
+    }
+
+    /// The host's findings in report order; on any thread (no connection needed).
+    static func findings(of read: ReadFindings, location: String, operation: String) throws -> [Finding] {
+        var records = try BlobStore.findings(of: read.own, location: location, operation: operation)
+        if let fleet = read.fleet { records += try BlobStore.findings(of: fleet, location: location, operation: operation) }
+        return records.map { $0.finding(host: read.host) }.inReportOrder()
     }
 
     /// A stored host as reporters see it; file contents only when asked for.

@@ -34,6 +34,37 @@ import Testing
         return id
     }
 
+    /// A report reads hosts a batch ahead and decodes them on every core: the hosts before a
+    /// damaged finding set still come, in order, and then the damage is an error naming the set.
+    @Test(arguments: Backend.allCases) func aDamagedFindingSetStopsTheReadingAtItsHost(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
+        let names = (0..<150).map { String(format: "c%03d", $0) }
+        let hosts = names.map { Self.host($0, content: "[DEFAULT]\nmy_ip = \($0)\n") }
+        let own = names.map { name in
+            Finding(rule: "nova.my_ip", title: "my_ip", host: name, file: Self.nova, section: "DEFAULT", key: "my_ip", status: .pass,
+                    severity: .high, expected: name, actual: name, line: 2, message: "'my_ip' is '\(name)'", guide: nil)
+        }
+        let id = try Self.audit(store, hosts: hosts, own: own, fleet: [], day: 0)
+        var read: [String] = []
+        try store.reader(run: id).forEachHost(only: nil, parts: .findings) { result, findings in
+            #expect(findings.map(\.host) == [result.name])
+            read.append(result.name)
+        }
+        #expect(read == names)
+
+        let zero = backend == .sqlite ? "X'00'" : "'\\x00'::bytea"
+        try database.sql("""
+            UPDATE blobs SET data = \(zero) || data WHERE id = (SELECT findings_id FROM run_hosts
+            WHERE host_id = (SELECT id FROM hosts WHERE name = 'c100'))
+            """)
+        read = []
+        #expect(throws: StoreError.self) {
+            try database.open().reader(run: id).forEachHost(only: nil, parts: .findings) { result, _ in read.append(result.name) }
+        }
+        #expect(read == Array(names.prefix(100)))
+    }
+
     /// The overview is stored in the compact layout and reads back whole; an overview stored
     /// as JSON (before it) still reads; a damaged one is refused.
     @Test func theStoredOverviewReadsBackAsItWasAndJSONOnesStillRead() {
