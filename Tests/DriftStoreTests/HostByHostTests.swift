@@ -34,6 +34,33 @@ import Testing
         return id
     }
 
+    /// A large content many hosts hold is prepared (hashed, deflated) once per run and stored
+    /// once; small ones and other contents are each their own; every host reads its own back.
+    @Test func aLargeSharedContentIsPreparedOnceAndReadsBackOnEveryHost() throws {
+        let temporary = try TemporaryDatabase()
+        let store = try SnapshotStore(path: temporary.path)
+        let large = "[DEFAULT]\n" + (0..<2_000).map { "# a long comment line number \($0)\n" }.joined()
+        #expect(large.utf8.count >= PreparedContents.minimumSize)
+        let prepared = PreparedContents()
+        let blobs = (0..<3).map { _ in prepared.blob(for: Array(large.utf8)) }
+        #expect(Set(blobs.map(\.hash)).count == 1)
+        #expect(blobs.allSatisfy { $0.data == blobs[0].data }, "the same deflated bytes, made once")
+        #expect(prepared.blob(for: Array((large + "x\n").utf8)).hash != blobs[0].hash)
+
+        let id = try store.beginRun(startedAt: Date(), toolVersion: "test", inventory: nil, architecture: "neutron")
+        let names = ["c1", "c2", "c3"]
+        for name in names {
+            let host = Self.host(name, content: name == "c3" ? "[DEFAULT]\nmy_ip = c3\n" : large)
+            try store.record(run: id, PreparedHost(host, findings: [], contents: prepared))
+        }
+        try store.finishRun(id, finishedAt: Date(), upgrade: nil, fleetFindings: [SnapshotStore.PreparedFleetFindings](),
+                            summary: { (RunOverview.Builder().build(), 0) })
+        #expect(try store.contentCount() == 2)
+        #expect(try store.content(run: id, host: "c1", path: Self.nova) == Array(large.utf8))
+        #expect(try store.content(run: id, host: "c2", path: Self.nova) == Array(large.utf8))
+        #expect(try store.content(run: id, host: "c3", path: Self.nova) == Array("[DEFAULT]\nmy_ip = c3\n".utf8))
+    }
+
     /// A report reads hosts a batch ahead and decodes them on every core: the hosts before a
     /// damaged finding set still come, in order, and then the damage is an error naming the set.
     @Test(arguments: Backend.allCases) func aDamagedFindingSetStopsTheReadingAtItsHost(_ backend: Backend) throws {
