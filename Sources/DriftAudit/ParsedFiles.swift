@@ -1,6 +1,5 @@
 import DriftCore
 import DriftParsing
-import Synchronization
 
 /// Files parsed during one run, by path, format and content: a large file that many hosts
 /// share (an `/etc/hosts` listing every node, on every node, as the guide asks) is parsed and
@@ -35,31 +34,21 @@ final class ParsedFiles: Sendable {
         var digest: [UInt8]
     }
 
-    private struct Kept {
-        var files: [Key: Parsed] = [:]
-        var cost = 0
-    }
-
-    private let kept = Mutex(Kept())
+    private let kept = BoundedMemo<Key, Parsed>(capacity: ParsedFiles.capacity)
 
     /// `parse`'s result for these bytes, made once per run when the file is large and its
     /// format has no includes.
     func parsed(path: String, format: ConfigFormat, bytes: [UInt8], digests: ContentDigests, parse: () -> Parsed) -> Parsed {
         guard bytes.count >= Self.minimumSize, format.details.includes == nil else { return parse() }
         let key = Key(path: path, format: format, digest: digests.of(path, bytes))
-        if let known = kept.withLock({ $0.files[key] }) { return known }
-        var parsed = parse()
-        if case .parsed(var document) = parsed.outcome {
-            document.sharedDigest = key.digest
-            parsed.outcome = .parsed(document)
+        return kept.value(for: key, cost: { _ in bytes.count * Self.costPerByte }) {
+            var parsed = parse()
+            if case .parsed(var document) = parsed.outcome {
+                document.sharedDigest = key.digest
+                parsed.outcome = .parsed(document)
+            }
+            return parsed
         }
-        let cost = bytes.count * Self.costPerByte
-        kept.withLock { kept in
-            guard kept.cost + cost <= Self.capacity, kept.files[key] == nil else { return }
-            kept.files[key] = parsed
-            kept.cost += cost
-        }
-        return parsed
     }
 }
 

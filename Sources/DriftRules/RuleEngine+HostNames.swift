@@ -1,6 +1,5 @@
 import DriftCore
 import DriftParsing
-import Synchronization
 
 extension RuleEngine {
     /// The guide: "each node must resolve the other nodes by name". On a host the rule applies
@@ -24,7 +23,7 @@ extension RuleEngine {
         let dns = directory.nameResolution == .dns
         switch evidence.files[file] ?? .missing {
         case .parsed(let document):
-            let names = directory.nameChecks.names(in: document) {
+            let names = directory.nameChecks.answer("fleet names", in: document, cost: \.size) {
                 HostNameResolution(document, directory: directory, dns: dns)
             }
             let missing = names.missing
@@ -103,43 +102,8 @@ struct HostNameResolution: Sendable {
         }
     }
 
-    /// Names it holds: what the memo's bound counts.
+    /// Names it holds: what the memo's bound (`FleetDirectory.nameChecks`) counts.
     var size: Int { 1 + missing.count + wrong.count }
-}
-
-/// The name check's results by file content, for documents the run shares among hosts
-/// (`ConfigDocument.sharedDigest`): with an /etc/hosts listing every node on every node, each
-/// host looked every fleet name up in its own copy of the same file, a hundred million lookups
-/// at 10,000 nodes. Bounded in the names it keeps; past the bound a file is checked per host.
-final class SharedNameChecks: Sendable {
-    static let capacity = 1 << 20
-
-    private struct Key: Hashable {
-        var path: String
-        var format: ConfigFormat
-        var digest: [UInt8]
-    }
-
-    private struct Kept {
-        var names: [Key: HostNameResolution] = [:]
-        var size = 0
-    }
-
-    private let kept = Mutex(Kept())
-
-    /// `resolve()`, made once per content for a shared document.
-    func names(in document: ConfigDocument, resolve: () -> HostNameResolution) -> HostNameResolution {
-        guard let digest = document.sharedDigest else { return resolve() }
-        let key = Key(path: document.path, format: document.format, digest: digest)
-        if let known = kept.withLock({ $0.names[key] }) { return known }
-        let names = resolve()
-        kept.withLock { kept in
-            guard kept.size + names.size <= Self.capacity, kept.names[key] == nil else { return }
-            kept.names[key] = names
-            kept.size += names.size
-        }
-        return names
-    }
 }
 
 /// `effectiveEntry(section: nil, key:)` for every fleet name: /etc/hosts maps a name to its first

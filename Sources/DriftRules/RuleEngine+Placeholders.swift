@@ -26,17 +26,16 @@ extension RuleEngine {
             // A format that holds no secret (hosts, sysctl) has no weak one and nothing to mask:
             // only placeholders are looked for in its entries, once per shared content (a hosts
             // file lists the whole fleet, on every node).
-            let candidates = details.holdsSecrets ? Array(document.entries.indices) : sharedScans.answer(
-                "placeholders\u{0}" + (coveredHere ?? []).sorted().joined(separator: "\u{1}"), in: document
-            ) {
-                document.entries.indices.filter { index in
-                    looked(at: document.entries[index])
-                        && ruleSet.placeholders(in: ValueMatching.plain(document.entries[index].value)).first != nil
+            let candidates = details.holdsSecrets ? document.entries.indices.filter { looked(at: document.entries[$0]) }
+                : sharedScans.answer("placeholders\u{0}" + (coveredHere ?? []).sorted().joined(separator: "\u{1}"),
+                                     in: document, cost: { $0.count + 1 }) {
+                    document.entries.indices.filter { index in
+                        looked(at: document.entries[index])
+                            && ruleSet.placeholders(in: ValueMatching.plain(document.entries[index].value)).first != nil
+                    }
                 }
-            }
             for index in candidates {
                 let entry = document.entries[index]
-                guard looked(at: entry) else { continue }
                 let token = ruleSet.placeholders(in: ValueMatching.plain(entry.value)).first
                 guard token != nil || details.holdsSecrets else { continue }
                 let shown = details.holdsSecrets ? show(entry.value.text, key: entry.key) : (text: entry.value.text, masked: false)

@@ -14,8 +14,10 @@ package struct RuleEngine: Sendable {
     /// The rules of each set of roles met so far: a fleet has a few role sets and thousands of
     /// hosts, and each host asks for its rules several times.
     private let rulesByRoles = RulesByRoles()
-    /// Scans of whole documents the run shares among hosts, made once per content.
-    let sharedScans = SharedScans()
+    /// Scans of whole documents the run shares among hosts (the first entry a `none-equal` rule
+    /// over every key finds, the entries holding a placeholder), made once per content; bounded
+    /// in the positions kept.
+    let sharedScans = BoundedMemo<SharedQuestion, [Int]>(capacity: 1 << 20)
 
     package init(ruleSet: RuleSet, architecture: NetworkingVariant) {
         self.ruleSet = ruleSet
@@ -284,39 +286,22 @@ private final class RulesByRoles: Sendable {
     let rules = Mutex<[Set<Role>: [Rule]]>([:])
 }
 
-/// Answers about a whole document that depend only on its bytes (the first entry a `none-equal`
-/// rule over every key finds, the entries holding a placeholder), for documents the run shares
-/// among hosts (`ConfigDocument.sharedDigest`): asked once per content, not once per host (an
-/// /etc/hosts listing the fleet, on every node, made each such scan quadratic in the fleet).
-/// Bounded in the positions it keeps; past the bound each host's copy is scanned.
-final class SharedScans: Sendable {
-    static let capacity = 1 << 20
+/// What a check asks of a document the run shares among hosts (`ConfigDocument.sharedDigest`):
+/// the content, and the question. Answers depend on nothing of the host, so each is made once
+/// per content (an /etc/hosts listing the fleet, on every node, made such scans quadratic in
+/// the fleet) and kept in a `BoundedMemo`; past its bound each host's copy is looked at again.
+struct SharedQuestion: Hashable, Sendable {
+    var path: String
+    var format: ConfigFormat
+    var digest: [UInt8]
+    var question: String
+}
 
-    private struct Key: Hashable {
-        var path: String
-        var format: ConfigFormat
-        var digest: [UInt8]
-        var question: String
-    }
-
-    private struct Kept {
-        var answers: [Key: [Int]] = [:]
-        var size = 0
-    }
-
-    private let kept = Mutex(Kept())
-
-    /// `scan()` for this document and question: positions in its entries.
-    func answer(_ question: String, in document: ConfigDocument, scan: () -> [Int]) -> [Int] {
-        guard let digest = document.sharedDigest else { return scan() }
-        let key = Key(path: document.path, format: document.format, digest: digest, question: question)
-        if let known = kept.withLock({ $0.answers[key] }) { return known }
-        let answer = scan()
-        kept.withLock { kept in
-            guard kept.size + answer.count + 1 <= Self.capacity, kept.answers[key] == nil else { return }
-            kept.answers[key] = answer
-            kept.size += answer.count + 1
-        }
-        return answer
+extension BoundedMemo where Key == SharedQuestion {
+    /// `make()`, once per content for a shared document, every time for any other.
+    func answer(_ question: String, in document: ConfigDocument, cost: (Value) -> Int, make: () -> Value) -> Value {
+        guard let digest = document.sharedDigest else { return make() }
+        return value(for: SharedQuestion(path: document.path, format: document.format, digest: digest, question: question),
+                     cost: cost, make: make)
     }
 }

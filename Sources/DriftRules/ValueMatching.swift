@@ -68,7 +68,7 @@ struct ValueMatching {
         let key = check.key
         // Key '*': every entry of the file (or of the section); no option, so no default.
         // An /etc/hosts listing the fleet has as many entries as the fleet has names, on every
-        // node: the scan is made once per shared content (`SharedScans`), each entry looked at where it lies.
+        // node: the scan is made once per shared content (`RuleEngine.sharedScans`), each entry looked at where it lies.
         if check.key == "*" {
             guard case .noneEqual(let template) = check.matcher else {
                 return Outcome(status: .error, expected: expected, message: "key '*' needs 'none-equal'")
@@ -77,7 +77,7 @@ struct ValueMatching {
             let section = check.section
             let comparator = ValueComparator(type: check.effectiveType, aliases: [:], resolver: nil)
             let question = ["none-equal", section ?? "", "\(check.effectiveType)", unwanted].joined(separator: "\u{0}")
-            let found = engine.sharedScans.answer(question, in: document) {
+            let found = engine.sharedScans.answer(question, in: document, cost: { $0.count + 1 }) {
                 let unwantedValue = comparator.normalize(unwanted)
                 let first = document.entries.indices.first { index in
                     let entry = document.entries[index]
@@ -177,8 +177,11 @@ struct ValueMatching {
                                   : "expected '\(key)' to be \(expected ?? description), found \(shown.text)",
                               masked: shown.masked)
 
-        case .noneEqual:
-            outcome = try matchNoneEqual(all, expected: expected, comparator: comparator)
+        case .noneEqual(let template):
+            let unwanted = try template.render(vars)
+            let unwantedValue = comparator.normalize(unwanted)
+            outcome = noneEqual(all.first { comparator.normalize($0.value) == unwantedValue }, unwanted: unwanted,
+                                expected: expected, all: false)
 
         case .movedTo(let moved):
             guard let entry = document.effectiveEntry(section: check.section, key: check.key) else {
@@ -242,16 +245,6 @@ struct ValueMatching {
         let found = shownAll.map { "'\($0.text)'" }.joined(separator: ", ")
         return Outcome(status: .fail, expected: expected, actual: actual, entry: all.last?.entry,
                        message: "no value of '\(key)' is '\(wantedShown)' (found \(found))", masked: masked)
-    }
-
-    private func matchNoneEqual(_ all: [Candidate], expected: String?, comparator: ValueComparator) throws -> Outcome {
-        guard case .noneEqual(let template) = check.matcher else {
-            return Outcome(status: .error, expected: expected, message: "key '*' needs 'none-equal'")
-        }
-        let unwanted = try template.render(vars)
-        let unwantedValue = comparator.normalize(unwanted)
-        return noneEqual(all.first { comparator.normalize($0.value) == unwantedValue }, unwanted: unwanted,
-                         expected: expected, all: false)
     }
 
     /// The verdict of `none-equal`, given the first value equal to the unwanted one.

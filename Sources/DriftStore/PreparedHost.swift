@@ -1,5 +1,4 @@
 import DriftCore
-import Synchronization
 
 /// What a host was judged on and what it gave the fleet checks, so the next run can take an
 /// unchanged host's verdicts instead of judging it again. `key` names the evidence (a digest
@@ -62,25 +61,13 @@ package final class PreparedContents: Sendable {
     /// Deflated bytes kept, at most.
     static let capacity = 64 << 20
 
-    private struct Kept {
-        var blobs: [String: PreparedBlob] = [:]
-        var size = 0
-    }
-
-    private let kept = Mutex(Kept())
+    private let kept = BoundedMemo<String, PreparedBlob>(capacity: PreparedContents.capacity)
 
     package init() {}
 
     func blob(for content: [UInt8]) -> PreparedBlob {
         guard content.count >= Self.minimumSize else { return PreparedBlob(content) }
         let hash = Digest.hex(Digest.sha256(content))
-        if let known = kept.withLock({ $0.blobs[hash] }) { return known }
-        let blob = PreparedBlob(content, hash: hash)
-        kept.withLock { kept in
-            guard kept.size + blob.data.count <= Self.capacity, kept.blobs[hash] == nil else { return }
-            kept.blobs[hash] = blob
-            kept.size += blob.data.count
-        }
-        return blob
+        return kept.value(for: hash, cost: { $0.data.count }) { PreparedBlob(content, hash: hash) }
     }
 }
