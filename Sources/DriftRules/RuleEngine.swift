@@ -37,14 +37,22 @@ package struct RuleEngine: Sendable {
 
     /// Files to fetch from a host: those its rules read, the files its facts come from, and the
     /// marker files of optional services when the inventory leaves them to detection. Sorted.
+    ///
+    /// They depend only on the host's set of roles and on whether it declares its services, so
+    /// they are worked out once per such pair (a fleet has a few; asking every rule again for
+    /// each of 10,000 hosts was a second of a quiet night before the first file was read).
     package func filesToCollect(for host: InventoryHost) -> [String] {
+        let key = RulesByRoles.FilesKey(roles: Set(host.roles), detectsServices: host.services == nil)
+        if let known = rulesByRoles.files.withLock({ $0[key] }) { return known }
         let applicable = rules(for: host)
         var paths = Set(applicable.flatMap { $0.files(for: host) })
         for rule in applicable { if let when = rule.when { paths.insert(when.fact.source) } }
-        if host.services == nil {
+        if key.detectsServices {
             for markers in ruleSet.serviceMarkers.values { paths.formUnion(markers) }
         }
-        return paths.sorted()
+        let files = paths.sorted()
+        rulesByRoles.files.withLock { $0[key] = files }
+        return files
     }
 
     /// The files facts are read from, so the audit knows not to parse them.
@@ -283,7 +291,14 @@ struct Outcome {
 
 /// `RuleEngine.rules(for:)`'s memory, shared by the engine's copies across the audit's threads.
 private final class RulesByRoles: Sendable {
+    /// What `filesToCollect(for:)` depends on of a host.
+    struct FilesKey: Hashable {
+        var roles: Set<Role>
+        var detectsServices: Bool
+    }
+
     let rules = Mutex<[Set<Role>: [Rule]]>([:])
+    let files = Mutex<[FilesKey: [String]]>([:])
 }
 
 /// What a check asks of a document the run shares among hosts (`ConfigDocument.sharedDigest`):
