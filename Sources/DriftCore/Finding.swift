@@ -90,17 +90,44 @@ extension Array where Element == Finding {
     /// themselves, and compared where they lie: a finding is a large value (a copy retains a
     /// dozen strings), and a host's hundred of them are sorted on every store and overview.
     /// Findings already in order (most are: the engine and the store make them so) are
-    /// returned as they are.
+    /// returned as they are; two runs in order (a host's own findings followed by its fleet
+    /// findings, as the store keeps them) are merged, as a stable sort would order them.
     package func inReportOrder() -> [Finding] {
         withUnsafeBufferPointer { findings in
-            var ordered = true
+            var descents: [Int] = []
             for index in findings.indices.dropFirst() where Finding.reportOrder(findings[index], findings[index - 1]) {
-                ordered = false
-                break
+                descents.append(index)
+                if descents.count > 1 { break }
             }
-            if ordered { return self }
-            return findings.indices.sorted { Finding.reportOrder(findings[$0], findings[$1]) }.map { findings[$0] }
+            switch descents.count {
+            case 0:
+                return self
+            case 1:
+                return Self.merging(findings[..<descents[0]], findings[descents[0]...])
+            default:
+                return findings.indices.sorted { Finding.reportOrder(findings[$0], findings[$1]) }.map { findings[$0] }
+            }
         }
+    }
+
+    /// Two slices each in report order, merged; on ties the first's finding comes first.
+    private static func merging(_ first: Slice<UnsafeBufferPointer<Finding>>,
+                                _ second: Slice<UnsafeBufferPointer<Finding>>) -> [Finding] {
+        var merged: [Finding] = []
+        merged.reserveCapacity(first.count + second.count)
+        var left = first.startIndex, right = second.startIndex
+        while left < first.endIndex && right < second.endIndex {
+            if Finding.reportOrder(second[right], first[left]) {
+                merged.append(second[right])
+                right += 1
+            } else {
+                merged.append(first[left])
+                left += 1
+            }
+        }
+        merged += first[left...]
+        merged += second[right...]
+        return merged
     }
 }
 
