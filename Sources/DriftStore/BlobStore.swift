@@ -44,8 +44,14 @@ struct BlobStore {
     }
 
     func manifest(id: Int64, operation: String) throws -> HostManifest {
-        guard let manifest = HostManifest.stored(try bytes(id: id, operation: operation)) else {
-            throw StoreError(.corrupt, path: backend.location, operation: operation, "manifest \(id) is not readable")
+        try Self.manifest(of: try read(id: id, operation: operation), location: backend.location, operation: operation)
+    }
+
+    /// The manifest read by `read(id:…)`: needs no connection, so any thread may decode.
+    static func manifest(of read: ReadBlob, location: String, operation: String) throws -> HostManifest {
+        let bytes = try inflate(read.blob, location: location, operation: operation, what: "blob \(read.id)")
+        guard let manifest = HostManifest.stored(bytes) else {
+            throw StoreError(.corrupt, path: location, operation: operation, "manifest \(read.id) is not readable")
         }
         return manifest
     }

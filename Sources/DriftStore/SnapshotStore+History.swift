@@ -47,12 +47,20 @@ extension SnapshotStore {
 
     /// A stored host as reporters see it; file contents only when asked for.
     func result(of host: StoredHost, manifest: HostManifest, contents: Bool, operation: String) throws -> HostResult {
-        var files: [FileResult] = []
-        for file in manifest.files {
-            files.append(FileResult(
-                path: file.path, status: FileResult.Status(rawValue: file.status) ?? .present,
-                format: file.format.flatMap(ConfigFormat.init(rawValue:)), reason: file.reason, line: file.line,
-                content: contents ? try file.content.flatMap { try blobs.content(hash: $0, operation: operation) } : nil))
+        var result = Self.result(of: host, manifest: manifest)
+        guard contents else { return result }
+        for (index, file) in manifest.files.enumerated() {
+            result.files[index].content = try file.content.flatMap { try blobs.content(hash: $0, operation: operation) }
+        }
+        return result
+    }
+
+    /// A stored host as reporters see it, without file contents; on any thread (no connection needed).
+    static func result(of host: StoredHost, manifest: HostManifest) -> HostResult {
+        let files = manifest.files.map { file in
+            FileResult(path: file.path, status: FileResult.Status(rawValue: file.status) ?? .present,
+                       format: file.format.flatMap(ConfigFormat.init(rawValue:)), reason: file.reason, line: file.line,
+                       content: nil)
         }
         return HostResult(name: host.name, roles: manifest.roles.compactMap(Role.init(rawValue:)),
                           services: manifest.services.compactMap(GuideService.init(rawValue:)),

@@ -33,35 +33,42 @@ package struct StoredRunReader: ReportableRun {
     package func forEachHost(only: Set<String>?, parts: HostParts, _ body: (HostResult, [Finding]) throws -> Void) throws {
         let operation = "reading run \(header.id ?? 0)"
         let selected = hosts.filter { only?.contains($0.name) ?? true }
-        func result(of host: StoredHost) throws -> HostResult {
-            // Without files only the name is read: a reporter that wants the host's standing has it in the overview.
-            guard parts.contains(.files) || parts.contains(.contents) else { return HostResult(name: host.name, roles: [], services: [], files: []) }
-            let manifest = try store.blobs.manifest(id: host.manifestID, operation: operation)
-            return try store.result(of: host, manifest: manifest, contents: parts.contains(.contents), operation: operation)
-        }
-        guard parts.contains(.findings) else {
-            for host in selected { try body(try result(of: host), []) }
-            return
-        }
-        // The store is read here, host after host (one connection); each batch of hosts' finding
-        // sets is inflated, decoded and put in report order on every core while the reporter
-        // works through the batch before (most of a report's time at 10,000 hosts).
+        // The store is read here, host after host (one connection); each batch of hosts'
+        // manifests and finding sets is inflated and decoded (findings put in report order) on
+        // every core while the reporter works through the batch before (most of a report's time
+        // at 10,000 hosts). File contents are read here too: they need the connection.
         let location = store.blobs.backend.location
+        let store = self.store
         var readError: (any Error)?
-        let decoded = InOrderBatches<(HostResult, SnapshotStore.ReadFindings), Result<(HostResult, [Finding]), StoreError>>(source: {
+        let decoded = InOrderBatches<StoredHostParts, Result<(HostResult, [Finding]), StoreError>>(source: {
             var remaining = selected.makeIterator()
             return {
                 guard readError == nil, let host = remaining.next() else { return nil }
                 do {
-                    return (try result(of: host), try store.readFindings(of: host, operation: operation))
+                    var read = StoredHostParts(host: host)
+                    if parts.contains(.contents) {
+                        let manifest = try store.blobs.manifest(id: host.manifestID, operation: operation)
+                        read.result = try store.result(of: host, manifest: manifest, contents: true, operation: operation)
+                    } else if parts.contains(.files) {
+                        read.manifest = try store.blobs.read(id: host.manifestID, operation: operation)
+                    }
+                    if parts.contains(.findings) { read.findings = try store.readFindings(of: host, operation: operation) }
+                    return read
                 } catch {
                     readError = error
                     return nil
                 }
             }
-        }, transform: { result, read in
-            Result { (result, try SnapshotStore.findings(of: read, location: location, operation: operation)) }
-                .mapError { $0 as? StoreError ?? StoreError(.corrupt, path: location, operation: operation, "\($0)") }
+        }, transform: { read in
+            Result {
+                // Without files only the name is read: a reporter that wants the host's standing has it in the overview.
+                let result = try read.result
+                    ?? read.manifest.map { SnapshotStore.result(of: read.host, manifest: try BlobStore.manifest(of: $0, location: location, operation: operation)) }
+                    ?? HostResult(name: read.host.name, roles: [], services: [], files: [])
+                let findings = try read.findings.map { try SnapshotStore.findings(of: $0, location: location, operation: operation) } ?? []
+                return (result, findings)
+            }
+            .mapError { $0 as? StoreError ?? StoreError(.corrupt, path: location, operation: operation, "\($0)") }
         })
         for host in decoded {
             let (result, findings) = try host.get()
@@ -69,4 +76,13 @@ package struct StoredRunReader: ReportableRun {
         }
         if let readError { throw readError }
     }
+}
+
+/// One host's parts as read from the store, to be decoded on any thread.
+private struct StoredHostParts: Sendable {
+    var host: StoredHost
+    /// Made where the store was read, when file contents were asked for.
+    var result: HostResult?
+    var manifest: BlobStore.ReadBlob?
+    var findings: SnapshotStore.ReadFindings?
 }

@@ -92,6 +92,36 @@ import Testing
         #expect(read == Array(names.prefix(100)))
     }
 
+    /// Hosts' files read without their findings (the JSON report's `hosts` section) come back in
+    /// order across batches, each host with its own manifest; a damaged manifest stops the
+    /// reading at its host, after every host before it.
+    @Test(arguments: Backend.allCases) func manifestsReadAheadComeInOrderAndADamagedOneStopsAtItsHost(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
+        let names = (0..<150).map { String(format: "c%03d", $0) }
+        let id = try Self.audit(store, hosts: names.map { Self.host($0, content: "[DEFAULT]\nmy_ip = \($0)\n") },
+                                own: [], fleet: [], day: 0)
+        var read: [String] = []
+        try store.reader(run: id).forEachHost(only: nil, parts: .files) { result, findings in
+            #expect(result.files.map(\.path) == [Self.nova])
+            #expect(result.files.allSatisfy { $0.content == nil })
+            #expect(findings.isEmpty)
+            read.append(result.name)
+        }
+        #expect(read == names)
+
+        let zero = backend == .sqlite ? "X'00'" : "'\\x00'::bytea"
+        try database.sql("""
+            UPDATE blobs SET data = \(zero) || data WHERE id = (SELECT manifest_id FROM run_hosts
+            WHERE host_id = (SELECT id FROM hosts WHERE name = 'c100'))
+            """)
+        read = []
+        #expect(throws: StoreError.self) {
+            try database.open().reader(run: id).forEachHost(only: nil, parts: .files) { result, _ in read.append(result.name) }
+        }
+        #expect(read == Array(names.prefix(100)))
+    }
+
     /// The overview is stored in the compact layout and reads back whole; an overview stored
     /// as JSON (before it) still reads; a damaged one is refused.
     @Test func theStoredOverviewReadsBackAsItWasAndJSONOnesStillRead() {
