@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         /// zlib, to deflate stored contents and finding sets (Debian: zlib1g-dev, pulled in by libssh2-1-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// openat2(2), which glibc does not wrap, for reading local trees (Debian: linux-libc-dev).
+        .systemLibrary(name: "CLinux", providers: [.apt(["linux-libc-dev"])]),
 
         // MARK: Libraries
 
@@ -36,7 +38,7 @@ let package = Package(
         /// Rule model, YAML loader, matchers and the evaluation engine.
         .target(name: "DriftRules", dependencies: ["DriftCore", "DriftParsing", .product(name: "Yams", package: "Yams")]),
         /// Moving files off hosts: the `Transport` protocol, local trees, SSH (libssh2 and the system client).
-        .target(name: "DriftTransport", dependencies: ["DriftCore", "CLibSSH2"]),
+        .target(name: "DriftTransport", dependencies: ["DriftCore", "CLibSSH2", "CLinux"]),
         /// Line diffs as unified hunks, for drift between runs.
         .target(name: "DriftDiff", dependencies: ["DriftCore"]),
         /// Run history: the store protocol, its SQLite and PostgreSQL backends, and history logic (changes, diffs,

@@ -1,14 +1,19 @@
+import CLinux
 import DriftCore
 import Foundation
+import Synchronization
 
 /// Reads a host's files from a directory tree standing in for its `/` (`root:` in the inventory).
 ///
 /// Symbolic links are resolved inside the tree as if it were the root file system (Debian's
 /// `/etc/mysql/my.cnf` is a link to `/etc/alternatives/my.cnf`), so an absolute link never
 /// escapes to the auditing machine's own files. The tree may be changing while it is read (a
-/// copy being synced, or someone racing the audit): every component is opened with `openat`
-/// and `O_NOFOLLOW` relative to the directory opened before it, so a link swapped in
-/// mid-read is seen as a link and resolved inside the tree, never followed by the kernel.
+/// copy being synced, or someone racing the audit): the kernel resolves the directories with
+/// `openat2(RESOLVE_IN_ROOT)`, which treats the tree's root as `/` for every link and `..`,
+/// and the last component is looked at and opened with `O_NOFOLLOW`; where that cannot decide
+/// (a link as last component, an error, a kernel without openat2) every component is opened
+/// with `openat` and `O_NOFOLLOW` relative to the directory opened before it. Either way a
+/// link swapped in mid-read is resolved inside the tree, never outside it.
 /// Only regular files are read, opened non-blocking: a FIFO or a device in the tree is
 /// refused, never waited on.
 package struct LocalTransport: Transport {
@@ -40,8 +45,8 @@ final class LocalSession: TransportSession {
 
     func read(_ path: String, limit: Int) -> FileRead {
         let descriptor: Int32
-        switch open(path, directory: false) {
-        case .success(let opened): descriptor = opened.descriptor
+        switch openDirectly(path) ?? open(path, directory: false).map(\.descriptor) {
+        case .success(let opened): descriptor = opened
         case .failure(.missing): return .missing
         case .failure(.failed(let error)): return .failed(error)
         }
@@ -115,6 +120,44 @@ final class LocalSession: TransportSession {
     private enum WalkFailure: Error {
         case missing
         case failed(TransportError)
+    }
+
+    /// Whether openat2 may be tried: cleared for the process once the kernel (or a seccomp
+    /// filter) answers ENOSYS.
+    private static let kernelOpensInRoot = Atomic<Bool>(true)
+
+    /// `open(path, directory: false)` in three system calls instead of three per component:
+    /// the kernel walks the directories inside the tree (`stackdrift_open_directory_in_root`), then the
+    /// last component is looked at and opened as the walk does, only when a regular file.
+    /// `nil` when the walk must decide: a `.` or `..` component, a last component that is not a
+    /// regular file (a link, a directory, a FIFO), any error other than "no such file", a
+    /// kernel without openat2.
+    private func openDirectly(_ path: String) -> Result<Int32, WalkFailure>? {
+        guard root >= 0, Self.kernelOpensInRoot.load(ordering: .relaxed) else { return nil }
+        if case .failed = FileRead.rejecting(path, host: host) { return nil }
+        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard let last = components.last.map(String.init), !components.contains(where: { $0 == "." || $0 == ".." }) else {
+            return nil
+        }
+        var parent = root
+        if components.count > 1 {
+            parent = stackdrift_open_directory_in_root(root, components.dropLast().joined(separator: "/"))
+            guard parent >= 0 else {
+                let code = errno
+                if code == ENOSYS { Self.kernelOpensInRoot.store(false, ordering: .relaxed) }
+                return code == ENOENT || code == ENOTDIR ? .failure(.missing) : nil
+            }
+        }
+        defer { if parent != root { _ = Foundation.close(parent) } }
+        var info = stat()
+        guard fstatat(parent, last, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            let code = errno
+            return code == ENOENT || code == ENOTDIR ? .failure(.missing) : nil
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let descriptor = openat(parent, last, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        // Swapped for something else since fstatat: the walk looks again.
+        return descriptor >= 0 ? .success(descriptor) : nil
     }
 
     /// Opens `path` inside the tree, one component at a time from the root's descriptor, each

@@ -65,6 +65,28 @@ private func text(_ read: FileRead) -> String? {
         #expect(session.read("/etc/hosts", limit: 1024) == .missing)
     }
 
+    /// Directories reached through links (the kernel resolves them, openat2 in the tree's root)
+    /// stay inside the tree: an absolute link names the tree's path, not the auditing machine's,
+    /// and `..` stops at the tree's root, however far it climbs.
+    @Test func directoryLinksCannotEscapeTheTree() throws {
+        let tree = try TemporaryTree()
+        let outside = try TemporaryDirectory(prefix: "stackdrift-outside")
+        try outside.write("/nova/nova.conf", "outside\n")
+        let climb = String(repeating: "../", count: 12) + outside.path.dropFirst()
+        try tree.link("/etc/absolute", to: outside.path + "/nova")
+        try tree.link("/etc/climbing", to: climb + "/nova")
+        try tree.link("/etc/nested/deeper", to: "../climbing")
+        let session = try LocalTransport().connect(to: tree.host())
+        for path in ["/etc/absolute/nova.conf", "/etc/climbing/nova.conf", "/etc/nested/deeper/nova.conf"] {
+            #expect(session.read(path, limit: 100) == .missing, "\(path) left the tree")
+        }
+        // The same path inside the tree is what they read.
+        try tree.write(outside.path + "/nova/nova.conf", "inside\n")
+        for path in ["/etc/absolute/nova.conf", "/etc/climbing/nova.conf", "/etc/nested/deeper/nova.conf"] {
+            #expect(text(session.read(path, limit: 100)) == "inside\n")
+        }
+    }
+
     @Test func rejectsDotDotInRequestedPaths() throws {
         let tree = try TemporaryTree()
         let session = try LocalTransport().connect(to: tree.host())
