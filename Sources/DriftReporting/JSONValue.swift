@@ -136,10 +136,16 @@ package indirect enum JSONValue: Hashable, Sendable {
     }
 
     /// Whether any byte of `value` may need an escape (a plain loop over contiguous UTF-8: this
-    /// runs for every string of a report of a million findings).
+    /// runs for every string of a report of a million findings). Conservative: a byte that
+    /// leads any scalar `VisibleText.needsReplacement` names sends the string down the
+    /// scalar-by-scalar path: 0xC2 (C1 controls), 0xD8 (U+061C), 0xE2 (bidirectional controls,
+    /// line and paragraph separators), 0xEF (the byte order mark, U+FFFE, U+FFFF).
     private static func needsEscaping(_ value: String) -> Bool {
         func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            for byte in bytes where byte == 0x22 || byte == 0x5C || byte < 0x20 || byte == 0x7F || byte == 0xE2 { return true }
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
+                || byte == 0xC2 || byte == 0xD8 || byte == 0xE2 || byte == 0xEF {
+                return true
+            }
             return false
         }
         if let found = value.utf8.withContiguousStorageIfAvailable(scan) { return found }

@@ -148,6 +148,20 @@ func sampleRun() -> AuditRun {
         #expect(value.rendered(pretty: false) == #""a\"b\\c\n\t\u0001\u2028é""#)
     }
 
+    /// A string whose only character to escape is a C1 control, an Arabic letter mark, a byte
+    /// order mark or a non-character is escaped too, in values and in printed findings: JSON
+    /// printed on a terminal stays as safe as text.
+    @Test(arguments: [("\u{9B}", "\\u009b"), ("\u{85}", "\\u0085"), ("\u{61C}", "\\u061c"), ("\u{FEFF}", "\\ufeff"),
+                      ("\u{FFFF}", "\\uffff"), ("\u{202E}", "\\u202e")])
+    func escapesEveryInvisibleScalarAlone(scalar: String, escaped: String) {
+        #expect(JSONValue.string("ab\(scalar)[31mc").rendered(pretty: false) == "\"ab\(escaped)[31mc\"")
+        var run = sampleRun()
+        run.findings[0].message = "value ab\(scalar)c"
+        let report = JSONReport.render(run)
+        #expect(report.contains("value ab\(escaped)c"))
+        #expect(!report.unicodeScalars.contains(Unicode.Scalar(UInt32(escaped.dropFirst(2), radix: 16)!)!))
+    }
+
     @Test func printsNestedValuesDeterministically() {
         let value = JSONValue.object([("b", .int(1)), ("a", .array([.null, .bool(true), .object([])]))])
         #expect(value.rendered() == "{\n  \"b\": 1,\n  \"a\": [\n    null,\n    true,\n    {}\n  ]\n}\n")
