@@ -79,17 +79,7 @@ import Testing
             read.append(result.name)
         }
         #expect(read == names)
-
-        let zero = backend == .sqlite ? "X'00'" : "'\\x00'::bytea"
-        try database.sql("""
-            UPDATE blobs SET data = \(zero) || data WHERE id = (SELECT findings_id FROM run_hosts
-            WHERE host_id = (SELECT id FROM hosts WHERE name = 'c100'))
-            """)
-        read = []
-        #expect(throws: StoreError.self) {
-            try database.open().reader(run: id).forEachHost(only: nil, parts: .findings) { result, _ in read.append(result.name) }
-        }
-        #expect(read == Array(names.prefix(100)))
+        try Self.expectReadingStops(at: 100, of: names, damaging: "findings_id", parts: .findings, run: id, in: database)
     }
 
     /// Hosts' files read without their findings (the JSON report's `hosts` section) come back in
@@ -109,17 +99,23 @@ import Testing
             read.append(result.name)
         }
         #expect(read == names)
+        try Self.expectReadingStops(at: 100, of: names, damaging: "manifest_id", parts: .files, run: id, in: database)
+    }
 
-        let zero = backend == .sqlite ? "X'00'" : "'\\x00'::bytea"
+    /// Damages one host's blob (`column` of `run_hosts`: a zero byte put before its data), then
+    /// reads the run's `parts` again: every host before it comes, in order, then a `StoreError`.
+    static func expectReadingStops(at position: Int, of names: [String], damaging column: String, parts: HostParts,
+                                   run id: Int64, in database: TestStore) throws {
+        let zero = database.backend == .sqlite ? "X'00'" : "'\\x00'::bytea"
         try database.sql("""
-            UPDATE blobs SET data = \(zero) || data WHERE id = (SELECT manifest_id FROM run_hosts
-            WHERE host_id = (SELECT id FROM hosts WHERE name = 'c100'))
+            UPDATE blobs SET data = \(zero) || data WHERE id = (SELECT \(column) FROM run_hosts
+            WHERE host_id = (SELECT id FROM hosts WHERE name = '\(names[position])'))
             """)
-        read = []
+        var read: [String] = []
         #expect(throws: StoreError.self) {
-            try database.open().reader(run: id).forEachHost(only: nil, parts: .files) { result, _ in read.append(result.name) }
+            try database.open().reader(run: id).forEachHost(only: nil, parts: parts) { result, _ in read.append(result.name) }
         }
-        #expect(read == Array(names.prefix(100)))
+        #expect(read == Array(names.prefix(position)))
     }
 
     /// The overview is stored in the compact layout and reads back whole; an overview stored
