@@ -231,6 +231,6 @@ extension Finding {
         add(section ?? "\u{1}")
         add(key ?? "\u{1}")
         if key == nil { add(line.map(String.init) ?? "-") }
-        return "f-" + Digest.hex(Array(Digest.sha256(identity).prefix(6)))
+        return "f-" + Digest.sha256Hex(identity, length: 6)
     }
 }

@@ -100,7 +100,7 @@ package struct Problem: Sendable, Hashable, Codable {
                    line: Int?) -> String {
         var text = [kind.rawValue, category.rawValue, host, file ?? "\u{1}", section ?? "\u{1}", key ?? "\u{1}"]
         if kind == .value, key == nil { text.append(line.map(String.init) ?? "-") }
-        return "p-" + Digest.hex(Array(Digest.sha256(Array(text.joined(separator: "\u{0}").utf8)).prefix(6)))
+        return "p-" + Digest.sha256Hex(Array(text.joined(separator: "\u{0}").utf8), length: 6)
     }
 }
 

@@ -75,7 +75,7 @@ package struct FixPlan: Sendable {
         let identity = finding.identity
         let text = [identity.category.rawValue, identity.rule, identity.host, identity.file, identity.section ?? "",
                     identity.key ?? ""].joined(separator: "\u{0}")
-        return ProblemID("f-" + Digest.hex(Digest.sha256(Array(text.utf8))).prefix(8))
+        return ProblemID("f-" + Digest.sha256Hex(Array(text.utf8), length: 4))
     }
 
     /// What a person does for a finding with no edits: its manual remedy, else its fix hint, else its message.

@@ -113,7 +113,7 @@ package struct PreparedBlob: Sendable {
     let data: [UInt8]
 
     init(_ bytes: [UInt8], hash: String? = nil) {
-        self.hash = hash ?? Digest.hex(Digest.sha256(bytes))
+        self.hash = hash ?? Digest.sha256Hex(bytes)
         size = bytes.count
         let compressed = Deflate.compress(bytes)
         encoding = compressed == nil ? .raw : .deflate

@@ -67,7 +67,7 @@ package final class PreparedContents: Sendable {
 
     func blob(for content: [UInt8]) -> PreparedBlob {
         guard content.count >= Self.minimumSize else { return PreparedBlob(content) }
-        let hash = Digest.hex(Digest.sha256(content))
+        let hash = Digest.sha256Hex(content)
         return kept.value(for: hash, cost: { $0.data.count }) { PreparedBlob(content, hash: hash) }
     }
 }

@@ -94,7 +94,7 @@ extension SnapshotStore {
             try forEachBlob { id, kind, hash, bytes in
                 switch bytes {
                 case .success(let bytes):
-                    if Digest.hex(Digest.sha256(bytes)) != hash { problems.append("blob \(id) (\(kind)) does not match its hash") }
+                    if Digest.sha256Hex(bytes) != hash { problems.append("blob \(id) (\(kind)) does not match its hash") }
                 case .failure(let error):
                     problems.append("\(error)")
                 }

@@ -49,6 +49,18 @@ import Testing
                 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
+    @Test func hexOfADigestsHeadIsTheHeadOfItsHex() {
+        #expect(Digest.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Digest.sha256Hex(Array("abc".utf8), length: 6) == "ba7816bf8f01")
+        #expect(Digest.sha256Hex([], length: 1) == "e3")
+        #expect(Digest.hex([0x00, 0x09, 0x0a, 0xf0, 0xff]) == "00090af0ff")
+    }
+
+    @Test func hmacSHA1MatchesRFC2202TestCase2() {
+        let mac = Digest.hmacSHA1(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8))
+        #expect(Digest.hex(mac) == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+    }
+
     @Test func hmacMatchesRFC4231TestCase2() {
         let mac = Digest.hmacSHA256(key: Array("Jefe".utf8), Array("what do ya want for nothing?".utf8))
         #expect(Digest.hex(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
