@@ -140,12 +140,32 @@ package indirect enum JSONValue: Hashable, Sendable {
     /// leads any scalar `VisibleText.needsReplacement` names sends the string down the
     /// scalar-by-scalar path: 0xC2 (C1 controls), 0xD8 (U+061C), 0xE2 (bidirectional controls,
     /// line and paragraph separators), 0xEF (the byte order mark, U+FFFE, U+FFFF).
+    ///
+    /// Eight bytes are looked at in one step while they are plain ASCII that needs no escape
+    /// (a report's 786 MB are almost all such): a word holding a control, a quote, a backslash
+    /// or any byte from 0x80 is looked at a byte at a time.
     private static func needsEscaping(_ value: String) -> Bool {
+        func escapes(_ byte: UInt8) -> Bool {
+            byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
+                || byte == 0xC2 || byte == 0xD8 || byte == 0xE2 || byte == 0xEF
+        }
         func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F
-                || byte == 0xC2 || byte == 0xD8 || byte == 0xE2 || byte == 0xEF {
-                return true
+            guard let base = bytes.baseAddress else { return false }
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            // A byte's high bit is set where the byte is zero (the classic "has a zero byte" test;
+            // a borrow can flag a byte above a flagged one, never a word without one).
+            func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
+            var index = 0
+            while index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let suspect = (word & highs) | ((word &- ones &* 0x20) & ~word & highs)
+                    | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C)) | zeroBytes(word ^ (ones &* 0x7F))
+                if suspect != 0 {
+                    for offset in index..<index + 8 where escapes(bytes[offset]) { return true }
+                }
+                index += 8
             }
+            for offset in index..<bytes.count where escapes(bytes[offset]) { return true }
             return false
         }
         if let found = value.utf8.withContiguousStorageIfAvailable(scan) { return found }

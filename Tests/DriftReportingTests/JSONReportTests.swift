@@ -162,6 +162,25 @@ func sampleRun() -> AuditRun {
         #expect(!report.unicodeScalars.contains(Unicode.Scalar(UInt32(escaped.dropFirst(2), radix: 16)!)!))
     }
 
+    /// The scan for what needs escaping looks at eight bytes at a time: each escapable byte,
+    /// at every offset of a longer string (and in its last, shorter part), is still found.
+    @Test func findsWhatToEscapeAtEveryOffset() {
+        let specials: [(String, String)] = [("\"", "\\\""), ("\\", "\\\\"), ("\n", "\\n"), ("\u{01}", "\\u0001"),
+                                            ("\u{1F}", "\\u001f"), ("\u{7F}", "\\u007f"), ("\u{9B}", "\\u009b"),
+                                            ("\u{61C}", "\\u061c"), ("\u{2028}", "\\u2028"), ("\u{FEFF}", "\\ufeff")]
+        for (scalar, escaped) in specials {
+            for offset in 0..<27 {
+                let head = String(repeating: "a", count: offset), tail = String(repeating: "z", count: 26 - offset)
+                let text = head + scalar + tail
+                #expect(JSONValue.string(text).rendered(pretty: false) == "\"" + head + escaped + tail + "\"",
+                        "\(escaped) at offset \(offset)")
+            }
+        }
+        // Bytes the word test flags that need no escape (a space, '!', '#', '[', ']', '~', 'é').
+        let plain = " !#[]~é" + String(repeating: "x", count: 20)
+        #expect(JSONValue.string(plain).rendered(pretty: false) == "\"" + plain + "\"")
+    }
+
     @Test func printsNestedValuesDeterministically() {
         let value = JSONValue.object([("b", .int(1)), ("a", .array([.null, .bool(true), .object([])]))])
         #expect(value.rendered() == "{\n  \"b\": 1,\n  \"a\": [\n    null,\n    true,\n    {}\n  ]\n}\n")
