@@ -80,6 +80,11 @@ package struct Auditor: Sendable {
         let reuse = EvaluationReuse(auditor: self, redactionKeyID: store.redactionKeyID, today: startedAt,
                                     previous: self.reuse ? (try? store.reusableHosts(of: InventoryIdentity(auditor: auditor, inventory: inventory.sourceFile))) ?? [:] : [:])
 
+        // Hosts are committed in groups; `finishRun` commits the last one.
+        let hostsPerCommit = store.hostsPerCommit
+        store.hostsPerCommit = SnapshotStore.hostsPerCommitInAudits
+        defer { store.hostsPerCommit = hostsPerCommit }
+
         var overview = RunOverview.Builder()
         var comparison = FleetComparison(engine: engine)
         var storeError: StoreError?

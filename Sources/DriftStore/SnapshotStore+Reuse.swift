@@ -31,7 +31,7 @@ extension SnapshotStore {
             throw StoreError(.corrupt, path: path, operation: operation, "the host has no stored evaluation")
         }
         let evaluation = try blobs.bytes(id: evaluationID, operation: operation)
-        try backend.transaction(operation: "storing host \(host.name) of run \(id)") {
+        try writeHost(host.name, run: id) { [self] in
             try backend.insertRunHost(run: id, host: host.stored.id, collected: true, manifest: host.stored.manifestID,
                                       findings: host.stored.findingsID)
             try backend.setEvaluation(run: id, host: host.stored.id, key: host.key, evaluation: evaluationID)

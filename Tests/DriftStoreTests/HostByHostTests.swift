@@ -102,6 +102,76 @@ import Testing
         try Self.expectReadingStops(at: 100, of: names, damaging: "manifest_id", parts: .files, run: id, in: database)
     }
 
+    /// An audit commits hosts in groups (`hostsPerCommit`): another connection sees a group's
+    /// hosts once it is full, and the last, partial group when the run is finished.
+    @Test(arguments: Backend.allCases) func hostsAreCommittedInGroupsAndTheLastOneWithTheFinish(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
+        store.hostsPerCommit = 2
+        let id = try Self.begin(store)
+        var committed: [Int] = []
+        for name in ["c1", "c2", "c3"] {
+            try store.recordHost(run: id, Self.host(name, content: "[DEFAULT]\nmy_ip = \(name)\n"), findings: [])
+            committed.append(try database.count("run_hosts"))
+        }
+        #expect(committed == [0, 2, 2])
+        try Self.finish(store, run: id)
+        #expect(try database.count("run_hosts") == 3)
+        var read: [String] = []
+        try store.reader(run: id).forEachHost(only: nil, parts: .files) { result, _ in read.append(result.name) }
+        #expect(read == ["c1", "c2", "c3"])
+    }
+
+    static func begin(_ store: SnapshotStore) throws -> Int64 {
+        try store.beginRun(startedAt: Date(timeIntervalSince1970: 1_764_000_000), toolVersion: "test",
+                           inventory: "inv.yaml", architecture: "neutron")
+    }
+
+    /// Finishes a run without fleet findings.
+    static func finish(_ store: SnapshotStore, run id: Int64) throws {
+        try store.finishRun(id, finishedAt: Date(timeIntervalSince1970: 1_764_000_000), upgrade: nil,
+                            fleetFindings: [SnapshotStore.PreparedFleetFindings](),
+                            summary: { (RunOverview.Builder().build(), 0) })
+    }
+
+    /// A group that cannot be committed is not stored, so the run cannot be finished whole:
+    /// the error comes back from every later write and from the finish, and no host of the
+    /// group is left half-written.
+    @Test(arguments: Backend.allCases) func aGroupThatFailsToCommitFailsTheRestOfTheRun(_ backend: Backend) throws {
+        guard let database = try TestStore(backend) else { return }
+        let store = try database.open()
+        store.hostsPerCommit = 3
+        let id = try Self.begin(store)
+        // The engine itself refuses one host's row, as a full disk or a lost server would refuse a write.
+        switch backend {
+        case .sqlite:
+            try database.sql("""
+                CREATE TRIGGER refuse BEFORE INSERT ON run_hosts
+                WHEN (SELECT name FROM hosts WHERE id = NEW.host_id) = 'c2' BEGIN SELECT RAISE(ABORT, 'refused'); END
+                """)
+        case .postgresql:
+            try database.sql("""
+                CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                IF (SELECT name FROM hosts WHERE id = NEW.host_id) = 'c2' THEN RAISE EXCEPTION 'refused'; END IF;
+                RETURN NEW; END $$;
+                CREATE TRIGGER refuse BEFORE INSERT ON run_hosts FOR EACH ROW EXECUTE FUNCTION refuse();
+                """)
+        }
+        try store.recordHost(run: id, Self.host("c1", content: "[DEFAULT]\n"), findings: [])
+        try store.recordHost(run: id, Self.host("c2", content: "[DEFAULT]\n"), findings: [])
+        #expect(throws: StoreError.self) {
+            try store.recordHost(run: id, Self.host("c3", content: "[DEFAULT]\n"), findings: [])
+        }
+        #expect(throws: StoreError.self) {
+            try store.recordHost(run: id, Self.host("c4", content: "[DEFAULT]\n"), findings: [])
+        }
+        #expect(throws: StoreError.self) {
+            try Self.finish(store, run: id)
+        }
+        #expect(try database.count("run_hosts") == 0)
+        #expect(try database.count("runs WHERE status = 'running'") == 1)
+    }
+
     /// Damages one host's blob (`column` of `run_hosts`: a zero byte put before its data), then
     /// reads the run's `parts` again: every host before it comes, in order, then a `StoreError`.
     static func expectReadingStops(at position: Int, of names: [String], damaging column: String, parts: HostParts,
