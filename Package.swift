@@ -58,7 +58,7 @@ let package = Package(
         /// Thin CLI: argument parsing and wiring only. Every module it imports is named here.
         .executableTarget(name: "stackdrift", dependencies: [
             "DriftAudit", "DriftAnsible", "DriftCore", "DriftDiff", "DriftFix", "DriftParsing", "DriftRules", "DriftReporting", "DriftStore",
-            "DriftTransport",
+            "DriftTransport", "CLinux",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -25,3 +25,16 @@ static inline int stackdrift_open_directory_in_root(int root, const char *path) 
     return -1;
 #endif
 }
+
+// Starts writing a file's dirty pages in [offset, offset + count) to disk without waiting
+// (sync_file_range(2) with SYNC_FILE_RANGE_WRITE, which glibc declares only under _GNU_SOURCE):
+// a large report is then mostly on disk when its fsync comes. Only a hint; -1 with errno set
+// where the file system or kernel cannot.
+static inline int stackdrift_start_writeback(int descriptor, long long offset, long long count) {
+#ifdef SYS_sync_file_range
+    return (int)syscall(SYS_sync_file_range, descriptor, offset, count, 2u /* SYNC_FILE_RANGE_WRITE */);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+internal import CLinux
 import DriftReporting
 import Foundation
 
@@ -107,7 +108,7 @@ struct ReportDestination {
         guard descriptor >= 0 else { throw WriteError(path: path, errno: errno) }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         do {
-            try render(DescriptorSink(descriptor: descriptor, path: path))
+            try render(DescriptorSink(descriptor: descriptor, path: path, startsWriteback: true))
             if case .file(let mode, let owner, let group) = existing {
                 if geteuid() == 0, fchown(descriptor, owner, group) != 0 { throw WriteError(path: path, errno: errno) }
                 guard fchmod(descriptor, mode) == 0 else { throw WriteError(path: path, errno: errno) }
@@ -161,10 +162,19 @@ struct ReportDestination {
 final class DescriptorSink: ReportSink {
     let descriptor: Int32
     let path: String
+    /// For a new file that is synced when complete: every `writebackStep` bytes, the kernel is
+    /// asked to start writing them to disk (`sync_file_range`, without waiting), so the final
+    /// `fsync` waits for the last step only. A 786 MB report otherwise sat in the page cache
+    /// until that fsync, a third of a second of waiting at the end of a night.
+    private let startsWriteback: Bool
+    static let writebackStep = 16 << 20
+    private var written = 0
+    private var handedToDisk = 0
 
-    init(descriptor: Int32, path: String) {
+    init(descriptor: Int32, path: String, startsWriteback: Bool = false) {
         self.descriptor = descriptor
         self.path = path
+        self.startsWriteback = startsWriteback
     }
 
     func write(_ text: String) throws {
@@ -185,6 +195,12 @@ final class DescriptorSink: ReportSink {
                 throw ReportDestination.WriteError(path: path, errno: errno)
             }
             offset += written
+            self.written += written
+        }
+        if startsWriteback, self.written - handedToDisk >= Self.writebackStep {
+            // Only a hint: a file system that cannot do it still gets the fsync.
+            _ = stackdrift_start_writeback(descriptor, Int64(handedToDisk), Int64(self.written - handedToDisk))
+            handedToDisk = self.written
         }
     }
 }
