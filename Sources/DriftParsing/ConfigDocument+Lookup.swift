@@ -56,16 +56,23 @@ extension ConfigDocument {
     /// Deploy gives a `[DEFAULT]` value precedence over a section's own unless the section
     /// says `set key = value`. rsync modules fall back to the global parameters.
     package func effectiveEntry(section: String?, key: String) -> Entry? {
+        effectiveEntry(section: section, key: key, among: nil)
+    }
+
+    /// `effectiveEntry(section:key:)` for a caller that already holds `entries(section:key:)`
+    /// (an option's effective value needs both), so the key is not looked up twice.
+    package func effectiveEntry(section: String?, key: String, among occurrences: [Entry]?) -> Entry? {
+        func own() -> [Entry] { occurrences ?? entries(section: section, key: key) }
         switch format.details.precedence {
         case .first:
-            return entries(section: section, key: key).first
+            return own().first
         case .pasteDefaults:
             return pasteEffectiveEntry(section: section, key: key)
         case .globalFallback:
-            if let own = entries(section: section, key: key).last { return own }
+            if let own = own().last { return own }
             return section == "global" ? nil : entries(section: "global", key: key).last
         case .last:
-            return entries(section: section, key: key).last
+            return own().last
         }
     }
 

@@ -81,8 +81,9 @@ extension OptionTable {
     package func effective(in document: ConfigDocument, file: String, section: String?, key: String,
                           applyDefaults: Bool = true) -> EffectiveValue {
         let definition = applyDefaults ? self.definition(file: file, format: document.format, section: section, key: key) : nil
-        var value = EffectiveValue(occurrences: document.entries(section: section, key: key),
-                                   entry: document.effectiveEntry(section: section, key: key),
+        let occurrences = document.entries(section: section, key: key)
+        var value = EffectiveValue(occurrences: occurrences,
+                                   entry: document.effectiveEntry(section: section, key: key, among: occurrences),
                                    readAs: nil, definition: definition, defaultValue: nil,
                                    release: definition?.program ?? releaseTitle)
         guard let definition else { return value }

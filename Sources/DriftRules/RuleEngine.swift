@@ -198,14 +198,20 @@ package struct RuleEngine: Sendable {
         var finding = Finding(
             rule: rule.id, title: rule.title, host: host.name, file: check.file, section: check.section, key: check.key,
             status: .error, severity: rule.severity, expected: nil, actual: nil, line: nil, message: "",
-            guide: rule.guide, fix: try? rule.fix?.render(host.vars), category: rule.category)
+            guide: rule.guide, category: rule.category)
+        // The rule's fix with the host's variables, where the matcher gives none of its own (with the file's values).
+        func withFix(_ finding: Finding) -> Finding {
+            var finding = finding
+            if finding.fix == nil { finding.fix = try? rule.fix?.render(host.vars) }
+            return finding
+        }
 
         var unknownFact: String?
         switch gate(rule, on: evidence, services: services) {
         case .skip(let message):
             finding.status = .skipped
             finding.message = message
-            return finding
+            return withFix(finding)
         case .unknown(let message):
             // Only a check whose outcome depends on the fact needs it: a value that passes
             // passes whatever the fact is (virt_type = qemu works on any CPU).
@@ -221,10 +227,10 @@ package struct RuleEngine: Sendable {
                 .check(evidence.files[check.file] ?? .missing)
         } catch let missing as Template.MissingVariable {
             finding.message = "rule needs inventory variable '\(missing.name)', which host '\(host.name)' does not define"
-            return finding
+            return withFix(finding)
         } catch {
             finding.message = "\(error)"
-            return finding
+            return withFix(finding)
         }
         if let unknownFact, let when = rule.when {
             if outcome.status == .pass {
@@ -242,12 +248,12 @@ package struct RuleEngine: Sendable {
         finding.line = outcome.entry?.line ?? outcome.line
         finding.message = outcome.message
         finding.secret = outcome.masked
-        if let fix = outcome.fix { finding.fix = fix }
+        finding.fix = outcome.fix
         // A check that fails only for want of a fact is not fixed on a guess.
         finding.remedy = finding.status == .fail ? outcome.remedy : nil
         // A value may come from an included file (MySQL's !includedir): name the file it came from.
         if let file = outcome.entry?.span.file { finding.file = file }
-        return finding
+        return withFix(finding)
     }
 
     func show(_ value: String, key: String) -> (text: String, masked: Bool) {

@@ -11,13 +11,14 @@ struct ValueMatching {
     let resolver: NodeResolver?
 
     func check(_ file: FileState) throws -> Outcome {
-        var outcome = try match(file)
+        var document: ConfigDocument?
+        if case .parsed(let parsed) = file { document = parsed }
+        // Looked up once: the matcher judges it and the fix quotes its entry (key '*' judges every entry instead).
+        let effective = check.key != "*" || rule.fix != nil ? document.map { effectiveValue(in: $0) } : nil
+        var outcome = try match(file, effective: effective)
         // What to write instead, with the values found in the file (masked when secret).
         if let fix = rule.fix {
-            var document: ConfigDocument?
-            if case .parsed(let parsed) = file { document = parsed }
-            let entry = document.flatMap { effectiveValue(in: $0).entry }
-            outcome.fix = try render(fix, in: document, entry: entry).shown
+            outcome.fix = try render(fix, in: document, entry: effective?.entry).shown
         }
         if outcome.status == .fail { outcome.remedy = remedy(for: outcome, in: file) }
         return outcome
@@ -32,7 +33,7 @@ struct ValueMatching {
                                          applyDefaults: appliesDefaults)
     }
 
-    private func match(_ file: FileState) throws -> Outcome {
+    private func match(_ file: FileState, effective: EffectiveValue?) throws -> Outcome {
         let expected = try expectedText()
         let document: ConfigDocument
         switch file {
@@ -54,7 +55,7 @@ struct ValueMatching {
             return Outcome(status: .error, expected: expected, line: diagnostic.location.line,
                            message: "cannot parse '\(check.file)': line \(diagnostic.location.line): \(diagnostic.message)")
         }
-        return try match(in: document, expected: expected)
+        return try match(in: document, expected: expected, effective: effective ?? effectiveValue(in: document))
     }
 
     /// One value a matcher looks at: a file's entry, or the program's default (no entry).
@@ -63,7 +64,7 @@ struct ValueMatching {
         var entry: Entry?
     }
 
-    private func match(in document: ConfigDocument, expected: String?) throws -> Outcome {
+    private func match(in document: ConfigDocument, expected: String?, effective: @autoclosure () -> EffectiveValue) throws -> Outcome {
         let place = check.section.map { " in [\($0)]" } ?? ""
         let key = check.key
         // Key '*': every entry of the file (or of the section); no option, so no default.
@@ -91,7 +92,7 @@ struct ValueMatching {
             return noneEqual(found.map { Candidate(value: document.entries[$0].value, entry: document.entries[$0]) },
                              unwanted: unwanted, expected: expected, all: true)
         }
-        let effective = effectiveValue(in: document)
+        let effective = effective()
         let origin = effective.origin(section: check.section, key: check.key)
         let comparator = ValueComparator(type: check.valueType ?? effective.definition?.valueType ?? check.effectiveType,
                                          aliases: effective.definition?.aliases ?? [:], resolver: resolver)
