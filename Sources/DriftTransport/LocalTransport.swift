@@ -149,15 +149,35 @@ final class LocalSession: TransportSession {
             }
         }
         defer { if parent != root { _ = Foundation.close(parent) } }
-        var info = stat()
-        guard fstatat(parent, last, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
-            let code = errno
-            return code == ENOENT || code == ENOTDIR ? .failure(.missing) : nil
+        switch Self.lookAndOpen(last, in: parent, opening: { $0 == S_IFREG }) {
+        case .absent(let code): return code == ENOENT || code == ENOTDIR ? .failure(.missing) : nil
+        case .opened(let descriptor, _): return .success(descriptor)
+        // Not a regular file, or swapped for something else since it was looked at: the walk decides.
+        case .notOpened, .openFailed: return nil
         }
-        guard info.st_mode & S_IFMT == S_IFREG else { return nil }
-        let descriptor = openat(parent, last, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        // Swapped for something else since fstatat: the walk looks again.
-        return descriptor >= 0 ? .success(descriptor) : nil
+    }
+
+    /// One component as a walk's step finds it.
+    private enum Component {
+        /// `fstatat` failed with this errno.
+        case absent(Int32)
+        /// Looked at, of this type (`S_IFMT` bits), and not to be opened.
+        case notOpened(mode_t, stat)
+        case opened(Int32, mode_t)
+        /// To be opened, but `openat` failed with this errno: swapped since it was looked at, or refused.
+        case openFailed(Int32)
+    }
+
+    /// The step both walks take: `name` in `parent` looked at without following a link, then
+    /// opened, with `O_NOFOLLOW` and non-blocking, only when `opening` says so of its type (a
+    /// device or FIFO is never opened; one swapped in meanwhile does not block the open).
+    private static func lookAndOpen(_ name: String, in parent: Int32, opening: (mode_t) -> Bool) -> Component {
+        var info = stat()
+        guard fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return .absent(errno) }
+        let type = info.st_mode & S_IFMT
+        guard opening(type) else { return .notOpened(type, info) }
+        let descriptor = openat(parent, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (type == S_IFDIR ? O_DIRECTORY : 0))
+        return descriptor >= 0 ? .opened(descriptor, type) : .openFailed(errno)
     }
 
     /// Opens `path` inside the tree, one component at a time from the root's descriptor, each
@@ -185,13 +205,15 @@ final class LocalSession: TransportSession {
             }
             let parent = directories.last ?? root
             let isLast = pending.isEmpty
-            var info = stat()
-            guard fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
-                let code = errno
-                return code == ENOENT || code == ENOTDIR ? .failure(.missing) : .failure(.failed(posixError(code, path: path)))
+            // Directories on the way; at the end a regular file, or a directory when one is asked for or found.
+            let opens: (mode_t) -> Bool = { type in
+                !isLast || directory ? type == S_IFDIR : type == S_IFREG || type == S_IFDIR
             }
-            let type = info.st_mode & S_IFMT
-            if type == S_IFLNK {
+            let descriptor: Int32
+            switch Self.lookAndOpen(name, in: parent, opening: opens) {
+            case .absent(let code):
+                return code == ENOENT || code == ENOTDIR ? .failure(.missing) : .failure(.failed(posixError(code, path: path)))
+            case .notOpened(S_IFLNK, _):
                 links += 1
                 guard links <= 40, let target = Self.readLink(parent, name) else {
                     if links > 40 { return .failure(.failed(TransportError(.io, host: host, path: path, "too many levels of symbolic links"))) }
@@ -205,18 +227,12 @@ final class LocalSession: TransportSession {
                 }
                 pending = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init) + pending
                 continue
-            }
-            if !isLast || directory {
+            case .notOpened(_, let info):
                 // As over SFTP, whose servers answer "no such file" (ENOTDIR) for a path below a file.
-                guard type == S_IFDIR else { return .failure(.missing) }
-            } else if type != S_IFREG && type != S_IFDIR {
+                if !isLast || directory { return .failure(.missing) }
                 return .failure(.failed(TransportError.notRegular(info.st_mode, path: path, host: host)))
-            }
-            let flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (type == S_IFDIR ? O_DIRECTORY : 0)
-            let descriptor = openat(parent, name, flags)
-            guard descriptor >= 0 else {
-                let code = errno
-                // Swapped for a link (or another kind of file) since fstatat: look again.
+            case .openFailed(let code):
+                // Swapped for a link (or another kind of file) since it was looked at: look again.
                 if code == ELOOP || code == ENOTDIR || code == ENXIO {
                     links += 1
                     if links > 40 { return .failure(.failed(TransportError(.io, host: host, path: path, "too many levels of symbolic links"))) }
@@ -224,6 +240,8 @@ final class LocalSession: TransportSession {
                     continue
                 }
                 return code == ENOENT ? .failure(.missing) : .failure(.failed(posixError(code, path: path)))
+            case .opened(let opened, _):
+                descriptor = opened
             }
             if isLast { return .success((descriptor, "/" + (names + [name]).joined(separator: "/"))) }
             directories.append(descriptor)
