@@ -96,29 +96,7 @@ package struct Auditor: Sendable {
                        waivers: waivers, today: startedAt,
                        key: key)
         }
-        collector.collect(requests, progress: progress, process: { index, collection -> EvaluatedHost in
-            let digests = ContentDigests()
-            let key = reuse.key(for: collection, request: requests[index], digests: digests)
-            if let previous = reuse.reusable(host: collection.host.name, key: key) {
-                return .reused(previous, collection, requests[index])
-            }
-            return .judged(judge(collection, requests[index], key: key, digests: digests))
-        }, deliver: { (_, evaluated: EvaluatedHost) in
-            var judged: JudgedHost
-            switch evaluated {
-            case .judged(let host):
-                judged = host
-            case .reused(let previous, let collection, let request):
-                if storeError == nil, let reused = try? store.reuse(previous, inRun: runID),
-                   let evaluation = StoredEvaluation(bytes: reused) {
-                    overview.add(evaluation.overview)
-                    comparison.add(observations: evaluation.observations, unread: evaluation.unread)
-                    reusedHosts += 1
-                    return
-                }
-                // The store could not give the host back: judge it here, from what was collected.
-                judged = judge(collection, request, key: nil)
-            }
+        func add(_ judged: JudgedHost) {
             overview.add(judged.overview)
             comparison.add(observations: judged.observations, unread: judged.unread)
             guard storeError == nil else { return }
@@ -128,6 +106,44 @@ package struct Auditor: Sendable {
                 storeError = error
             } catch {
                 storeError = StoreError(.query, path: store.path, operation: "storing host \(judged.overview.host.name)", "\(error)")
+            }
+        }
+        /// A reused host: recorded as it was, once its evaluation read back whole.
+        func add(reused host: ReusableHost, _ evaluation: StoredEvaluation) {
+            if storeError == nil {
+                do {
+                    try store.reuse(host, inRun: runID)
+                } catch let error as StoreError {
+                    storeError = error
+                } catch {
+                    storeError = StoreError(.query, path: store.path, operation: "reusing host \(host.name)", "\(error)")
+                }
+            }
+            overview.add(evaluation.overview)
+            comparison.add(observations: evaluation.observations, unread: evaluation.unread)
+            reusedHosts += 1
+        }
+        collector.collect(requests, progress: progress, process: { index, collection -> EvaluatedHost in
+            let digests = ContentDigests()
+            let key = reuse.key(for: collection, request: requests[index], digests: digests)
+            if let previous = reuse.reusable(host: collection.host.name, key: key) {
+                return .reused(previous, collection, requests[index])
+            }
+            return .judged(judge(collection, requests[index], key: key, digests: digests))
+        }, deliver: { (_, evaluated: EvaluatedHost) in
+            switch evaluated {
+            case .judged(let host):
+                add(host)
+            case .reused(let previous, let collection, let request):
+                if storeError == nil, let blob = try? store.storedEvaluation(of: previous), let bytes = try? blob.bytes(),
+                   let evaluation = StoredEvaluation(bytes: bytes) {
+                    add(reused: previous, evaluation)
+                } else {
+                    // The store could not give the host back (its evaluation does not read, inflate or
+                    // decode): judge it here, from what was collected. Stored without a key: its
+                    // evaluation would be the same bytes, which the store holds (damaged) under their hash.
+                    add(judge(collection, request, key: nil))
+                }
             }
         })
 

@@ -22,21 +22,45 @@ extension SnapshotStore {
         return reusable
     }
 
-    /// Records `host` in run `id` as it was in its previous run (the same manifest, findings and
-    /// evaluation: a reference, nothing new stored), and returns the stored evaluation: all the
-    /// run needs of it (its manifest and findings are read again only by the reports).
-    package func reuse(_ host: ReusableHost, inRun id: Int64) throws -> [UInt8] {
+    /// The stored evaluation of `host` as the store holds it, still deflated (`bytes()` inflates
+    /// it, on any thread). Reading it records nothing: `reuse(_:inRun:)` does, once it decoded.
+    package func storedEvaluation(of host: ReusableHost) throws -> StoredEvaluationBlob {
         let operation = "reusing host \(host.name) of run \(host.stored.runID)"
         guard let evaluationID = host.stored.evaluationID else {
             throw StoreError(.corrupt, path: path, operation: operation, "the host has no stored evaluation")
         }
-        let evaluation = try blobs.bytes(id: evaluationID, operation: operation)
+        guard let blob = try backend.blob(id: evaluationID) else {
+            throw StoreError(.corrupt, path: path, operation: operation, "blob \(evaluationID) is missing")
+        }
+        return StoredEvaluationBlob(blob: blob, id: evaluationID, location: path, operation: operation)
+    }
+
+    /// Records `host` in run `id` as it was in its previous run: the same manifest, findings and
+    /// evaluation, a reference, nothing new stored. Call once its evaluation was read back whole.
+    package func reuse(_ host: ReusableHost, inRun id: Int64) throws {
+        guard let evaluationID = host.stored.evaluationID else {
+            throw StoreError(.corrupt, path: path, operation: "reusing host \(host.name) of run \(host.stored.runID)",
+                             "the host has no stored evaluation")
+        }
         try writeHost(host.name, run: id) { [self] in
             try backend.insertRunHost(run: id, host: host.stored.id, collected: true, manifest: host.stored.manifestID,
                                       findings: host.stored.findingsID)
             try backend.setEvaluation(run: id, host: host.stored.id, key: host.key, evaluation: evaluationID)
             wrote()
         }
-        return evaluation
+    }
+}
+
+/// A reused host's stored evaluation as read, still deflated: all the run needs of the host (its
+/// manifest and findings are read again only by the reports).
+package struct StoredEvaluationBlob: Sendable {
+    let blob: StoredBlob
+    let id: Int64
+    let location: String
+    let operation: String
+
+    /// The evaluation's bytes; a `StoreError` when they do not inflate.
+    package func bytes() throws -> [UInt8] {
+        try BlobStore.inflate(blob, location: location, operation: operation, what: "blob \(id)")
     }
 }

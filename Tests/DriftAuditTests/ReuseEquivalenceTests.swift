@@ -134,6 +134,31 @@ import Testing
         try Self.expectSame(reusing, judging, run: 3)
     }
 
+    /// A reused host whose stored evaluation is damaged (it does not inflate) is judged again
+    /// from what was collected: the night finishes, the host is recorded once, and every report
+    /// says what a night without reuse says. (Its evaluation is not stored again:
+    /// the same bytes would name the damaged blob; `db check` reports it.)
+    @Test func aDamagedStoredEvaluationIsJudgedAgain() throws {
+        let fleet = try Fleet()
+        let scratch = try TemporaryDirectory(prefix: "reuse-damaged")
+        let reusing = try Self.store(in: scratch, "reusing")
+        let judging = try Self.store(in: scratch, "judging")
+        _ = try Self.audit(fleet, into: reusing, jobs: 2, reuse: true, day: 0)
+        _ = try Self.audit(fleet, into: judging, jobs: 1, reuse: false, day: 0)
+        let damaged = try #require(try reusing.backend.runHosts(run: 1).first { $0.name == "compute1" })
+        try sqlite(scratch.path + "/reusing.db",
+                   "UPDATE blobs SET data = X'00' || data WHERE id = \(try #require(damaged.evaluationID))")
+
+        let night = try Self.audit(fleet, into: reusing, jobs: 2, reuse: true, day: 1)
+        _ = try Self.audit(fleet, into: judging, jobs: 1, reuse: false, day: 1)
+        #expect(night.reusedHosts == night.overview.hosts.count - 1)
+        #expect(try reusing.backend.runHosts(run: 2).map(\.name) == (try judging.backend.runHosts(run: 2)).map(\.name))
+        let (left, right) = (try Self.reports(reusing, run: 2), try Self.reports(judging, run: 2))
+        for format in ReportFormat.allCases {
+            #expect(left[format] == right[format], "the \(format) report differs")
+        }
+    }
+
     @Test func aStoredEvaluationReadsBackAsWrittenAndADamagedOneIsRefused() throws {
         let fleet = try Fleet()
         let scratch = try TemporaryDirectory(prefix: "reuse-codec")

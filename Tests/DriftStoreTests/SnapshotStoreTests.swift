@@ -137,13 +137,3 @@ private func mode(_ path: String) throws -> Int {
                 == "/home/a/.local/share/stackdrift/stackdrift.db")
     }
 }
-
-/// Runs SQL with the sqlite3 shell so the test does not go through the code under test.
-func sqlite(_ path: String, _ sql: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
-}

@@ -95,3 +95,13 @@ package enum ExternalProgram {
                       signaled: process.terminationReason == .uncaughtSignal)
     }
 }
+
+/// Runs SQL with Python's sqlite3 so the test does not go through the code under test.
+package func sqlite(_ path: String, _ sql: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql]
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+}
