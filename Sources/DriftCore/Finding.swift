@@ -72,16 +72,23 @@ package struct Finding: Hashable, Sendable, Codable {
 
     /// Report order: host, file, line (absent keys last), rule.
     package static func reportOrder(_ lhs: Finding, _ rhs: Finding) -> Bool {
-        if lhs.host != rhs.host { return lhs.host < rhs.host }
-        if lhs.file != rhs.file { return lhs.file < rhs.file }
-        let leftLine = lhs.line ?? Int.max, rightLine = rhs.line ?? Int.max
+        withUnsafePointer(to: lhs) { left in withUnsafePointer(to: rhs) { right in reportOrder(left, right) } }
+    }
+
+    /// `reportOrder` of two findings where they lie. Passed by value out of an array or buffer,
+    /// each finding was copied for the call (a dozen retains, then as many releases), on every
+    /// comparison of a sort and every step of the in-order test.
+    static func reportOrder(_ lhs: UnsafePointer<Finding>, _ rhs: UnsafePointer<Finding>) -> Bool {
+        if lhs.pointee.host != rhs.pointee.host { return lhs.pointee.host < rhs.pointee.host }
+        if lhs.pointee.file != rhs.pointee.file { return lhs.pointee.file < rhs.pointee.file }
+        let leftLine = lhs.pointee.line ?? Int.max, rightLine = rhs.pointee.line ?? Int.max
         if leftLine != rightLine { return leftLine < rightLine }
-        if lhs.rule != rhs.rule { return lhs.rule < rhs.rule }
+        if lhs.pointee.rule != rhs.pointee.rule { return lhs.pointee.rule < rhs.pointee.rule }
         // Ties (one rule, one line, several keys or categories) in a fixed order too, so reports
         // never depend on the order findings were made in.
-        if lhs.category != rhs.category { return lhs.category.rawValue < rhs.category.rawValue }
-        if lhs.section != rhs.section { return (lhs.section ?? "") < (rhs.section ?? "") }
-        return (lhs.key ?? "") < (rhs.key ?? "")
+        if lhs.pointee.category != rhs.pointee.category { return lhs.pointee.category.rawValue < rhs.pointee.category.rawValue }
+        if lhs.pointee.section != rhs.pointee.section { return (lhs.pointee.section ?? "") < (rhs.pointee.section ?? "") }
+        return (lhs.pointee.key ?? "") < (rhs.pointee.key ?? "")
     }
 }
 
@@ -94,8 +101,9 @@ extension Array where Element == Finding {
     /// findings, as the store keeps them) are merged, as a stable sort would order them.
     package func inReportOrder() -> [Finding] {
         withUnsafeBufferPointer { findings in
+            guard let base = findings.baseAddress else { return self }
             var descents: [Int] = []
-            for index in findings.indices.dropFirst() where Finding.reportOrder(findings[index], findings[index - 1]) {
+            for index in findings.indices.dropFirst() where Finding.reportOrder(base + index, base + index - 1) {
                 descents.append(index)
                 if descents.count > 1 { break }
             }
@@ -103,30 +111,31 @@ extension Array where Element == Finding {
             case 0:
                 return self
             case 1:
-                return Self.merging(findings[..<descents[0]], findings[descents[0]...])
+                return Self.merging(base, count: findings.count, secondAt: descents[0])
             default:
-                return findings.indices.sorted { Finding.reportOrder(findings[$0], findings[$1]) }.map { findings[$0] }
+                return findings.indices.sorted { Finding.reportOrder(base + $0, base + $1) }.map { findings[$0] }
             }
         }
     }
 
-    /// Two slices each in report order, merged; on ties the first's finding comes first.
-    private static func merging(_ first: Slice<UnsafeBufferPointer<Finding>>,
-                                _ second: Slice<UnsafeBufferPointer<Finding>>) -> [Finding] {
+    /// The `count` findings at `base` as two runs each in report order, the second starting at
+    /// `secondAt`, merged; on ties the first's finding comes first.
+    private static func merging(_ base: UnsafePointer<Finding>, count: Int, secondAt middle: Int) -> [Finding] {
+        let findings = UnsafeBufferPointer(start: base, count: count)
         var merged: [Finding] = []
-        merged.reserveCapacity(first.count + second.count)
-        var left = first.startIndex, right = second.startIndex
-        while left < first.endIndex && right < second.endIndex {
-            if Finding.reportOrder(second[right], first[left]) {
-                merged.append(second[right])
+        merged.reserveCapacity(count)
+        var left = 0, right = middle
+        while left < middle && right < count {
+            if Finding.reportOrder(base + right, base + left) {
+                merged.append(findings[right])
                 right += 1
             } else {
-                merged.append(first[left])
+                merged.append(findings[left])
                 left += 1
             }
         }
-        merged += first[left...]
-        merged += second[right...]
+        merged += findings[left..<middle]
+        merged += findings[right..<count]
         return merged
     }
 }
