@@ -140,8 +140,9 @@ package struct Auditor: Sendable {
                     add(reused: previous, evaluation)
                 } else {
                     // The store could not give the host back (its evaluation does not read, inflate or
-                    // decode): judge it here, from what was collected. Stored without a key: its
-                    // evaluation would be the same bytes, which the store holds (damaged) under their hash.
+                    // decode): judge it here, from what was collected. Stored without a key, so the next
+                    // night judges it again: its evaluation would be the same bytes, which the store may
+                    // hold, damaged, under their hash.
                     add(judge(collection, request, key: nil))
                 }
             }

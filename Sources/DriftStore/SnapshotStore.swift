@@ -7,9 +7,9 @@ import Foundation
 /// A run is written host by host as hosts are evaluated, each host in one transaction or, in an
 /// audit (`hostsPerCommit`), a group of hosts in one; then finished in one more (the checks
 /// comparing hosts with each other, the overview, the counts); a killed audit leaves earlier
-/// runs intact and its own marked `running` until the next audit marks it `interrupted`. Secrets are redacted before anything reaches the store,
-/// with a keyed tag whose key lives beside the database (`<db>.key`, mode 0600), so the
-/// database alone reveals nothing about them.
+/// runs intact and its own marked `running` until the next audit marks it `interrupted`.
+/// Secrets are redacted before anything reaches the store, with a keyed tag whose key lives
+/// beside the database (`<db>.key`, mode 0600), so the database alone reveals nothing about them.
 package final class SnapshotStore {
     let backend: any StoreBackend
     let blobs: BlobStore
@@ -27,8 +27,9 @@ package final class SnapshotStore {
     /// transaction) unless the caller asks for more. An audit asks for `hostsPerCommitInAudits`:
     /// a commit costs a dozen system calls and rewrites the pages it touched (at 10,000 hosts,
     /// 160,000 writes and 180,000 locks a night, on the store's one thread). A group is also
-    /// committed when its first host waited `commitAge`, so hosts that arrive slowly (over SSH)
-    /// are each stored soon, and before the run is finished (`finishRun`).
+    /// committed by the first host written once the group is `commitAge` old, so hosts that
+    /// arrive slowly (over SSH) are stored about as they come, and before the run is finished
+    /// (`finishRun`).
     package var hostsPerCommit = 1
     package static let hostsPerCommitInAudits = 64
     static let commitAge = Duration.seconds(1)
@@ -138,7 +139,7 @@ package final class SnapshotStore {
     }
 
     /// Commits the hosts written and not yet committed, in one transaction.
-    package func commitPendingHosts(run id: Int64) throws {
+    func commitPendingHosts(run id: Int64) throws {
         if let groupFailure { throw groupFailure }
         guard let first = pendingHosts.first, let last = pendingHosts.last else { return }
         let group = pendingHosts
