@@ -237,6 +237,7 @@ package struct Auditor: Sendable {
         var findings: [Finding] = []
         var observations: [FleetObservation] = []
         var unread: [Int] = []
+        var contentHashes: [String: String] = [:]
         if let failure = collection.failure, collection.files.isEmpty {
             result = HostResult(name: host.name, roles: host.roles, services: [], error: failure.message,
                                 errorKind: failure.kind.rawValue, files: [], legacyAlgorithms: legacyAlgorithms(of: host))
@@ -245,6 +246,7 @@ package struct Auditor: Sendable {
                                       filesRead: Set(engine.rules(for: host).flatMap { $0.files(for: host) }),
                                       factSources: engine.factSources, ruleSet: ruleSet, redactor: redactor,
                                       parsedFiles: parsedFiles, digests: digests)
+            contentHashes = processed.contentHashes
             let evidence = HostEvidence(host: host, files: processed.states, facts: processed.facts)
             let evaluation = engine.evaluate(host: evidence, directory: directory)
             let failure = collection.failure
@@ -260,7 +262,8 @@ package struct Auditor: Sendable {
         let record = key.map {
             HostEvaluationRecord(key: $0, bytes: StoredEvaluation(observations: observations, unread: unread, overview: part).bytes)
         }
-        let prepared = PreparedHost(result, findings: findings, evaluation: record, contents: preparedContents)
+        let prepared = PreparedHost(result, findings: findings, evaluation: record, contents: preparedContents,
+                                    contentHashes: contentHashes)
         return JudgedHost(overview: part, observations: observations, unread: unread, prepared: prepared)
     }
 

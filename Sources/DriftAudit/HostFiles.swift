@@ -11,6 +11,8 @@ struct HostFiles {
     var states: [String: FileState] = [:]
     var results: [FileResult] = []
     var facts: [HostFact: String] = [:]
+    /// The hash of a result's content by path, where a shared parse made it already (`ParsedFiles`).
+    var contentHashes: [String: String] = [:]
 
     init(collection: HostCollection, requested: [String], filesRead: Set<String>, factSources: Set<String>, ruleSet: RuleSet,
          redactor: Redactor, parsedFiles: ParsedFiles, digests: ContentDigests) {
@@ -51,6 +53,7 @@ struct HostFiles {
                 let parsed = parsedFiles.parsed(path: path, format: format, bytes: bytes, digests: digests) {
                     Self.parse(bytes, path: path, format: format, ruleSet: ruleSet, includes: resolver, redactor: redactor)
                 }
+                contentHashes[path] = parsed.redactedHash
                 switch parsed.outcome {
                 case .parsed(let document):
                     states[path] = .parsed(document)

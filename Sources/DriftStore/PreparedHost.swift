@@ -24,16 +24,19 @@ package struct PreparedHost: Sendable {
     let findings: PreparedBlob
     let evaluation: (key: String, blob: PreparedBlob)?
 
-    /// `contents` shares the hashing and deflating of large contents between the hosts of a run.
+    /// `contents` shares the hashing and deflating of large contents between the hosts of a run;
+    /// `contentHashes` are the SHA-256 (hex) of some files' contents, by path, where the caller
+    /// knows them already, so they are not hashed again.
     package init(_ host: HostResult, findings: [Finding], evaluation: HostEvaluationRecord? = nil,
-                 contents prepared: PreparedContents? = nil) {
+                 contents prepared: PreparedContents? = nil, contentHashes: [String: String] = [:]) {
         name = host.name
         var contents: [PreparedBlob] = []
         var files: [HostManifest.File] = []
         for file in host.files.sorted(by: { $0.path < $1.path }) {
             var hash: String?
             if let content = file.content {
-                let blob = prepared?.blob(for: content) ?? PreparedBlob(content)
+                let known = contentHashes[file.path]
+                let blob = prepared?.blob(for: content, hash: known) ?? PreparedBlob(content, hash: known)
                 contents.append(blob)
                 hash = blob.hash
             }
@@ -65,9 +68,10 @@ package final class PreparedContents: Sendable {
 
     package init() {}
 
-    func blob(for content: [UInt8]) -> PreparedBlob {
-        guard content.count >= Self.minimumSize else { return PreparedBlob(content) }
-        let hash = Digest.sha256Hex(content)
+    /// `hash`: the content's SHA-256 in hex when the caller has it.
+    func blob(for content: [UInt8], hash known: String? = nil) -> PreparedBlob {
+        guard content.count >= Self.minimumSize else { return PreparedBlob(content, hash: known) }
+        let hash = known ?? Digest.sha256Hex(content)
         return kept.value(for: hash, cost: { $0.data.count }) { PreparedBlob(content, hash: hash) }
     }
 }
