@@ -96,29 +96,25 @@ package struct Auditor: Sendable {
                        waivers: waivers, today: startedAt,
                        key: key)
         }
-        func add(_ judged: JudgedHost) {
-            overview.add(judged.overview)
-            comparison.add(observations: judged.observations, unread: judged.unread)
+        /// Writes to the store unless it already failed; the first failure is the run's store error.
+        func storing(_ operation: @autoclosure () -> String, _ write: () throws -> Void) {
             guard storeError == nil else { return }
             do {
-                try store.record(run: runID, judged.prepared)
+                try write()
             } catch let error as StoreError {
                 storeError = error
             } catch {
-                storeError = StoreError(.query, path: store.path, operation: "storing host \(judged.overview.host.name)", "\(error)")
+                storeError = StoreError(.query, path: store.path, operation: operation(), "\(error)")
             }
+        }
+        func add(_ judged: JudgedHost) {
+            overview.add(judged.overview)
+            comparison.add(observations: judged.observations, unread: judged.unread)
+            storing("storing host \(judged.overview.host.name)") { try store.record(run: runID, judged.prepared) }
         }
         /// A reused host: recorded as it was, once its evaluation read back whole.
         func add(reused host: ReusableHost, _ evaluation: StoredEvaluation) {
-            if storeError == nil {
-                do {
-                    try store.reuse(host, inRun: runID)
-                } catch let error as StoreError {
-                    storeError = error
-                } catch {
-                    storeError = StoreError(.query, path: store.path, operation: "reusing host \(host.name)", "\(error)")
-                }
-            }
+            storing("reusing host \(host.name)") { try store.reuse(host, inRun: runID) }
             overview.add(evaluation.overview)
             comparison.add(observations: evaluation.observations, unread: evaluation.unread)
             reusedHosts += 1

@@ -21,13 +21,19 @@ package enum Digest {
     }
 
     package static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let ok = bytes.withUnsafeBytes { input in
-            EVP_Digest(input.baseAddress, input.count, &output, &length, sha256Algorithm, nil)
+        withSHA256(of: bytes) { Array($0) }
+    }
+
+    /// `body` given the 32 bytes of `bytes`' SHA-256, in a temporary buffer.
+    private static func withSHA256<Result>(of bytes: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { digest in
+            var size: UInt32 = 0
+            let ok = bytes.withUnsafeBytes { input in
+                EVP_Digest(input.baseAddress, input.count, digest.baseAddress, &size, sha256Algorithm, nil)
+            }
+            precondition(ok == 1 && size == 32, "EVP_Digest(SHA-256) failed")
+            return body(UnsafeBufferPointer(rebasing: digest[..<32]))
         }
-        precondition(ok == 1, "EVP_Digest(SHA-256) failed")
-        return Array(output.prefix(Int(length)))
     }
 
     package static func hmacSHA256(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
@@ -70,14 +76,7 @@ package enum Digest {
     /// names a million findings this way.
     package static func sha256Hex(_ bytes: [UInt8], length: Int = 32) -> String {
         precondition((1...32).contains(length), "a SHA-256 has 32 bytes")
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { digest in
-            var size: UInt32 = 0
-            let ok = bytes.withUnsafeBytes { input in
-                EVP_Digest(input.baseAddress, input.count, digest.baseAddress, &size, sha256Algorithm, nil)
-            }
-            precondition(ok == 1 && size == 32, "EVP_Digest(SHA-256) failed")
-            return hex(UnsafeBufferPointer(rebasing: digest[..<length]))
-        }
+        return withSHA256(of: bytes) { hex(UnsafeBufferPointer(rebasing: $0[..<length])) }
     }
 
     private static func hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {

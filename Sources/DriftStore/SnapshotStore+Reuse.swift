@@ -25,10 +25,8 @@ extension SnapshotStore {
     /// The stored evaluation of `host` as the store holds it, still deflated (`bytes()` inflates
     /// it, on any thread). Reading it records nothing: `reuse(_:inRun:)` does, once it decoded.
     package func storedEvaluation(of host: ReusableHost) throws -> StoredEvaluationBlob {
-        let operation = "reusing host \(host.name) of run \(host.stored.runID)"
-        guard let evaluationID = host.stored.evaluationID else {
-            throw StoreError(.corrupt, path: path, operation: operation, "the host has no stored evaluation")
-        }
+        let operation = reusing(host)
+        let evaluationID = try self.evaluationID(of: host)
         guard let blob = try backend.blob(id: evaluationID) else {
             throw StoreError(.corrupt, path: path, operation: operation, "blob \(evaluationID) is missing")
         }
@@ -38,16 +36,22 @@ extension SnapshotStore {
     /// Records `host` in run `id` as it was in its previous run: the same manifest, findings and
     /// evaluation, a reference, nothing new stored. Call once its evaluation was read back whole.
     package func reuse(_ host: ReusableHost, inRun id: Int64) throws {
-        guard let evaluationID = host.stored.evaluationID else {
-            throw StoreError(.corrupt, path: path, operation: "reusing host \(host.name) of run \(host.stored.runID)",
-                             "the host has no stored evaluation")
-        }
+        let evaluationID = try self.evaluationID(of: host)
         try writeHost(host.name, run: id) { [self] in
             try backend.insertRunHost(run: id, host: host.stored.id, collected: true, manifest: host.stored.manifestID,
                                       findings: host.stored.findingsID)
             try backend.setEvaluation(run: id, host: host.stored.id, key: host.key, evaluation: evaluationID)
             wrote()
         }
+    }
+
+    private func reusing(_ host: ReusableHost) -> String { "reusing host \(host.name) of run \(host.stored.runID)" }
+
+    private func evaluationID(of host: ReusableHost) throws -> Int64 {
+        guard let id = host.stored.evaluationID else {
+            throw StoreError(.corrupt, path: path, operation: reusing(host), "the host has no stored evaluation")
+        }
+        return id
     }
 }
 

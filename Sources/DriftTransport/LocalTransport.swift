@@ -151,7 +151,7 @@ final class LocalSession: TransportSession {
         defer { if parent != root { _ = Foundation.close(parent) } }
         switch Self.lookAndOpen(last, in: parent, opening: { $0 == S_IFREG }) {
         case .absent(let code): return code == ENOENT || code == ENOTDIR ? .failure(.missing) : nil
-        case .opened(let descriptor, _): return .success(descriptor)
+        case .opened(let descriptor): return .success(descriptor)
         // Not a regular file, or swapped for something else since it was looked at: the walk decides.
         case .notOpened, .openFailed: return nil
         }
@@ -161,9 +161,9 @@ final class LocalSession: TransportSession {
     private enum Component {
         /// `fstatat` failed with this errno.
         case absent(Int32)
-        /// Looked at, of this type (`S_IFMT` bits), and not to be opened.
-        case notOpened(mode_t, stat)
-        case opened(Int32, mode_t)
+        /// Looked at, and not to be opened.
+        case notOpened(stat)
+        case opened(Int32)
         /// To be opened, but `openat` failed with this errno: swapped since it was looked at, or refused.
         case openFailed(Int32)
     }
@@ -175,9 +175,9 @@ final class LocalSession: TransportSession {
         var info = stat()
         guard fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return .absent(errno) }
         let type = info.st_mode & S_IFMT
-        guard opening(type) else { return .notOpened(type, info) }
+        guard opening(type) else { return .notOpened(info) }
         let descriptor = openat(parent, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (type == S_IFDIR ? O_DIRECTORY : 0))
-        return descriptor >= 0 ? .opened(descriptor, type) : .openFailed(errno)
+        return descriptor >= 0 ? .opened(descriptor) : .openFailed(errno)
     }
 
     /// Opens `path` inside the tree, one component at a time from the root's descriptor, each
@@ -213,7 +213,7 @@ final class LocalSession: TransportSession {
             switch Self.lookAndOpen(name, in: parent, opening: opens) {
             case .absent(let code):
                 return code == ENOENT || code == ENOTDIR ? .failure(.missing) : .failure(.failed(posixError(code, path: path)))
-            case .notOpened(S_IFLNK, _):
+            case .notOpened(let info) where info.st_mode & S_IFMT == S_IFLNK:
                 links += 1
                 guard links <= 40, let target = Self.readLink(parent, name) else {
                     if links > 40 { return .failure(.failed(TransportError(.io, host: host, path: path, "too many levels of symbolic links"))) }
@@ -227,7 +227,7 @@ final class LocalSession: TransportSession {
                 }
                 pending = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init) + pending
                 continue
-            case .notOpened(_, let info):
+            case .notOpened(let info):
                 // As over SFTP, whose servers answer "no such file" (ENOTDIR) for a path below a file.
                 if !isLast || directory { return .failure(.missing) }
                 return .failure(.failed(TransportError.notRegular(info.st_mode, path: path, host: host)))
@@ -240,7 +240,7 @@ final class LocalSession: TransportSession {
                     continue
                 }
                 return code == ENOENT ? .failure(.missing) : .failure(.failed(posixError(code, path: path)))
-            case .opened(let opened, _):
+            case .opened(let opened):
                 descriptor = opened
             }
             if isLast { return .success((descriptor, "/" + (names + [name]).joined(separator: "/"))) }
