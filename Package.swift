@@ -24,8 +24,8 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         /// libpq, the PostgreSQL client library, for shared histories (Debian: libpq-dev).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        /// zlib, to deflate stored contents and finding sets (Debian: zlib1g-dev, pulled in by libssh2-1-dev).
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// libdeflate, to deflate stored contents and finding sets in the zlib format (Debian: libdeflate-dev).
+        .systemLibrary(name: "CLibDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         /// openat2(2), which glibc does not wrap, for reading local trees (Debian: linux-libc-dev).
         .systemLibrary(name: "CLinux", providers: [.apt(["linux-libc-dev"])]),
 
@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "DriftDiff", dependencies: ["DriftCore"]),
         /// Run history: the store protocol, its SQLite and PostgreSQL backends, and history logic (changes, diffs,
         /// per-key history) above them.
-        .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CLibPQ", "CZlib"]),
+        .target(name: "DriftStore", dependencies: ["DriftCore", "DriftDiff", "CSQLite", "CLibPQ", "CLibDeflate"]),
         /// Reports as functions of a run (held in memory or read host by host from the store), written to a stream.
         .target(name: "DriftReporting", dependencies: ["DriftCore", "DriftParsing"]),
         /// Fixes: failing findings' remedies applied to the stored files, written as patches and playbooks.

@@ -82,7 +82,7 @@ enum BuiltPackage {
         guard let deb = ExternalProgram.require(BuiltPackage.deb, "the Debian package (bash .ci/package)") else { return }
         let depends = String(decoding: try ExternalProgram.run("/usr/bin/dpkg-deb", ["-f", deb, "Depends"]).stdout, as: UTF8.self)
         let packages = Set(depends.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")[0] })
-        for required in ["libssh2-1", "libsqlite3-0", "libpq5", "libssl3", "zlib1g", "libc6"] {
+        for required in ["libssh2-1", "libsqlite3-0", "libpq5", "libssl3", "libdeflate0", "libc6"] {
             #expect(packages.contains(Substring(required)), "Depends: \(depends)")
         }
         #expect(!depends.lowercased().contains("swift"), "Depends: \(depends)")
