@@ -24,6 +24,10 @@ package struct Auditor: Sendable {
     /// verdicts from the store instead of being judged again (`EvaluationReuse`). Off, every
     /// host is parsed and judged: the outputs are the same, byte for byte.
     package var reuse = true
+    /// Whether a file many hosts hold the same is parsed, redacted, prepared for the store and
+    /// value-checked once per content (`ParsedFiles`, `RuleEngine.outcome(of:…)`). Off, each
+    /// host's files are handled for that host alone: the outputs are the same, byte for byte.
+    package var sharesFiles = true
 
     package init(inventory: Inventory, ruleSet: RuleSet, waivers: WaiverSet = WaiverSet(), collector: Collector,
                 toolVersion: String = StackdriftVersion.current, clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -73,7 +77,7 @@ package struct Auditor: Sendable {
             CollectionRequest(host: host, paths: engine.filesToCollect(for: host), expandIncludes: expandIncludes)
         }
         let redactor = Redactor(policy: ruleSet.secrets, key: store.redactionKey)
-        let parsedFiles = ParsedFiles()
+        let parsedFiles = ParsedFiles(sharing: sharesFiles)
         let preparedContents = PreparedContents()
         let (ruleSet, waivers, hosts) = (ruleSet, waivers, inventory.hosts)
         // Every host's evidence is keyed (so the next run may reuse it); the previous run's hosts are taken only with `reuse`.

@@ -1,17 +1,25 @@
 import DriftCore
 import DriftParsing
+import Synchronization
 
-/// Files parsed during one run, by path, format and content: a large file that many hosts
-/// share (an `/etc/hosts` listing every node, on every node, as the guide asks) is parsed and
-/// redacted once, not once per host. Parsing a file depends on nothing else for formats
-/// without includes, so the same bytes at the same path give the same document.
+/// Files parsed during one run, by path, format and content: a file that many hosts share
+/// (an `/etc/hosts` listing every node, on every node, as the guide asks; the same
+/// `neutron.conf` on every compute) is parsed and redacted once, not once per host. Parsing a
+/// file depends on nothing else for formats without includes, so the same bytes at the same
+/// path give the same document.
 ///
-/// Small files are parsed afresh (hashing and sharing them costs more than parsing), and what
-/// is kept is bounded (`capacity`): a fleet whose large files all differ keeps the first few
-/// and parses the rest as before.
+/// A large file is kept the first time it is seen. A small one is kept from its second sighting
+/// on: a content only one host holds (a `nova.conf` with the node's own address) is parsed for
+/// that host as before, and sharing it would only fill the memory kept. Contents are named by
+/// the SHA-256 the host's reuse key needs anyway (`ContentDigests`). What is kept is bounded
+/// (`capacity`, and the number of sightings remembered): past it, files are parsed afresh.
+/// A shared document carries its digest (`ConfigDocument.sharedDigest`), by which the engine
+/// answers once per content what depends only on it (`RuleEngine.sharedScans`, shared outcomes).
 final class ParsedFiles: Sendable {
-    /// Files smaller than this are not kept.
-    static let minimumSize = 16 << 10
+    /// Files at least this large are kept on first sight; smaller ones on their second.
+    static let largeSize = 16 << 10
+    /// Small contents seen once, remembered at most (a digest, a path and a format each).
+    static let sightingCapacity = 1 << 18
     /// Roughly the memory kept: a document costs some multiple of its bytes (entries, index).
     static let capacity = 64 << 20
     static let costPerByte = 8
@@ -39,12 +47,21 @@ final class ParsedFiles: Sendable {
     }
 
     private let kept = BoundedMemo<Key, Parsed>(capacity: ParsedFiles.capacity)
+    /// Small contents seen once so far.
+    private let sightings = Mutex(Set<Key>())
+    /// Off, every file is parsed for its host alone (to show that sharing changes no output).
+    private let sharing: Bool
 
-    /// `parse`'s result for these bytes, made once per run when the file is large and its
-    /// format has no includes.
+    init(sharing: Bool = true) {
+        self.sharing = sharing
+    }
+
+    /// `parse`'s result for these bytes, made once per run for a content more than one host
+    /// holds (or a large one) when its format has no includes.
     func parsed(path: String, format: ConfigFormat, bytes: [UInt8], digests: ContentDigests, parse: () -> Parsed) -> Parsed {
-        guard bytes.count >= Self.minimumSize, format.details.includes == nil else { return parse() }
+        guard sharing, format.details.includes == nil else { return parse() }
         let key = Key(path: path, format: format, digest: digests.of(path, bytes))
+        if bytes.count < Self.largeSize, kept.known(key) == nil, !sightedBefore(key) { return parse() }
         return kept.value(for: key, cost: { _ in bytes.count * Self.costPerByte }) {
             var parsed = parse()
             if case .parsed(var document) = parsed.outcome {
@@ -53,6 +70,15 @@ final class ParsedFiles: Sendable {
             }
             parsed.redactedHash = Digest.sha256Hex(parsed.redacted)
             return parsed
+        }
+    }
+
+    /// Whether this small content was seen before; remembers it otherwise, within the bound.
+    private func sightedBefore(_ key: Key) -> Bool {
+        sightings.withLock { seen in
+            if seen.remove(key) != nil { return true }
+            if seen.count < Self.sightingCapacity { seen.insert(key) }
+            return false
         }
     }
 }

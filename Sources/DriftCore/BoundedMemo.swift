@@ -18,6 +18,11 @@ package final class BoundedMemo<Key: Hashable & Sendable, Value: Sendable>: Send
         self.capacity = capacity
     }
 
+    /// The value kept for `key`, if any.
+    package func known(_ key: Key) -> Value? {
+        kept.withLock { $0.values[key] }
+    }
+
     /// The value kept for `key`, else `make()`'s, kept when its `cost` still fits.
     package func value(for key: Key, cost: (Value) -> Int, make: () -> Value) -> Value {
         if let known = kept.withLock({ $0.values[key] }) { return known }

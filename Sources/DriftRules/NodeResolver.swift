@@ -35,6 +35,9 @@ package struct NodeResolver: Sendable {
     private let directory: FleetDirectory
     /// The node's own addresses: its management address and what its /etc/hosts maps its own name to.
     package let ownAddresses: Set<String>
+    /// Where `equivalence` records what it was asked and answered, when a check's outcome is to
+    /// be shared with hosts that answer the same (`RuleEngine.outcome(of:…)`).
+    var asked: EquivalenceLog?
 
     /// `hostsFile` is the node's parsed `/etc/hosts` (format `hosts`), if it was read.
     package init(host: InventoryHost, hostsFile: ConfigDocument?, directory: FleetDirectory) {
@@ -101,6 +104,12 @@ package struct NodeResolver: Sendable {
     /// `loopbackIsSelf`: the node connects to the host itself, so loopback reaches it when the
     /// expected host is this node; not so for an address it listens on or gives to others.
     package func equivalence(of written: String, to expected: String, loopbackIsSelf: Bool = true) -> String? {
+        let answer = answer(of: written, to: expected, loopbackIsSelf: loopbackIsSelf)
+        asked?.record(.init(written: written, expected: expected, loopbackIsSelf: loopbackIsSelf, answer: answer))
+        return answer
+    }
+
+    private func answer(of written: String, to expected: String, loopbackIsSelf: Bool) -> String? {
         guard Self.canonicalName(written) != Self.canonicalName(expected),
               let wanted = resolve(expected), let found = resolve(written) else { return nil }
         let wantedIsSelf = wanted.isLoopback || ownAddresses.contains(wanted.address)

@@ -18,12 +18,18 @@ package struct RuleEngine: Sendable {
     /// over every key finds, the entries holding a placeholder), made once per content; bounded
     /// in the positions kept.
     let sharedScans = BoundedMemo<SharedQuestion, [Int]>(capacity: 1 << 20)
+    /// Value checks' outcomes on documents the run shares among hosts, once per content and the
+    /// variables the rule names (`outcome(of:…)`); bounded in outcomes kept.
+    let sharedOutcomes = BoundedMemo<SharedOutcomeKey, SharedOutcome>(capacity: 1 << 16)
+    /// The inventory variables each value rule's templates name, by rule id.
+    let templateVariables: [String: Set<String>]
 
     package init(ruleSet: RuleSet, architecture: NetworkingVariant) {
         self.ruleSet = ruleSet
         self.architecture = architecture
         ruleIndex = Dictionary(ruleSet.rules.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
         weakSecrets = WeakSecrets(words: ruleSet.weakSecrets, placeholders: ruleSet.placeholders)
+        templateVariables = Self.templateVariables(of: ruleSet.rules)
     }
 
     /// Rules concerning the host's roles and the cloud's networking variant.
@@ -223,8 +229,8 @@ package struct RuleEngine: Sendable {
         var outcome: Outcome
         do {
             let resolver = resolver ?? self.resolver(for: evidence, directory: FleetDirectory(hosts: [host]))
-            outcome = try ValueMatching(engine: self, rule: rule, check: check, vars: host.vars, resolver: resolver)
-                .check(evidence.files[check.file] ?? .missing)
+            outcome = try self.outcome(of: rule, check, on: evidence.files[check.file] ?? .missing, vars: host.vars,
+                                       resolver: resolver)
         } catch let missing as Template.MissingVariable {
             finding.message = "rule needs inventory variable '\(missing.name)', which host '\(host.name)' does not define"
             return withFix(finding)
@@ -262,7 +268,7 @@ package struct RuleEngine: Sendable {
 }
 
 /// The result of matching one value rule.
-struct Outcome {
+struct Outcome: Sendable {
     var status: FindingStatus
     var expected: String?
     var actual: String?

@@ -54,12 +54,15 @@ package struct PreparedHost: Sendable {
     }
 }
 
-/// Large file contents made ready for the store during one run, by their bytes: an /etc/hosts
-/// listing every node is the same 250 KB on every node, and deflating it once per host was a
-/// fifth of a 10,000-node night's CPU. Contents are recognised by their SHA-256 (which storing
-/// them needs anyway); what is kept is bounded, past the bound each host deflates its own.
+/// File contents many hosts hold, made ready for the store once per run: an /etc/hosts listing
+/// every node is the same 250 KB on every node, and deflating it once per host was a fifth of a
+/// 10,000-node night's CPU; the same `neutron.conf` on every compute is deflated once too.
+/// Contents are recognised by their SHA-256 (which storing them needs anyway); a small content
+/// is kept only when the caller knows its hash from a parse the run shares among hosts
+/// (`ParsedFiles`), so a content one host holds alone is prepared by that host as before.
+/// What is kept is bounded; past the bound each host deflates its own.
 package final class PreparedContents: Sendable {
-    /// Smaller contents are prepared per host: deflating them costs little.
+    /// Smaller contents are kept only when shared (their hash is known).
     static let minimumSize = 16 << 10
     /// Deflated bytes kept, at most.
     static let capacity = 64 << 20
@@ -70,8 +73,8 @@ package final class PreparedContents: Sendable {
 
     /// `hash`: the content's SHA-256 in hex when the caller has it.
     func blob(for content: [UInt8], hash known: String? = nil) -> PreparedBlob {
-        guard content.count >= Self.minimumSize else { return PreparedBlob(content, hash: known) }
+        guard content.count >= Self.minimumSize || known != nil else { return PreparedBlob(content, hash: known) }
         let hash = known ?? Digest.sha256Hex(content)
-        return kept.value(for: hash, cost: { $0.data.count }) { PreparedBlob(content, hash: hash) }
+        return kept.value(for: hash, cost: { $0.data.count + 64 }) { PreparedBlob(content, hash: hash) }
     }
 }

@@ -5,7 +5,8 @@ import DriftRules
 import Foundation
 import Testing
 
-/// A large file many hosts share is parsed once per run; everything else as before.
+/// A file many hosts share is parsed once per run (a large one from the first host, a small one
+/// from the second); a content one host holds, and formats with includes, as before.
 @Suite struct ParsedFilesTests {
     static let policy = SecretPolicy(keyPatterns: ["*password*"])
 
@@ -22,7 +23,7 @@ import Testing
     @Test func aLargeSharedFileIsParsedOnceAndGivesTheSameDocument() throws {
         let files = ParsedFiles()
         let shared = Self.hostsFile(2_000)
-        #expect(shared.count >= ParsedFiles.minimumSize)
+        #expect(shared.count >= ParsedFiles.largeSize)
         var parses = 0
         var documents: [ConfigDocument] = []
         for _ in 0..<3 {
@@ -45,23 +46,52 @@ import Testing
         #expect(parses == 3)
     }
 
-    @Test func smallFilesAndFormatsWithIncludesAreAlwaysParsed() {
+    @Test func aSmallFileIsSharedFromItsSecondHostOn() throws {
         let files = ParsedFiles()
         var parses = 0
         let small = Self.hostsFile(10)
-        let mysql = Array(("[mysqld]\n" + String(repeating: "# padding line for a large option file\n", count: 600)).utf8)
-        #expect(mysql.count >= ParsedFiles.minimumSize)
-        for _ in 0..<2 {
-            let parsedSmall = files.parsed(path: "/etc/hosts", format: .hosts, bytes: small, digests: ContentDigests()) {
+        #expect(small.count < ParsedFiles.largeSize)
+        var hashes: [String?] = []
+        var documents: [ConfigDocument] = []
+        for _ in 0..<4 {
+            let parsed = files.parsed(path: "/etc/hosts", format: .hosts, bytes: small, digests: ContentDigests()) {
                 Self.parse(small, path: "/etc/hosts", format: .hosts, count: &parses)
             }
+            hashes.append(parsed.redactedHash)
+            guard case .parsed(let document) = parsed.outcome else { Issue.record("not parsed"); return }
+            documents.append(document)
+        }
+        #expect(parses == 2, "the first host's parse is its own; the second's is kept for the others")
+        // Only a shared parse carries the content's digest and its redacted hash.
+        #expect(hashes[0] == nil && documents[0].sharedDigest == nil)
+        #expect(hashes[1...].allSatisfy { $0 == Digest.sha256Hex(small) })
+        #expect(documents[1...].allSatisfy { $0.sharedDigest == Digest.sha256(small) })
+        #expect(documents.allSatisfy { $0.entries == documents[0].entries })
+
+        // A content each host holds alone is parsed for each.
+        for index in 0..<3 {
+            let own = Self.hostsFile(10, extra: "10.9.9.\(index) compute-own\n")
+            let parsed = files.parsed(path: "/etc/hosts", format: .hosts, bytes: own, digests: ContentDigests()) {
+                Self.parse(own, path: "/etc/hosts", format: .hosts, count: &parses)
+            }
+            #expect(parsed.redactedHash == nil)
+        }
+        #expect(parses == 5)
+    }
+
+    @Test func formatsWithIncludesAreAlwaysParsed() {
+        let files = ParsedFiles()
+        var parses = 0
+        let mysql = Array(("[mysqld]\n" + String(repeating: "# padding line for a large option file\n", count: 600)).utf8)
+        #expect(mysql.count >= ParsedFiles.largeSize)
+        for _ in 0..<3 {
             let parsedMySQL = files.parsed(path: "/etc/mysql/my.cnf", format: .mysql, bytes: mysql, digests: ContentDigests()) {
                 Self.parse(mysql, path: "/etc/mysql/my.cnf", format: .mysql, count: &parses)
             }
             // Parsed for one host: the store hashes the content itself.
-            #expect(parsedSmall.redactedHash == nil && parsedMySQL.redactedHash == nil)
+            #expect(parsedMySQL.redactedHash == nil)
         }
-        #expect(parses == 4, "an include's target may differ from host to host; small files cost less to parse than to share")
+        #expect(parses == 3, "an include's target may differ from host to host")
     }
 
     @Test func whatIsKeptIsBounded() {

@@ -21,6 +21,23 @@ import Testing
             try FileManager.default.copyItem(atPath: DemoFleet.root, toPath: directory.path + "/demo")
         }
 
+        /// Another compute node, a copy of `tree`'s files with addresses of its own in the inventory.
+        func addCompute(_ name: String, copying tree: String, address: Int) throws {
+            try FileManager.default.copyItem(atPath: directory.path + "/demo/trees/" + tree,
+                                             toPath: directory.path + "/demo/trees/" + name)
+            let entry = """
+                  - name: \(name)
+                    root: trees/\(name)
+                    roles: [compute]
+                    vars: {management_ip: 10.0.0.\(address), tunnel_ip: 10.0.1.\(address)}
+
+                """
+            let handle = try #require(FileHandle(forWritingAtPath: inventory))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(entry.utf8))
+            try handle.close()
+        }
+
         func edit(_ path: String, replacing old: String, with new: String) throws {
             let file = directory.path + "/demo/trees/" + path
             let text = try String(contentsOfFile: file, encoding: .utf8)
@@ -35,12 +52,14 @@ import Testing
         return try SnapshotStore(path: directory.path + "/\(name).db")
     }
 
-    static func audit(_ fleet: Fleet, into store: SnapshotStore, jobs: Int, reuse: Bool, day: Double) throws -> Auditor.Outcome {
+    static func audit(_ fleet: Fleet, into store: SnapshotStore, jobs: Int, reuse: Bool, day: Double,
+                      sharesFiles: Bool = true) throws -> Auditor.Outcome {
         var auditor = Auditor(inventory: try Inventory.load(path: fleet.inventory),
                               ruleSet: try RuleSet.load(directories: [try BuiltinRules.directory()]),
                               collector: Collector(transports: Auditor.defaultTransports(), jobs: jobs),
                               toolVersion: "test", clock: { Date(timeIntervalSince1970: 1_764_000_000 + day * 86_400) })
         auditor.reuse = reuse
+        auditor.sharesFiles = sharesFiles
         let outcome = try auditor.run(store: store)
         if let error = outcome.storeError { throw error }
         return outcome
@@ -132,6 +151,38 @@ import Testing
         })
         #expect(judged.overview.attention.map(\.rule) == drifted.overview.attention.map(\.rule))
         try Self.expectSame(reusing, judging, run: 3)
+    }
+
+    /// Files many hosts hold the same (the demo's ntp.conf on six nodes, one neutron.conf on every
+    /// compute) are parsed, redacted, prepared and value-checked once per content: the stored
+    /// runs and reports are the bytes of an audit that handles every host's files for it alone,
+    /// on a night with drift in a shared file as on one without.
+    @Test func sharedFilesChangeNoByteOfTheStoredRunsOrReports() throws {
+        let fleet = try Fleet()
+        // Four computes, so that a shared outcome is taken by hosts other than the one that made it:
+        // compute3 and compute4 hold compute2's nova.conf, whose my_ip is compute2's.
+        try fleet.addCompute("compute3", copying: "compute2", address: 33)
+        try fleet.addCompute("compute4", copying: "compute2", address: 34)
+        let scratch = try TemporaryDirectory(prefix: "shared-files")
+        let sharing = try Self.store(in: scratch, "sharing")
+        let alone = try Self.store(in: scratch, "alone")
+        let first = try Self.audit(fleet, into: sharing, jobs: 4, reuse: false, day: 0)
+        _ = try Self.audit(fleet, into: alone, jobs: 1, reuse: false, day: 0, sharesFiles: false)
+        try Self.expectSame(sharing, alone, run: 1)
+        let myIP = first.overview.attention.filter { $0.rule == "nova.default.my_ip" }.map(\.host)
+        #expect(myIP == ["compute3", "compute4"], "one nova.conf, judged with each host's own management_ip")
+
+        // Every compute's neutron.conf drifts alike, to the controller's address; compute2's /etc/hosts
+        // puts controller elsewhere, so there alone the address is another host.
+        for compute in ["compute1", "compute2", "compute3", "compute4"] {
+            try fleet.edit("\(compute)/etc/neutron/neutron.conf", replacing: "auth_host = controller", with: "auth_host = 10.0.0.11")
+        }
+        try fleet.edit("compute2/etc/hosts", replacing: "10.0.0.11", with: "10.0.0.12")
+        let drifted = try Self.audit(fleet, into: sharing, jobs: 4, reuse: false, day: 1)
+        _ = try Self.audit(fleet, into: alone, jobs: 1, reuse: false, day: 1, sharesFiles: false)
+        try Self.expectSame(sharing, alone, run: 2)
+        let authHost = drifted.overview.attention.filter { $0.rule == "neutron.keystone_authtoken.auth_host" }.map(\.host)
+        #expect(authHost == ["compute2"], "\(drifted.overview.attention.map { "\($0.host) \($0.rule)" })")
     }
 
     /// A reused host whose stored evaluation is damaged (it does not inflate) is judged again
