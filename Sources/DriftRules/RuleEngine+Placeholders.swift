@@ -16,48 +16,23 @@ extension RuleEngine {
         var findings: [Finding] = []
         for path in evidence.files.keys.sorted() {
             guard case .parsed(let document) = evidence.files[path]! else { continue }
-            let details = document.format.details
-            let coveredHere = covered[path]
-            var found = false
-            func looked(at entry: Entry) -> Bool {
-                if let coveredHere, coveredHere.contains((entry.section ?? "") + "\u{0}" + details.normalizedKey(entry.key)) { return false }
-                return true
+            let coveredHere = covered[path] ?? []
+            // What the scan finds depends on the document and the covered keys alone: once per
+            // shared content (a hosts file lists the whole fleet, on every node; one neutron.conf
+            // is on every compute).
+            let hits = sharedPlaceholders.answer("placeholders\u{0}" + coveredHere.sorted().joined(separator: "\u{1}"),
+                                                 in: document, cost: { $0.count + 1 }) {
+                placeholderHits(in: document, covered: coveredHere)
             }
-            // A format that holds no secret (hosts, sysctl) has no weak one and nothing to mask:
-            // only placeholders are looked for in its entries, once per shared content (a hosts
-            // file lists the whole fleet, on every node).
-            let candidates = details.holdsSecrets ? document.entries.indices.filter { looked(at: document.entries[$0]) }
-                : sharedScans.answer("placeholders\u{0}" + (coveredHere ?? []).sorted().joined(separator: "\u{1}"),
-                                     in: document, cost: { $0.count + 1 }) {
-                    document.entries.indices.filter { index in
-                        looked(at: document.entries[index])
-                            && ruleSet.placeholders(in: ValueMatching.plain(document.entries[index].value)).first != nil
-                    }
-                }
-            for index in candidates {
-                let entry = document.entries[index]
-                let token = ruleSet.placeholders(in: ValueMatching.plain(entry.value)).first
-                guard token != nil || details.holdsSecrets else { continue }
-                let shown = details.holdsSecrets ? show(entry.value.text, key: entry.key) : (text: entry.value.text, masked: false)
-                let message: String, fix: String
-                if let token {
-                    message = shown.masked ? "'\(entry.key)' still holds a guide placeholder"
-                        : "'\(entry.key)' still holds the guide placeholder '\(token)'"
-                    fix = "replace the placeholder with the real value"
-                } else if shown.masked, let weakness = weakSecrets.weakness(of: entry.value.text, user: user(of: entry, in: document)) {
-                    message = "'\(entry.key)' \(weakness)"
-                    fix = "replace it with a strong secret"
-                } else {
-                    continue
-                }
-                found = true
+            for hit in hits {
+                let entry = document.entries[hit.index]
                 findings.append(Finding(
                     rule: rule.id, title: rule.title, host: evidence.host.name, file: entry.span.file, section: entry.section,
                     key: entry.key, status: .fail, severity: rule.severity, expected: "a real value, not a guide placeholder",
-                    actual: shown.text, line: entry.line, message: message,
-                    guide: rule.guide, fix: fix, secret: shown.masked))
+                    actual: hit.actual, line: entry.line, message: hit.message,
+                    guide: rule.guide, fix: hit.fix, secret: hit.masked))
             }
-            if !found {
+            if hits.isEmpty {
                 findings.append(Finding(
                     rule: rule.id, title: rule.title, host: evidence.host.name, file: path, section: nil, key: nil,
                     status: .pass, severity: rule.severity, expected: "no guide placeholder", actual: nil, line: nil,
@@ -67,6 +42,32 @@ extension RuleEngine {
         return findings
     }
 
+    /// The entries of one document that fail the scan, in order, with what to say of each.
+    private func placeholderHits(in document: ConfigDocument, covered: Set<String>) -> [PlaceholderHit] {
+        let details = document.format.details
+        var hits: [PlaceholderHit] = []
+        for (index, entry) in document.entries.enumerated() {
+            if covered.contains((entry.section ?? "") + "\u{0}" + details.normalizedKey(entry.key)) { continue }
+            let token = ruleSet.placeholders(in: ValueMatching.plain(entry.value)).first
+            // A format that holds no secret (hosts, sysctl) has no weak one and nothing to mask.
+            guard token != nil || details.holdsSecrets else { continue }
+            let shown = details.holdsSecrets ? show(entry.value.text, key: entry.key) : (text: entry.value.text, masked: false)
+            let message: String, fix: String
+            if let token {
+                message = shown.masked ? "'\(entry.key)' still holds a guide placeholder"
+                    : "'\(entry.key)' still holds the guide placeholder '\(token)'"
+                fix = "replace the placeholder with the real value"
+            } else if shown.masked, let weakness = weakSecrets.weakness(of: entry.value.text, user: user(of: entry, in: document)) {
+                message = "'\(entry.key)' \(weakness)"
+                fix = "replace it with a strong secret"
+            } else {
+                continue
+            }
+            hits.append(PlaceholderHit(index: index, message: message, fix: fix, actual: shown.text, masked: shown.masked))
+        }
+        return hits
+    }
+
     /// The account a secret entry belongs to, from its own section (`admin_user` beside `admin_password`).
     private func user(of entry: Entry, in document: ConfigDocument) -> String? {
         for key in WeakSecrets.userKeys(for: entry.key) {
@@ -74,4 +75,14 @@ extension RuleEngine {
         }
         return nil
     }
+}
+
+/// An entry the placeholder scan fails, as any host holding the document would say it.
+struct PlaceholderHit: Sendable {
+    var index: Int
+    var message: String
+    var fix: String
+    /// The value as shown (masked when secret).
+    var actual: String
+    var masked: Bool
 }

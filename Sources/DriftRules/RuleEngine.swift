@@ -15,9 +15,11 @@ package struct RuleEngine: Sendable {
     /// hosts, and each host asks for its rules several times.
     private let rulesByRoles = RulesByRoles()
     /// Scans of whole documents the run shares among hosts (the first entry a `none-equal` rule
-    /// over every key finds, the entries holding a placeholder), made once per content; bounded
-    /// in the positions kept.
+    /// over every key finds), made once per content; bounded in the positions kept.
     let sharedScans = BoundedMemo<SharedQuestion, [Int]>(capacity: 1 << 20)
+    /// The placeholder scan's failing entries of documents the run shares among hosts, once per
+    /// content and set of keys left to other rules; bounded in the entries kept.
+    let sharedPlaceholders = BoundedMemo<SharedQuestion, [PlaceholderHit]>(capacity: 1 << 18)
     /// Value checks' outcomes on documents the run shares among hosts, once per content and the
     /// variables the rule names (`outcome(of:…)`); bounded in outcomes kept.
     let sharedOutcomes = BoundedMemo<SharedOutcomeKey, SharedOutcome>(capacity: 1 << 16)

@@ -28,6 +28,9 @@ import Testing
         [database]
         connection = mysql://nova:NOVA_DBPASS@controller/nova
 
+        [xenserver]
+        connection_password = NOVA_PASS
+
         """
 
     /// compute0 is the node the file was written for; odd nodes map controller elsewhere, so
@@ -77,6 +80,10 @@ import Testing
         #expect(status("nova.default.my_ip", 0) == .pass && status("nova.default.my_ip", 2) == .fail)
         #expect(status("nova.keystone_authtoken.auth_host", 0) == .pass && status("nova.keystone_authtoken.auth_host", 1) == .fail)
         #expect(status("nova.keystone_authtoken.auth_host", 2) == .pass)
+        // The placeholder scan of a format holding secrets, masked, on every host alike.
+        #expect(own.allSatisfy { findings in findings.contains {
+            $0.rule == "placeholders.any-file" && $0.key == "connection_password" && $0.status == .fail && $0.secret
+        } })
     }
 
     @Test func anOutcomeIsMadeOncePerContentAndVariables() throws {
