@@ -58,6 +58,9 @@ package struct RuleSet: Sendable {
     }
 
     static func containsToken(_ token: String, in text: String) -> Bool {
+        // Most values hold none of the guide's forty-odd tokens: a token whose UTF-8 bytes are not
+        // in the text's is not in its scalars either, and looking for bytes allocates nothing.
+        guard mayContain(token, in: text) else { return false }
         let textScalars = Array(text.unicodeScalars), tokenScalars = Array(token.unicodeScalars)
         guard !tokenScalars.isEmpty, textScalars.count >= tokenScalars.count else { return false }
         func isWord(_ scalar: Unicode.Scalar) -> Bool {
@@ -71,5 +74,22 @@ package struct RuleSet: Sendable {
             if before.map(isWord) != true, after.map(isWord) != true { return true }
         }
         return false
+    }
+
+    /// False only when `token`'s UTF-8 bytes do not occur in `text`'s.
+    private static func mayContain(_ token: String, in text: String) -> Bool {
+        let answer = text.utf8.withContiguousStorageIfAvailable { haystack in
+            token.utf8.withContiguousStorageIfAvailable { needle -> Bool in
+                guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
+                var start = 0
+                let last = haystack.count - needle.count
+                while start <= last {
+                    if haystack[start] == first, haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+                    start += 1
+                }
+                return false
+            }
+        }
+        return (answer ?? nil) ?? true
     }
 }

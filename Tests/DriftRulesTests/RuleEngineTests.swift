@@ -368,3 +368,26 @@ private func evaluate(_ ruleBody: String, _ file: String, host: InventoryHost = 
         #expect(problems[0].description.hasPrefix("test.yaml:3:"))
     }
 }
+
+/// Guide placeholders are found as whole tokens, wherever they stand in a value.
+@Suite struct PlaceholderTokenTests {
+    static let rules = RuleSet(placeholders: ["RABBIT_PASS", "NOVA_DBPASS", "CONTROLLER_IP", "ÉTÉ_PASS"])
+
+    @Test func aTokenIsFoundAsAWholeWordAnywhere() {
+        #expect(Self.rules.placeholders(in: "RABBIT_PASS") == ["RABBIT_PASS"])
+        #expect(Self.rules.placeholders(in: "mysql://nova:NOVA_DBPASS@controller/nova") == ["NOVA_DBPASS"])
+        #expect(Self.rules.placeholders(in: "http://CONTROLLER_IP:5000, RABBIT_PASS") == ["RABBIT_PASS", "CONTROLLER_IP"])
+        #expect(Self.rules.placeholders(in: "«ÉTÉ_PASS»") == ["ÉTÉ_PASS"], "beside scalars of more than one byte")
+        #expect(Self.rules.placeholders(in: "x ÉTÉ_PASS") == ["ÉTÉ_PASS"])
+    }
+
+    @Test func aTokenInsideAWordOrAbsentIsNot() {
+        #expect(Self.rules.placeholders(in: "MY_RABBIT_PASS").isEmpty, "preceded by a word character")
+        #expect(Self.rules.placeholders(in: "RABBIT_PASS2").isEmpty, "followed by a digit")
+        #expect(Self.rules.placeholders(in: "éRABBIT_PASS").isEmpty, "preceded by a letter of more than one byte")
+        #expect(Self.rules.placeholders(in: "RABBIT_PAS").isEmpty, "cut short")
+        #expect(Self.rules.placeholders(in: "nova.network.linux_net.LinuxOVSInterfaceDriver").isEmpty)
+        #expect(Self.rules.placeholders(in: "").isEmpty)
+        #expect(RuleSet(placeholders: [""]).placeholders(in: "ANY").isEmpty, "an empty token is never found")
+    }
+}
