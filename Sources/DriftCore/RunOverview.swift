@@ -192,12 +192,15 @@ package struct RunOverview: Sendable, Hashable, Codable {
         package mutating func add(host result: HostResult) {
             var counts: [String: Int] = [:]
             var failures: [FileFailure] = []
-            for file in result.files.sorted(by: { $0.path < $1.path }) {
+            // Only the failures are listed, by path: sorting the files themselves moved every file's
+            // redacted content about (1.5 % of a first night's CPU).
+            for file in result.files {
                 counts[file.status.rawValue, default: 0] += 1
                 if [.missing, .unreadable, .unparseable].contains(file.status) {
                     failures.append(FileFailure(path: file.path, status: file.status, reason: file.reason, line: file.line))
                 }
             }
+            failures.sort { $0.path < $1.path }
             var host = Host(name: result.name, roles: result.roles, services: result.services, error: result.error,
                             errorKind: result.errorKind, files: counts, legacyAlgorithms: result.legacyAlgorithms)
             host.fileFailures = failures.isEmpty ? nil : failures

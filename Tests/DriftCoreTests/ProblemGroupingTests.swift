@@ -114,3 +114,24 @@ import Testing
         #expect(decoded.problems == overview.problems)
     }
 }
+
+/// A host's row in the overview counts its files by status and lists the failing ones by path,
+/// whatever order they were collected in.
+@Suite struct OverviewHostRowTests {
+    @Test func failingFilesAreListedByPathAndEveryFileCounted() throws {
+        let files = [
+            FileResult(path: "/etc/nova/nova.conf", status: .parsed, format: .osloINI),
+            FileResult(path: "/etc/sysctl.conf", status: .unparseable, format: .sysctl, reason: "bad line", line: 3),
+            FileResult(path: "/etc/hosts", status: .missing, format: .hosts),
+            FileResult(path: "/etc/ntp.conf", status: .parsed, format: .ntp),
+            FileResult(path: "/etc/neutron/neutron.conf", status: .unreadable, format: .osloINI, reason: "permission denied"),
+        ]
+        for order in [files, files.reversed()] {
+            let result = HostResult(name: "compute1", roles: [.compute], services: [], files: order)
+            let host = RunOverview.Builder.part(of: result, findings: []).host
+            #expect(host.fileFailures?.map(\.path) == ["/etc/hosts", "/etc/neutron/neutron.conf", "/etc/sysctl.conf"])
+            #expect(host.fileFailures?.last?.line == 3 && host.fileFailures?.last?.reason == "bad line")
+            #expect(host.files == ["parsed": 2, "missing": 1, "unreadable": 1, "unparseable": 1])
+        }
+    }
+}
