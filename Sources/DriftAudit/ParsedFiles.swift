@@ -61,7 +61,8 @@ final class ParsedFiles: Sendable {
     func parsed(path: String, format: ConfigFormat, bytes: [UInt8], digests: ContentDigests, parse: () -> Parsed) -> Parsed {
         guard sharing, format.details.includes == nil else { return parse() }
         let key = Key(path: path, format: format, digest: digests.of(path, bytes))
-        if bytes.count < Self.largeSize, kept.known(key) == nil, !sightedBefore(key) { return parse() }
+        if let shared = kept.known(key) { return shared }
+        if bytes.count < Self.largeSize, !sightedBefore(key) { return parse() }
         return kept.value(for: key, cost: { _ in bytes.count * Self.costPerByte }) {
             var parsed = parse()
             if case .parsed(var document) = parsed.outcome {

@@ -25,7 +25,7 @@ package final class BoundedMemo<Key: Hashable & Sendable, Value: Sendable>: Send
 
     /// The value kept for `key`, else `make()`'s, kept when its `cost` still fits.
     package func value(for key: Key, cost: (Value) -> Int, make: () -> Value) -> Value {
-        if let known = kept.withLock({ $0.values[key] }) { return known }
+        if let known = known(key) { return known }
         let value = make()
         let price = cost(value)
         kept.withLock { kept in
