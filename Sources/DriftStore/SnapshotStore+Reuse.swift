@@ -26,11 +26,8 @@ extension SnapshotStore {
     /// it, on any thread). Reading it records nothing: `reuse(_:inRun:)` does, once it decoded.
     package func storedEvaluation(of host: ReusableHost) throws -> StoredEvaluationBlob {
         let operation = reusing(host)
-        let evaluationID = try self.evaluationID(of: host)
-        guard let blob = try backend.blob(id: evaluationID) else {
-            throw StoreError(.corrupt, path: path, operation: operation, "blob \(evaluationID) is missing")
-        }
-        return StoredEvaluationBlob(blob: blob, id: evaluationID, location: path, operation: operation)
+        return StoredEvaluationBlob(read: try blobs.read(id: try evaluationID(of: host), operation: operation),
+                                    location: path, operation: operation)
     }
 
     /// Records `host` in run `id` as it was in its previous run: the same manifest, findings and
@@ -58,13 +55,12 @@ extension SnapshotStore {
 /// A reused host's stored evaluation as read, still deflated: all the run needs of the host (its
 /// manifest and findings are read again only by the reports).
 package struct StoredEvaluationBlob: Sendable {
-    let blob: StoredBlob
-    let id: Int64
+    let read: BlobStore.ReadBlob
     let location: String
     let operation: String
 
     /// The evaluation's bytes; a `StoreError` when they do not inflate.
     package func bytes() throws -> [UInt8] {
-        try BlobStore.inflate(blob, location: location, operation: operation, what: "blob \(id)")
+        try BlobStore.inflate(read.blob, location: location, operation: operation, what: "blob \(read.id)")
     }
 }
